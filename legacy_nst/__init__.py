@@ -1,0 +1,21 @@
+"""legacy_nst: Gatys et al.'s neural style transfer as logO's art.py, in TF1 graph mode.
+
+    import legacy_nst
+    result = legacy_nst.stylize("content.jpg", "style.jpg", iterations=500, width=400)
+    result.image     # uint8 RGB array
+    result.history   # [{'iteration': 0, 'total': ..., 'content': ..., 'style': ...}, ...]
+"""
+__version__ = "0.1.0"
+
+from .config import Config  # noqa: E402
+from .errors import NSTError  # noqa: E402
+
+
+def stylize(content, style, config=None, **options):
+    """Run the algorithm; see legacy_nst.transfer.stylize (imports TensorFlow on first use)."""
+    from .transfer import stylize as _stylize
+
+    return _stylize(content, style, config, **options)
+
+
+__all__ = ["Config", "NSTError", "stylize", "__version__"]

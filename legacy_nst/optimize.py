@@ -1,0 +1,125 @@
+"""Minimising the total loss over the input image: tf.compat.v1 optimizers or scipy's L-BFGS.
+
+Both paths report every iteration to an `observe(iteration, losses, image)`
+callback, where entry i holds the losses of the image after i optimizer steps
+(entry 0 is the initial image), and `image` is that image as a float32
+(1, H, W, 3) array. Each step is one session run: the losses and the image
+fetched with a training step are those the step's gradient was taken at.
+"""
+import math
+import time
+
+import numpy as np
+import scipy.optimize
+import tensorflow as tf
+
+from .errors import OptimizationError
+
+tf1 = tf.compat.v1
+
+TF_OPTIMIZERS = {
+    "adam": lambda lr: tf1.train.AdamOptimizer(lr),
+    "sgd": lambda lr: tf1.train.GradientDescentOptimizer(lr),
+    "momentum": lambda lr: tf1.train.MomentumOptimizer(lr, momentum=0.9),
+    "rmsprop": lambda lr: tf1.train.RMSPropOptimizer(lr),
+    "adagrad": lambda lr: tf1.train.AdagradOptimizer(lr),
+}
+LOSS_NAMES = ("total", "content", "style")
+
+
+def _values(fetched):
+    return {name: float(fetched[name]) for name in LOSS_NAMES}
+
+
+def _check_finite(iteration, values, learning_rate_hint):
+    if not all(math.isfinite(v) for v in values.values()):
+        bad = ", ".join(f"{k}={v}" for k, v in values.items())
+        raise OptimizationError(
+            f"the loss became non-finite at iteration {iteration} ({bad}); "
+            f"the optimisation diverged: {learning_rate_hint}")
+
+
+class Stopwatch:
+    """Seconds per optimizer step; the first step (graph warm-up) is left out of the median."""
+
+    def __init__(self):
+        self.steps = []
+        self._last = None
+
+    def start(self):
+        self._last = time.perf_counter()
+
+    def lap(self):
+        now = time.perf_counter()
+        self.steps.append(now - self._last)
+        self._last = now
+
+    def median(self):
+        timed = self.steps[1:] or self.steps
+        return float(np.median(timed)) if timed else None
+
+
+def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe, stopwatch=None):
+    """Run `iterations` steps of a tf.compat.v1.train optimizer on net['input']."""
+    trainer = TF_OPTIMIZERS[optimizer](learning_rate)
+    train = trainer.minimize(losses["total"], var_list=[net["input"]])
+    sess.run(tf1.variables_initializer(trainer.variables()))
+    fetch = {name: losses[name] for name in LOSS_NAMES}
+    hint = f"lower --learning-rate (now {learning_rate:g})"
+    stopwatch = stopwatch or Stopwatch()
+    stopwatch.start()
+    for iteration in range(iterations):
+        _, fetched, image = sess.run([train, fetch, net["image"]])
+        stopwatch.lap()
+        values = _values(fetched)
+        _check_finite(iteration, values, hint)
+        observe(iteration, values, image)
+    fetched, image = sess.run([fetch, net["image"]])
+    values = _values(fetched)
+    _check_finite(iterations, values, hint)
+    observe(iterations, values, image)
+    return stopwatch
+
+
+def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopwatch=None):
+    """scipy L-BFGS-B on the image; one session run gives the losses and the gradient.
+
+    The network is evaluated by feeding net['image'], so the variable is only
+    written once, with the final image.
+    """
+    gradient = tf1.gradients(losses["total"], net["image"])[0]
+    fetch = {name: losses[name] for name in LOSS_NAMES}
+    shape = tuple(net["image"].shape)
+    hint = "L-BFGS diverged; try --optimizer adam or check the inputs"
+    last = {}
+
+    def evaluate(x):
+        image = x.reshape(shape).astype(np.float32)
+        fetched, grad = sess.run([fetch, gradient], {net["image"]: image})
+        last.update(x=x.copy(), values=_values(fetched), image=image)
+        return last["values"]["total"], grad.ravel().astype(np.float64)
+
+    def record(iteration, x):
+        if "x" not in last or not np.array_equal(last["x"], x):
+            evaluate(x)
+        _check_finite(iteration, last["values"], hint)
+        observe(iteration, last["values"], last["image"])
+
+    x0 = sess.run(net["input"]).ravel().astype(np.float64)
+    record(0, x0)
+    stopwatch = stopwatch or Stopwatch()
+    stopwatch.start()
+    done = [0]
+
+    def callback(intermediate_result):
+        stopwatch.lap()
+        done[0] += 1
+        record(done[0], intermediate_result.x)
+
+    if iterations:
+        result = scipy.optimize.minimize(
+            evaluate, x0, jac=True, method="L-BFGS-B", callback=callback,
+            options=dict(maxiter=iterations, maxcor=num_correction, ftol=0.0, gtol=0.0,
+                         maxfun=max(15000, 4 * iterations)))
+        sess.run(net["input"].assign(result.x.reshape(shape).astype(np.float32)))
+    return stopwatch

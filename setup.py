@@ -1,0 +1,27 @@
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+version = next(line.split('"')[1] for line in Path("legacy_nst/__init__.py").read_text().splitlines()
+               if line.startswith("__version__"))
+
+setup(
+    name="legacy_nst",
+    version=version,
+    description="Gatys et al.'s neural style transfer as logO's art.py, in TensorFlow graph mode (tf.compat.v1)",
+    long_description=Path("README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["legacy_nst", "legacy_nst.*"]),
+    python_requires=">=3.9",
+    install_requires=[
+        "tensorflow-cpu>=2.16; platform_system=='Linux' and platform_machine=='x86_64'",
+        "tensorflow>=2.16; platform_system!='Linux' or platform_machine!='x86_64'",
+        "numpy",
+        "scipy",
+        "pillow",
+        "tqdm",
+        "matplotlib",
+    ],
+    extras_require={"test": ["pytest"]},
+    entry_points={"console_scripts": ["legacy-nst=legacy_nst.cli:console_main"]},
+)
