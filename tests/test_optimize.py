@@ -1,0 +1,106 @@
+"""Optimisation on a small real image pair with the shared weights."""
+import numpy as np
+import pytest
+
+from legacy_nst import Config, stylize
+from legacy_nst.errors import ConfigError, OptimizationError
+from legacy_nst.weights import load_vgg19
+
+SMALL = dict(width=64, height=48)
+
+
+@pytest.fixture(scope="module")
+def vgg(approx_weights_path):
+    return load_vgg19(approx_weights_path)
+
+
+@pytest.fixture(scope="module")
+def run(vgg, content_path, style_path):
+    def _run(**options):
+        return stylize(str(content_path), str(style_path), vgg=vgg, **{**SMALL, **options})
+    return _run
+
+
+def totals(result):
+    return [entry["total"] for entry in result.history]
+
+
+def test_adam_lowers_the_loss(run):
+    result = run(iterations=20, seed=0)
+    assert [e["iteration"] for e in result.history] == list(range(21))
+    assert totals(result)[-1] < 0.5 * totals(result)[0]
+    assert result.image.shape == (48, 64, 3) and result.image.dtype == np.uint8
+    assert result.s_per_iter > 0
+
+
+def test_lbfgs_lowers_the_loss(run):
+    result = run(iterations=10, optimizer="lbfgs", init="content")
+    t = totals(result)
+    assert len(t) == 11 and t[-1] < 0.2 * t[0]
+    assert all(b <= a * (1 + 1e-6) for a, b in zip(t, t[1:])), "L-BFGS-B never accepts a worse point"
+
+
+@pytest.mark.parametrize("optimizer,lr", [("sgd", 1e-7), ("momentum", 1e-8), ("rmsprop", 1.0), ("adagrad", 5.0)])
+def test_other_tf1_optimizers_lower_the_loss(run, optimizer, lr):
+    """Gradients are ~1e7 per pixel at art.py's loss scale, hence the tiny SGD rates."""
+    t = totals(run(iterations=8, optimizer=optimizer, learning_rate=lr, init="content"))
+    assert t[-1] < t[0]
+
+
+def test_history_entry_i_is_the_loss_of_the_image_after_i_steps(run, vgg, content_path, style_path):
+    import tensorflow as tf
+
+    from legacy_nst.images import load_image, to_network
+    from legacy_nst.losses import build_losses, materialize_targets
+    from legacy_nst.network import build_graph
+
+    images = {}
+    result = run(iterations=3, init="content", observe=lambda i, losses, image: images.setdefault(i, image))
+    assert sorted(images) == [0, 1, 2, 3]
+    assert result.history[0]["content"] == pytest.approx(0.0, abs=1e-6)  # entry 0 is the content image
+    cfg = Config()
+    content = to_network(load_image(content_path, (48, 64)), vgg.mean_pixel)
+    style = to_network(load_image(style_path, (48, 64)), vgg.mean_pixel)
+    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+        net = build_graph(vgg, 48, 64)
+        sess.run(net["input"].initializer)
+        targets = materialize_targets(sess, net, content, style, cfg.content_layers, cfg.style_layers)
+        losses = build_losses(net, *targets, cfg.content_layers, cfg.style_layers, alpha=cfg.alpha, beta=cfg.beta)
+        for i, image in images.items():
+            got = sess.run(losses, {net["image"]: image})
+            for name in ("total", "content", "style"):
+                assert result.history[i][name] == pytest.approx(float(got[name]), rel=1e-5, abs=1e-6), (i, name)
+    assert len({round(e["total"], 3) for e in result.history}) == 4, "each step changes the image"
+
+
+def test_seed_makes_noise_init_repeatable(run):
+    a, b, c = run(iterations=2, seed=7), run(iterations=2, seed=7), run(iterations=2, seed=8)
+    assert totals(a) == totals(b)
+    assert totals(a) != totals(c)
+    np.testing.assert_array_equal(a.image, b.image)
+
+
+def test_noise_init_is_artpy_formula(run, vgg, content_path):
+    """Iteration-0 image is 0.6 * uniform(-20, 20) noise + 0.4 * content, noise from RandomState(seed)."""
+    from legacy_nst.images import load_image, to_network
+
+    seen = {}
+    run(iterations=0, seed=3, observe=lambda i, losses, image: seen.setdefault(i, image))
+    content = to_network(load_image(content_path, (48, 64)), vgg.mean_pixel)
+    rng = np.random.RandomState(3)
+    noise = rng.uniform(-20, 20, (1, 48, 64, 3)).astype(np.float32)
+    np.testing.assert_allclose(seen[0], noise * 0.6 + content * 0.4, rtol=1e-6, atol=1e-4)
+
+
+def test_divergence_is_a_clear_error(run):
+    with pytest.raises(OptimizationError, match="non-finite.*learning-rate"):
+        run(iterations=5, optimizer="sgd", learning_rate=1e30, init="content")
+
+
+def test_bad_options_are_config_errors():
+    with pytest.raises(ConfigError, match="unknown layer"):
+        Config(style_layers="conv9_9:1")
+    with pytest.raises(ConfigError, match="optimizer"):
+        Config(optimizer="newton")
+    with pytest.raises(ConfigError, match="unknown option"):
+        Config.from_options(learnig_rate=1.0)
