@@ -91,6 +91,14 @@ class Config:
     print_every: int = _option(100, "log a progress line every K iterations when not on a terminal (0: never)",
                                metavar="K")
 
+    # -- eager comparison (issue 3): fields below this line --
+
+    # -- long runs: resume, limits, plots (issue 4): fields below this line --
+
+    # -- feature parity with anishathalye / jcjohnson (issue 5): fields below this line --
+
+    # -- performance (issue 6): fields below this line --
+
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
         set_("content_layers", parse_layer_weights(self.content_layers))
