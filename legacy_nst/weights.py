@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.io
 
+from legacy_nst.download import VGG19_URL as DOWNLOAD_URL
 from legacy_nst.errors import WeightsError
 
-DOWNLOAD_URL = "https://www.vlfeat.org/matconvnet/models/imagenet-vgg-verydeep-19.mat"
 _REDOWNLOAD = f"download imagenet-vgg-verydeep-19.mat again from {DOWNLOAD_URL}"
 _EXPECTED_SIZES = "about 80 MB for a conv-only file or about 510 MB for the full download"
 
