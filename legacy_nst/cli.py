@@ -76,7 +76,7 @@ def stylize_parser():
 
 def weights_parser():
     parser = Parser(prog=f"{PROG} weights", description="Get or check the MatConvNet VGG-19 weights.")
-    sub = parser.add_subparsers(dest="action", required=True)
+    sub = parser.add_subparsers(dest="action", required=True, metavar="download|verify")
     download = sub.add_parser("download", help="fetch imagenet-vgg-verydeep-19.mat (resumable, sha256-checked)")
     download.add_argument("--dest", default=str(DEFAULT_WEIGHTS.parent), help="directory (default: weights/)")
     download.add_argument("--quiet", action="store_true")
