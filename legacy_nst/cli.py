@@ -51,7 +51,8 @@ def add_config_options(parser, exclude=()):
                                           else f" (default: {shown})")
         parser.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=_field_type(f),
                             choices=f.metadata.get("choices"), metavar=f.metadata.get("metavar"),
-                            default=argparse.SUPPRESS, help=help_text)
+                            default=argparse.SUPPRESS, help=help_text,
+                            **{key: f.metadata[key] for key in ("nargs", "const") if key in f.metadata})
 
 
 def config_from_args(args, exclude=()):
