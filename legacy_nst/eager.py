@@ -5,8 +5,8 @@ graph backend uses: the weights of the same .mat (kernels oriented by
 `network.kernel_for`, so --kernel-layout means the same), the same loss
 functions (`losses.py`), the same initial image and the same optimizer
 hyper-parameters. Adam is `tf.keras.optimizers.Adam` with tf.compat.v1's
-beta2 0.999 and epsilon 1e-8 (Keras' own default epsilon is 1e-7); both apply
-the "epsilon hat" update
+beta2 0.999 and epsilon 1e-8 (Keras' own default epsilon is 1e-7), betas
+rounded to float32 first (see `_float32`); both apply the "epsilon hat" update
 
     m += (1 - b1)(g - m);  v += (1 - b2)(g^2 - v)
     x -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon)
@@ -62,7 +62,8 @@ def keras_optimizer(config):
     optimizers = tf.keras.optimizers
     rate = config.learning_rate
     if config.optimizer == "adam":
-        return optimizers.Adam(rate, beta_1=config.adam_beta1, beta_2=0.999, epsilon=config.adam_epsilon)
+        return optimizers.Adam(rate, beta_1=_float32(config.adam_beta1), beta_2=_float32(0.999),
+                               epsilon=config.adam_epsilon)
     if config.optimizer == "sgd":
         return optimizers.SGD(rate)
     if config.optimizer == "momentum":  # Keras' m = 0.9 m - lr g; x += m  is  tf1's a = 0.9 a + g; x -= lr a
@@ -71,6 +72,19 @@ def keras_optimizer(config):
         return optimizers.Adagrad(rate, initial_accumulator_value=0.1, epsilon=0.0)
     raise ConfigError(f"--optimizer {config.optimizer} is not available with --backend {config.backend}; "
                       "use adam, sgd, momentum, adagrad or lbfgs")
+
+
+def _float32(value):
+    """`value` rounded to float32, as a Python float.
+
+    tf.compat.v1's Adam kernel computes 1 - beta in float32 from float32 beta;
+    Keras computes 1 - beta in Python (float64) and rounds afterwards, but the
+    bias correction 1 - beta^t from float32 beta. With beta = 0.999 the two
+    disagree by 1.3e-5 relative, so every first step was 2 * (1 - 6.4e-6)
+    instead of 2, enough to flip ReLUs and move pixels by 0.6 after 5 steps.
+    Passing betas already rounded to float32 makes both computations exact.
+    """
+    return float(np.float32(value))
 
 
 def compiled(backend, function):

@@ -165,9 +165,26 @@ def test_keras_adam_takes_tf1_adam_steps(beta1, epsilon, scale):
     gradients = gradient_sequence(scale)
     config = Config(learning_rate=2.0, adam_beta1=beta1, adam_epsilon=epsilon)
     want = adam_numpy(gradients, 2.0, beta1, 0.999, epsilon)
-    np.testing.assert_allclose(tf1_path("adam", gradients, 2.0, beta1=beta1, epsilon=epsilon), want,
-                               rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(keras_path(config, gradients), want, rtol=1e-5, atol=1e-5)
+    reference = tf1_path("adam", gradients, 2.0, beta1=beta1, epsilon=epsilon)
+    np.testing.assert_allclose(reference, want, rtol=1e-5, atol=1e-5)
+    keras = keras_path(config, gradients)
+    np.testing.assert_allclose(keras[0], reference[0], rtol=1e-6)  # the same float32 constants
+    # Later steps: tf1 keeps beta^t as a running float32 product, Keras computes pow(beta, t); their
+    # last-bit difference is magnified in 1 - beta2^t, to ~1e-5 of a step.
+    np.testing.assert_allclose(keras, reference, rtol=1e-5, atol=3e-5)
+
+
+def test_keras_adam_with_unrounded_betas_steps_differently():
+    """Why keras_optimizer rounds the betas to float32: else Keras' 1 - beta2 is not tf1's, and a
+    first Adam step (size lr whatever the gradient) comes out 6.4e-6 short: enough, through ReLU
+    switches, to move pixels by 0.6 within 5 steps at 64x48."""
+    gradients = gradient_sequence(1e7)[:1]
+    x = tf.Variable(np.zeros(64, np.float32))
+    tf.keras.optimizers.Adam(2.0, beta_1=0.9, beta_2=0.999, epsilon=1e-8).apply_gradients([(tf.constant(gradients[0]), x)])
+    reference = tf1_path("adam", gradients, 2.0)[0]
+    np.testing.assert_allclose(np.abs(reference), 2.0, rtol=1e-6)
+    assert np.abs(x.numpy() - reference).max() > 1e-5
+    np.testing.assert_allclose(keras_path(Config(learning_rate=2.0), gradients)[0], reference, rtol=1e-7)
 
 
 def test_epsilon_formulation_and_value_matter():
@@ -188,7 +205,7 @@ def test_other_keras_optimizers_take_tf1_steps(name, rate):
     gradients = gradient_sequence(1.0)
     want = tf1_path(name, gradients, rate)
     np.testing.assert_allclose(keras_path(Config(optimizer=name, learning_rate=rate), gradients), want,
-                               rtol=1e-5, atol=1e-5)
+                               rtol=1e-6, atol=1e-6)
 
 
 def test_lbfgs_with_bounds_matches_graph(run, vgg):
@@ -212,25 +229,11 @@ def tutorial_runs(run):
 
 
 def test_tutorial_preset_matches_across_backends(tutorial_runs):
-    """With the tutorials' max pooling, only the first step is compared pixel for pixel.
-
-    Max pooling's gradient jumps where two values in a window swap order; with
-    Adam(beta1 0.99, epsilon 0.1) a 1e-3 difference after the first step then
-    flips such a choice and moves a few pixels by up to ~2 later on. At the same
-    image the two backends' gradients agree (test_one_step_gradients_agree_with_graph);
-    the next test runs the recipe with average pooling at the tight tolerances.
-    """
     (graph, graph_images), (eager, eager_images) = tutorial_runs["graph"], tutorial_runs["eager"]
-    assert max_rel_diff(eager, graph) <= 1e-3
-    assert np.abs(eager_images[1] - graph_images[1]).max() <= 0.01
-    assert totals(graph)[-1] < 0.5 * totals(graph)[0]
-
-
-def test_tutorial_recipe_with_average_pooling_matches_tightly(run):
-    graph, graph_images = run(backend="graph", preset="tutorial", pooling="avg")
-    eager, eager_images = run(backend="eager", preset="tutorial", pooling="avg")
     assert max_rel_diff(eager, graph) <= 1e-4
-    assert np.abs(eager_images[STEPS] - graph_images[STEPS]).max() <= 0.5
+    for i in range(STEPS + 1):
+        assert np.abs(eager_images[i] - graph_images[i]).max() <= 0.5, i
+    assert totals(graph)[-1] < 0.5 * totals(graph)[0]
 
 
 def test_tutorial_preset_clips_pixels(vgg, tutorial_runs, run):
