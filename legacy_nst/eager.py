@@ -17,6 +17,8 @@ Backends: 'eager' runs each step op by op; 'function' traces the step once
 with tf.function; 'function-xla' also compiles it with XLA (jit_compile=True).
 Nothing here creates a tf.Graph or a session; it needs eager execution on.
 """
+import logging
+
 import numpy as np
 import scipy.optimize
 import tensorflow as tf
@@ -27,6 +29,24 @@ from .network import deepest_layer, kernel_for, layer_sequence
 from .optimize import Stopwatch, _check_finite, _values, lbfgs_bounds
 
 EAGER_BACKENDS = ("eager", "function", "function-xla")
+
+
+class _RetracingNotice(logging.Filter):
+    """Drop TensorFlow's "triggered tf.function retracing" warning about our own functions.
+
+    Each run builds its model and traces its step anew (the step closes over that run's model
+    and image), so running backends in a loop, as `compare` does, retraces by design.
+    """
+
+    OURS = ("_minimize_keras.<locals>.step", "loss_function.<locals>.losses_at",
+            "_minimize_lbfgs.<locals>.losses_and_gradient")
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not ("tf.function retracing" in message and any(name in message for name in self.OURS))
+
+
+tf.get_logger().addFilter(_RetracingNotice())
 
 
 def vgg19_model(vgg, layers, pooling="avg", kernel_layout="tf"):
