@@ -209,6 +209,7 @@ def side_by_side_png(report, runs, content_rgb, style_rgb):
 def loss_curves_png(report):
     """Total loss per iteration for each backend (log scale), and each one's relative difference from graph."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(7, 6))
     losses, differences = figure.add_subplot(2, 1, 1), figure.add_subplot(2, 1, 2)
@@ -233,8 +234,12 @@ def loss_curves_png(report):
         differences.legend(fontsize=8)
     else:
         differences.set_yscale("linear")
+        differences.set_yticks([])
         differences.text(0.5, 0.5, f"equal to {report['reference']} at every iteration", ha="center",
                          transform=differences.transAxes)
+    differences.set_xlim(losses.get_xlim())
+    for axes in (losses, differences):
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     figure.tight_layout()
     return _png(figure)
 

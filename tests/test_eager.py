@@ -180,7 +180,8 @@ def test_keras_adam_with_unrounded_betas_steps_differently():
     switches, to move pixels by 0.6 within 5 steps at 64x48."""
     gradients = gradient_sequence(1e7)[:1]
     x = tf.Variable(np.zeros(64, np.float32))
-    tf.keras.optimizers.Adam(2.0, beta_1=0.9, beta_2=0.999, epsilon=1e-8).apply_gradients([(tf.constant(gradients[0]), x)])
+    unrounded = tf.keras.optimizers.Adam(2.0, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+    unrounded.apply_gradients([(tf.constant(gradients[0]), x)])
     reference = tf1_path("adam", gradients, 2.0)[0]
     np.testing.assert_allclose(np.abs(reference), 2.0, rtol=1e-6)
     assert np.abs(x.numpy() - reference).max() > 1e-5
@@ -263,7 +264,8 @@ def test_tutorial_losses_are_the_tutorials_formula(vgg, images, tutorial_runs):
         return flat.T @ flat / flat.shape[0]
 
     def style_loss(f):
-        return sum(np.mean((gram_over_locations(f[n]) - gram_over_locations(s[n])) ** 2) for n, _ in config.style_layers)
+        return sum(np.mean((gram_over_locations(f[n]) - gram_over_locations(s[n])) ** 2)
+                   for n, _ in config.style_layers)
 
     content_loss = np.mean((x["conv5_2"].astype(np.float64) - c["conv5_2"]) ** 2)
     want = 1e-2 / 5 * style_loss(x) + 1e4 * content_loss
