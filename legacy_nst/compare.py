@@ -108,8 +108,9 @@ def _median(values):
 
 def max_rel_loss_diff(history, reference):
     """max_i |total_i - reference_i| / |reference_i| over the iterations both have."""
-    got = np.array([entry["total"] for entry in history], np.float64)
-    want = np.array([entry["total"] for entry in reference], np.float64)
+    both = min(len(history), len(reference))  # L-BFGS may stop early in one backend only
+    got = np.array([entry["total"] for entry in history[:both]], np.float64)
+    want = np.array([entry["total"] for entry in reference[:both]], np.float64)
     return float(np.max(np.abs(got - want) / np.maximum(np.abs(want), np.finfo(np.float64).tiny)))
 
 

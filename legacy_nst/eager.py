@@ -101,7 +101,7 @@ def _float32(value):
     Keras computes 1 - beta in Python (float64) and rounds afterwards, but the
     bias correction 1 - beta^t from float32 beta. With beta = 0.999 the two
     disagree by 1.3e-5 relative, so every first step was 2 * (1 - 6.4e-6)
-    instead of 2, enough to flip ReLUs and move pixels by 0.6 after 5 steps.
+    instead of 2, enough to flip ReLUs and move pixels by 0.6 after 5 steps at 64x48.
     Passing betas already rounded to float32 makes both computations exact.
     """
     return float(np.float32(value))
