@@ -3,6 +3,7 @@
     legacy-nst --content PATH --style PATH --output PATH [options]   stylise
     legacy-nst weights download [--dest DIR]                         fetch the real VGG-19 file
     legacy-nst weights verify PATH                                   check a .mat file
+    legacy-nst compare --content PATH --style PATH [options]         graph vs eager backends, one report
 
 The options are the fields of `legacy_nst.config.Config`. Problems with the
 input are reported in one line on stderr with exit status 2, never a traceback.
@@ -51,7 +52,8 @@ def add_config_options(parser, exclude=()):
                                           else f" (default: {shown})")
         parser.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=_field_type(f),
                             choices=f.metadata.get("choices"), metavar=f.metadata.get("metavar"),
-                            default=argparse.SUPPRESS, help=help_text)
+                            default=argparse.SUPPRESS, help=help_text,
+                            **{key: f.metadata[key] for key in ("nargs", "const") if key in f.metadata})
 
 
 def config_from_args(args, exclude=()):
@@ -62,7 +64,8 @@ def config_from_args(args, exclude=()):
 def stylize_parser():
     parser = Parser(prog=PROG, description="Gatys et al.'s neural style transfer as logO's art.py, "
                     "in TensorFlow graph mode (tf.compat.v1).",
-                    epilog=f"Subcommands: '{PROG} weights download|verify' (see '{PROG} weights --help').")
+                    epilog=f"Subcommands: '{PROG} weights download|verify' (see '{PROG} weights --help'), "
+                           f"'{PROG} compare' (graph vs eager backends; see '{PROG} compare --help').")
     io = parser.add_argument_group("images")
     io.add_argument("--content", required=True, metavar="PATH", help="content image")
     io.add_argument("--style", required=True, metavar="PATH", help="style image")
@@ -147,6 +150,10 @@ def main(argv=None):
     try:
         if argv[:1] == ["weights"]:
             return run_weights(argv[1:])
+        if argv[:1] == ["compare"]:
+            from .compare import run_compare
+
+            return run_compare(argv[1:])
         return run_stylize(argv)
     except (UsageError, NSTError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)

@@ -11,12 +11,16 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 from .errors import ConfigError
+from .presets import PRESETS, with_preset
 from .weights import CONV_LAYERS
 
 LayerWeights = Tuple[Tuple[str, float], ...]
 
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "adagrad", "lbfgs")
 INITS = ("noise", "content", "style", "random")
+BACKENDS = ("graph", "eager", "function", "function-xla")
+EAGER_OPTIMIZERS = ("adam", "sgd", "momentum", "adagrad", "lbfgs")  # those with an exact tf.keras equivalent
+LOSS_NORMALIZATIONS = ("artpy", "tutorial")
 DEFAULT_WEIGHTS = Path("weights") / "imagenet-vgg-verydeep-19.mat"
 WEIGHTS_ENV = "LEGACY_NST_WEIGHTS"
 
@@ -42,6 +46,18 @@ def parse_layer_weights(text, default_weight=1.0) -> LayerWeights:
         if weight < 0:
             raise ConfigError(f"layer {name} has negative weight {weight}; layer weights must be >= 0")
     return pairs
+
+
+def parse_flag(text) -> bool:
+    """'true'/'false' (also yes/no, on/off, 1/0) from the command line; bools pass through."""
+    if isinstance(text, bool):
+        return text
+    value = str(text).strip().lower()
+    if value in ("true", "yes", "on", "1"):
+        return True
+    if value in ("false", "no", "off", "0"):
+        return False
+    raise ConfigError(f"{text!r} is not a yes/no value; write true or false")
 
 
 def format_layer_weights(pairs: LayerWeights) -> str:
@@ -92,6 +108,24 @@ class Config:
                                metavar="K")
 
     # -- eager comparison (issue 3): fields below this line --
+    backend: str = _option("graph", "graph: a tf.compat.v1 graph run in a session, as art.py; eager: the same "
+                           "algorithm step by step with tf.GradientTape and tf.keras.optimizers on a Keras VGG-19; "
+                           "function: the eager step wrapped in tf.function; function-xla: tf.function(jit_compile="
+                           "True), opt-in as XLA's kernels round differently", choices=BACKENDS)
+    preset: Optional[str] = _option(None, "start from a named recipe; options given explicitly override it: "
+                                    "artpy (art.py's values), tutorial (the TensorFlow eager tutorials' recipe, "
+                                    "see the README)", choices=tuple(PRESETS), metavar="|".join(PRESETS))
+    loss_normalization: str = _option("artpy", "artpy: content 1/(4NM)*sum (x-p)^2, style 1/(4N^2M^2)*sum (G-A)^2; "
+                                      "tutorial: the means of the squared differences, Gram matrices divided by "
+                                      "the number of locations M (4x artpy's per layer)",
+                                      choices=LOSS_NORMALIZATIONS)
+    adam_beta1: float = _option(0.9, "Adam's beta1 (tf.compat.v1 and Keras default 0.9; the tutorials: 0.99)",
+                                metavar="B1")
+    adam_epsilon: float = _option(1e-8, "Adam's epsilon, added to sqrt(v) ('epsilon hat', as tf.compat.v1 and "
+                                  "Keras do; tf.compat.v1 default 1e-8, the tutorials: 0.1)", metavar="EPS")
+    clip_pixels: bool = _option(False, "clip the image to 0-255 after every step, as the tutorials do "
+                                "(with lbfgs: L-BFGS-B bounds); a bare --clip-pixels means true", metavar="true|false",
+                                parse=parse_flag, nargs="?", const=True)
 
     # -- long runs: resume, limits, plots (issue 4): fields below this line --
 
@@ -120,9 +154,30 @@ class Config:
             raise ConfigError(f"--learning-rate must be > 0, got {self.learning_rate}")
         if self.alpha < 0 or self.beta < 0:
             raise ConfigError("--alpha and --beta must be >= 0")
+        self._check_eager_comparison_options()
+
+    def _check_eager_comparison_options(self):
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
+        set_("clip_pixels", parse_flag(self.clip_pixels))
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"unknown backend {self.backend!r}; choose from {', '.join(BACKENDS)}")
+        if self.backend != "graph" and self.optimizer not in EAGER_OPTIMIZERS:
+            raise ConfigError(f"--optimizer {self.optimizer} has no exact tf.keras equivalent, so --backend "
+                              f"{self.backend} does not offer it; choose from {', '.join(EAGER_OPTIMIZERS)} "
+                              f"or use --backend graph")
+        if self.preset is not None and self.preset not in PRESETS:
+            raise ConfigError(f"unknown preset {self.preset!r}; choose from {', '.join(PRESETS)}")
+        if self.loss_normalization not in LOSS_NORMALIZATIONS:
+            raise ConfigError(f"unknown loss normalization {self.loss_normalization!r}; "
+                              f"choose from {', '.join(LOSS_NORMALIZATIONS)}")
+        if not 0.0 <= self.adam_beta1 < 1.0:
+            raise ConfigError(f"--adam-beta1 must be within [0, 1), got {self.adam_beta1}")
+        if not self.adam_epsilon >= 0:
+            raise ConfigError(f"--adam-epsilon must be >= 0, got {self.adam_epsilon}")
 
     def replace(self, **changes) -> "Config":
-        return dataclasses.replace(self, **changes)
+        """A copy with `changes`; with preset=NAME, the preset's values first, then the other changes."""
+        return dataclasses.replace(self, **with_preset(changes))
 
     @property
     def layers_in_use(self):
@@ -140,9 +195,12 @@ class Config:
 
     @classmethod
     def from_options(cls, **options) -> "Config":
-        """Build from keyword options, naming any unknown one instead of a TypeError."""
+        """Build from keyword options, naming any unknown one instead of a TypeError.
+
+        With preset=NAME the preset's values are the defaults the other options override.
+        """
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
             raise ConfigError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return cls(**options)
+        return cls(**with_preset(options))

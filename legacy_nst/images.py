@@ -218,6 +218,12 @@ def to_network(image, mean_pixel):
     return centred.astype(np.float32)[np.newaxis]
 
 
+def pixel_bounds(mean_pixel):
+    """The network-space values of pixels 0 and 255, each (1, 1, 1, 3) float32: where clipping keeps the image."""
+    mean = np.asarray(mean_pixel, dtype=np.float64).reshape(1, 1, 1, 3)
+    return (-mean).astype(np.float32), (255.0 - mean).astype(np.float32)
+
+
 def from_network(x, mean_pixel):
     """Inverse of to_network: add the mean pixel back, clip to 0-255 and round to uint8 (H, W, 3)."""
     x = np.asarray(x, dtype=np.float64)

@@ -5,6 +5,11 @@ content loss 1/(4NM) * sum (x - p)^2, style loss 1/(4 N^2 M^2) * sum (G - A)^2,
 where G and A are the Gram matrices of the generated and style features.
 The total is beta * content + alpha * style, each summed over its layers with
 the layers' weights.
+
+normalization='tutorial' is the TensorFlow tutorials' instead: the mean of the
+squared differences, Gram matrices divided by M first, i.e. content
+1/(NM) * sum (x - p)^2 and style 1/N^2 * sum (G/M - A/M)^2 (4x art.py's per layer).
+The same functions serve the graph and the eager backends.
 """
 import tensorflow as tf
 
@@ -23,15 +28,19 @@ def _size(features):
     return int(channels), int(height) * int(width)
 
 
-def content_layer_loss(x, p):
-    """1/(4NM) * sum (x - p)^2 for generated features x and content target p."""
+def content_layer_loss(x, p, normalization="artpy"):
+    """1/(4NM) * sum (x - p)^2 for generated features x and content target p (tutorial: mean (x - p)^2)."""
+    if normalization == "tutorial":
+        return tf.reduce_mean(tf.square(x - p))
     n, m = _size(x)
     return tf.reduce_sum(tf.square(x - p)) / (4.0 * n * m)
 
 
-def style_layer_loss(x, a_gram):
-    """1/(4 N^2 M^2) * sum (G - A)^2, G the Gram matrix of x, A the style target's."""
+def style_layer_loss(x, a_gram, normalization="artpy"):
+    """1/(4 N^2 M^2) * sum (G - A)^2, G the Gram matrix of x, A the style target's (tutorial: mean (G/M - A/M)^2)."""
     n, m = _size(x)
+    if normalization == "tutorial":
+        return tf.reduce_mean(tf.square(gram(x) / m - a_gram / m))
     return tf.reduce_sum(tf.square(gram(x) - a_gram)) / (4.0 * n**2 * m**2)
 
 
@@ -47,10 +56,16 @@ def materialize_targets(sess, net, content_image, style_image, content_layers, s
     return content, style
 
 
-def build_losses(net, content_targets, style_targets, content_layers, style_layers, alpha, beta):
-    """Loss tensors {'total', 'content', 'style'} on constant targets."""
-    content = tf.add_n([weight * content_layer_loss(net[name], tf.constant(content_targets[name]))
+def build_losses(net, content_targets, style_targets, content_layers, style_layers, alpha, beta,
+                 normalization="artpy"):
+    """Loss tensors {'total', 'content', 'style'} on constant targets.
+
+    `net` maps layer names to features: the graph dictionary, or the eager
+    backend's model outputs (targets then already tensors, used as they are).
+    """
+    content = tf.add_n([weight * content_layer_loss(net[name], tf.convert_to_tensor(content_targets[name]),
+                                                    normalization)
                         for name, weight in content_layers])
-    style = tf.add_n([weight * style_layer_loss(net[name], tf.constant(style_targets[name]))
+    style = tf.add_n([weight * style_layer_loss(net[name], tf.convert_to_tensor(style_targets[name]), normalization)
                       for name, weight in style_layers])
     return {"total": beta * content + alpha * style, "content": content, "style": style}

@@ -18,7 +18,7 @@ from .errors import OptimizationError
 tf1 = tf.compat.v1
 
 TF_OPTIMIZERS = {
-    "adam": lambda lr: tf1.train.AdamOptimizer(lr),
+    "adam": lambda lr, beta1=0.9, epsilon=1e-8: tf1.train.AdamOptimizer(lr, beta1=beta1, epsilon=epsilon),
     "sgd": lambda lr: tf1.train.GradientDescentOptimizer(lr),
     "momentum": lambda lr: tf1.train.MomentumOptimizer(lr, momentum=0.9),
     "rmsprop": lambda lr: tf1.train.RMSPropOptimizer(lr),
@@ -59,10 +59,18 @@ class Stopwatch:
         return float(np.median(timed)) if timed else None
 
 
-def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe, stopwatch=None):
-    """Run `iterations` steps of a tf.compat.v1.train optimizer on net['input']."""
-    trainer = TF_OPTIMIZERS[optimizer](learning_rate)
+def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe, stopwatch=None,
+                adam_beta1=0.9, adam_epsilon=1e-8, bounds=None):
+    """Run `iterations` steps of a tf.compat.v1.train optimizer on net['input'].
+
+    `bounds` (low, high): clip the image into them after every step.
+    """
+    options = dict(beta1=adam_beta1, epsilon=adam_epsilon) if optimizer == "adam" else {}
+    trainer = TF_OPTIMIZERS[optimizer](learning_rate, **options)
     train = trainer.minimize(losses["total"], var_list=[net["input"]])
+    if bounds is not None:
+        with tf1.control_dependencies([train]):
+            train = net["input"].assign(tf.clip_by_value(net["input"], *bounds)).op
     sess.run(tf1.variables_initializer(trainer.variables()))
     fetch = {name: losses[name] for name in LOSS_NAMES}
     hint = f"lower --learning-rate (now {learning_rate:g})"
@@ -81,8 +89,10 @@ def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe
     return stopwatch
 
 
-def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopwatch=None):
+def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopwatch=None, bounds=None):
     """scipy L-BFGS-B on the image; one session run gives the losses and the gradient.
+
+    `bounds` (low, high), broadcast to the image: L-BFGS-B's box constraints.
 
     The network is evaluated by feeding net['image'], so the variable is only
     written once, with the final image.
@@ -106,6 +116,9 @@ def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopw
         observe(iteration, last["values"], last["image"])
 
     x0 = sess.run(net["input"]).ravel().astype(np.float64)
+    box = lbfgs_bounds(bounds, shape)
+    if box is not None:
+        x0 = np.clip(x0, box.lb, box.ub)  # where L-BFGS-B starts
     record(0, x0)
     stopwatch = stopwatch or Stopwatch()
     stopwatch.start()
@@ -119,7 +132,16 @@ def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopw
     if iterations:
         result = scipy.optimize.minimize(
             evaluate, x0, jac=True, method="L-BFGS-B", callback=callback,
+            bounds=box,
             options=dict(maxiter=iterations, maxcor=num_correction, ftol=0.0, gtol=0.0,
                          maxfun=max(15000, 4 * iterations)))
         sess.run(net["input"].assign(result.x.reshape(shape).astype(np.float32)))
     return stopwatch
+
+
+def lbfgs_bounds(bounds, shape):
+    """(low, high) arrays broadcast to the image, flattened for scipy; None stays None."""
+    if bounds is None:
+        return None
+    low, high = (np.broadcast_to(b, shape).ravel().astype(np.float64) for b in bounds)
+    return scipy.optimize.Bounds(low, high)

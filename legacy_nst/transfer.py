@@ -17,7 +17,8 @@ from . import __version__
 from .atomic import atomic_write, check_directory
 from .config import Config
 from .errors import ConfigError
-from .images import check_output_path, from_network, load_image, read_image, resize, save_image, to_network, working_size
+from .images import (check_output_path, from_network, load_image, pixel_bounds, read_image, resize, save_image,
+                     to_network, working_size)
 from .losses import build_losses, materialize_targets
 from .network import build_graph, deepest_layer
 from .optimize import Stopwatch, minimize_lbfgs, minimize_tf
@@ -97,6 +98,14 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
         if observe is not None:
             observe(iteration, values, image)
 
+    bounds = pixel_bounds(vgg.mean_pixel) if config.clip_pixels else None
+    if config.backend != "graph":
+        from .eager import minimize_eager  # TensorFlow 2 style; the graph path never imports it
+
+        final_image, stopwatch = minimize_eager(config, vgg, content_x, style_x, start, record, bounds)
+        return Result(image=from_network(final_image, vgg.mean_pixel), history=history,
+                      s_per_iter=stopwatch.median(), config=config, size=size)
+
     graph = tf.Graph()
     with graph.as_default(), tf1.Session(graph=graph, config=session_config()) as sess:
         net = build_graph(vgg, *size, pooling=config.pooling, kernel_layout=config.kernel_layout,
@@ -105,14 +114,17 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
         content_targets, style_targets = materialize_targets(
             sess, net, content_x, style_x, config.content_layers, config.style_layers)
         losses = build_losses(net, content_targets, style_targets, config.content_layers,
-                              config.style_layers, alpha=config.alpha, beta=config.beta)
+                              config.style_layers, alpha=config.alpha, beta=config.beta,
+                              normalization=config.loss_normalization)
         sess.run(net["input"].assign(start))
         stopwatch = Stopwatch()
         if config.optimizer == "lbfgs":
-            minimize_lbfgs(sess, net, losses, config.iterations, config.lbfgs_num_correction, record, stopwatch)
+            minimize_lbfgs(sess, net, losses, config.iterations, config.lbfgs_num_correction, record, stopwatch,
+                           bounds=bounds)
         else:
             minimize_tf(sess, net, losses, config.optimizer, config.learning_rate, config.iterations,
-                        record, stopwatch)
+                        record, stopwatch, adam_beta1=config.adam_beta1, adam_epsilon=config.adam_epsilon,
+                        bounds=bounds)
         final_image = sess.run(net["input"])
     return Result(image=from_network(final_image, vgg.mean_pixel), history=history,
                   s_per_iter=stopwatch.median(), config=config, size=size)
