@@ -94,6 +94,15 @@ class Config:
     # -- eager comparison (issue 3): fields below this line --
 
     # -- long runs: resume, limits, plots (issue 4): fields below this line --
+    resume: Optional[str] = _option(None, "continue the run saved in DIR (a --checkpoint-dir; a Ctrl-C'd run "
+                                    "saves there too); --content/--style/--output and the options default to "
+                                    "the saved run's, --iterations may be raised", metavar="DIR")
+    memory_limit: Optional[float] = _option(None, "refuse sizes whose estimated peak memory exceeds GB (default: "
+                                            "the memory available now; 0: do not check)", metavar="GB")
+    plot: Optional[str] = _option(None, "write the loss curves (total, content, style; log scale) as PNG at the "
+                                  "end, on interrupt and at each checkpoint", metavar="PATH")
+    strip: Optional[str] = _option(None, "write a grid of the checkpoint images (needs --checkpoint-every) as "
+                                   "PNG at the end and on interrupt", metavar="PATH")
 
     # -- feature parity with anishathalye / jcjohnson (issue 5): fields below this line --
 
@@ -120,6 +129,11 @@ class Config:
             raise ConfigError(f"--learning-rate must be > 0, got {self.learning_rate}")
         if self.alpha < 0 or self.beta < 0:
             raise ConfigError("--alpha and --beta must be >= 0")
+        if self.memory_limit is not None and not self.memory_limit >= 0:
+            raise ConfigError(f"--memory-limit must be >= 0 GB (0: no check), got {self.memory_limit}")
+        if self.strip and not self.checkpoint_every:
+            raise ConfigError("--strip shows the checkpoint images; add --checkpoint-every K (e.g. a tenth of "
+                              "--iterations)")
 
     def replace(self, **changes) -> "Config":
         return dataclasses.replace(self, **changes)
