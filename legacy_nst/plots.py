@@ -88,11 +88,12 @@ def checkpoint_frames(directory, up_to=None):
 
 
 def evenly_spaced(items, count):
-    """At most `count` items, the first and the last always among them."""
+    """At most `count` items at an even stride from the first, the last always among them."""
     if len(items) <= count:
         return list(items)
-    picks = np.unique(np.round(np.linspace(0, len(items) - 1, count)).astype(int))
-    return [items[i] for i in picks]
+    stride = math.ceil((len(items) - 1) / (count - 1))
+    picked = list(items[::stride])
+    return picked if picked[-1] == items[-1] else picked + [items[-1]]
 
 
 def plot_strip(path, frames, title=None):
