@@ -85,7 +85,8 @@ class Config:
     lbfgs_num_correction: int = _option(100, "L-BFGS history size (scipy maxcor)", metavar="M")
     weights: Optional[str] = _option(None, f"MatConvNet VGG-19 .mat (default: ${WEIGHTS_ENV}, then {DEFAULT_WEIGHTS})",
                                      metavar="PATH")
-    checkpoint_every: int = _option(0, "write the image every K iterations (art.py: 100; 0: never)", metavar="K")
+    checkpoint_every: int = _option(0, "write the image and the resumable state every K iterations (art.py: 100; "
+                                    "0: never)", metavar="K")
     checkpoint_dir: Optional[str] = _option(None, "where checkpoints go (default: OUTPUT's name + '-checkpoints')",
                                             metavar="DIR")
     print_every: int = _option(100, "log a progress line every K iterations when not on a terminal (0: never)",
@@ -99,10 +100,10 @@ class Config:
                                     "the saved run's, --iterations may be raised", metavar="DIR")
     memory_limit: Optional[float] = _option(None, "refuse sizes whose estimated peak memory exceeds GB (default: "
                                             "the memory available now; 0: do not check)", metavar="GB")
-    plot: Optional[str] = _option(None, "write the loss curves (total, content, style; log scale) as PNG at the "
-                                  "end, on interrupt and at each checkpoint", metavar="PATH")
-    strip: Optional[str] = _option(None, "write a grid of the checkpoint images (needs --checkpoint-every) as "
-                                   "PNG at the end and on interrupt", metavar="PATH")
+    plot: Optional[str] = _option(None, "write the loss curves (total, content, style; log scale) at the end, on "
+                                  "interrupt and at each checkpoint (.png, .svg, .pdf)", metavar="PATH")
+    strip: Optional[str] = _option(None, "write a grid of the checkpoint images (needs --checkpoint-every) at the "
+                                   "end and on interrupt", metavar="PATH")
 
     # -- feature parity with anishathalye / jcjohnson (issue 5): fields below this line --
 

@@ -119,6 +119,15 @@ def fingerprint(source):
         return None
 
 
+def weights_fingerprint(vgg):
+    """sha256 of the conv kernels and biases as loaded: the same network whatever the file's layout or path."""
+    digest = hashlib.sha256()
+    for name in sorted(vgg.kernels):
+        digest.update(np.ascontiguousarray(vgg.kernels[name]).tobytes())
+        digest.update(np.ascontiguousarray(vgg.biases[name]).tobytes())
+    return digest.hexdigest()
+
+
 def _comparable(value):
     return json.loads(json.dumps(value))
 
@@ -135,7 +144,7 @@ def check_compatible(saved: SavedState, config: Config, inputs: dict):
     for what, digest in inputs.items():
         if digest is not None and saved.meta.get("inputs", {}).get(what) not in (None, digest):
             raise ConfigError(f"--resume {saved.directory}: the {what} file changed since the run was saved; "
-                              f"use the original {what} image, or start afresh without --resume")
+                              f"use the original {what} file, or start afresh without --resume")
     if config.iterations < saved.steps:
         raise ConfigError(f"--resume {saved.directory}: the saved run has done {saved.steps} steps, more than "
                           f"--iterations {config.iterations}; give --iterations {saved.steps} or more")

@@ -163,7 +163,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
     from .download import sha256_file
     from .interrupts import Interrupted, StopRequest
     from .plots import check_plot_path
-    from .resume import Checkpointer, check_compatible, fingerprint, load_state
+    from .resume import Checkpointer, check_compatible, fingerprint, load_state, weights_fingerprint
 
     check_output_path(output)
     if log_json:
@@ -175,11 +175,14 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
     vgg = load_vgg19(config.weights_path())
     checkpoints = checkpoint_dir_for(config, output)
     inputs = {"content": fingerprint(content), "style": fingerprint(style)}
+    if config.checkpoint_every or saved is not None:
+        inputs["weights"] = weights_fingerprint(vgg)
     if saved is not None:
         check_compatible(saved, config, inputs)
     stop = StopRequest()
     meta = {"config": config.to_json(), "content": _path_or_none(content), "style": _path_or_none(style),
-            "output": str(output), "log_json": str(log_json) if log_json else None, "inputs": inputs,
+            "output": _path_or_none(output), "log_json": _path_or_none(log_json) if log_json else None,
+            "inputs": inputs,
             "versions": versions()}
     figures = Figures(config, checkpoints)
 
@@ -252,7 +255,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
             progress.close()
     save_image(output, result.image)
     write_log("completed", result.s_per_iter, result.size)
-    figures.all(state.history, result.image, config.iterations)
+    figures.all(state.history, result.image, state.history[-1]["iteration"])
     return result
 
 

@@ -10,6 +10,7 @@ from legacy_nst.cli import main
 from legacy_nst.errors import ConfigError
 from legacy_nst.resume import STATE_JSON, Checkpointer, load_state, save_state, temporary_files
 from legacy_nst.transfer import run
+from legacy_nst.weights import load_vgg19
 
 SIZE = dict(width=32, height=32)
 
@@ -191,3 +192,13 @@ def test_a_crash_while_saving_leaves_the_previous_state(tmp_path, monkeypatch):
     assert temporary_files(tmp_path) == [], "loading clears a killed write's temporary files"
     save_state(tmp_path, 15, {"input": np.zeros((1, 2, 2, 3), np.float32)}, None, meta)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state-00015.npz", STATE_JSON]
+
+
+def test_resume_refuses_different_weights(tmp_path, content_path, style_path, base, saved_run, monkeypatch):
+    from legacy_nst import resume
+
+    saved = load_state(saved_run).meta["inputs"]["weights"]
+    assert saved == resume.weights_fingerprint(load_vgg19(base.weights))
+    monkeypatch.setattr(resume, "weights_fingerprint", lambda vgg: "0" * 64)
+    with pytest.raises(ConfigError, match="the weights file changed"):
+        run(content_path, style_path, tmp_path / "p.png", base.replace(iterations=5, resume=str(saved_run)))
