@@ -186,19 +186,16 @@ def check_fits(height, width, config, limit=None) -> Estimate:
         return needed
     fitting = largest_fitting(height, width, config, limit)
     if fitting is None:
-        advice = "free some memory or raise --memory-limit"
+        advice = ["free some memory"]
     else:
         fit_h, fit_w = fitting
-        advice = f"the largest size that fits is {fit_w}x{fit_h} (--width {fit_w} --height {fit_h})"
-    if config.optimizer == "lbfgs" and fitting is not None:
-        advice += f", or lower --lbfgs-num-correction (now {config.lbfgs_num_correction})"
+        advice = [f"the largest size that fits is {fit_w}x{fit_h}: --width {fit_w} --height {fit_h}"]
+        if config.optimizer == "lbfgs":
+            advice.append(f"lower --lbfgs-num-correction (now {config.lbfgs_num_correction})")
     if "multiscale" in {f.name for f in dataclasses.fields(config)}:
-        advice += ", or use --multiscale"
-    return _refuse(width, height, needed, limit, advice)
-
-
-def _refuse(width, height, needed, limit, advice):
+        advice.append("use --multiscale")
     raise ConfigError(f"size {width}x{height} needs about {needed.total / GB:.1f} GB of memory but only "
-                      f"{limit / GB:.1f} GB is available; {advice} (--memory-limit 0 skips this check)")
+                      f"{limit / GB:.1f} GB is available; {', or '.join(advice)} "
+                      f"(the estimate can be skipped with --memory-limit 0)")
 
 

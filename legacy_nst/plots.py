@@ -56,12 +56,14 @@ def plot_losses(path, history, alpha, beta, title=None):
     plt = _pyplot()
     iterations = np.array([entry["iteration"] for entry in history])
     figure, axes = plt.subplots(figsize=(8, 5))
-    curves = (("total", 1.0, "total", "black"), ("content", beta, f"content × β ({beta:g})", "tab:blue"),
-              ("style", alpha, f"style × α ({alpha:g})", "tab:orange"))
-    for key, weight, label, colour in curves:
+    # The total is drawn wide and pale so that a term lying on it (usually the style) stays visible.
+    curves = (("total", 1.0, "total", dict(color="black", linewidth=4, alpha=0.3)),
+              ("content", beta, f"content × β ({beta:g})", dict(color="tab:blue", linewidth=1.2)),
+              ("style", alpha, f"style × α ({alpha:g})", dict(color="tab:orange", linewidth=1.2)))
+    for key, weight, label, style in curves:
         values = np.array([entry[key] * weight for entry in history], dtype=np.float64)
         shown = np.where(values > 0, values, np.nan)  # a zero (content at iteration 0) has no logarithm
-        axes.plot(iterations, shown, label=label, color=colour, linewidth=1.5 if key == "total" else 1.0)
+        axes.plot(iterations, shown, label=label, **style)
     if len(history):
         best = min(history, key=lambda entry: entry["total"])
         axes.plot([best["iteration"]], [best["total"]], "o", color="black", markersize=4,

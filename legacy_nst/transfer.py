@@ -89,12 +89,12 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     vgg = vgg or load_vgg19(config.weights_path())
     content_rgb = _as_image(content, "content")
     size = working_size(content_rgb.shape[:2], config.width, config.height)
+    estimate = check_fits(*size, config)  # before the working-size arrays, which alone can be gigabytes
+    if on_estimate is not None:
+        on_estimate(estimate)
     content_x = to_network(resize(content_rgb, size), vgg.mean_pixel)
     style_x = to_network(resize(_as_image(style, "style"), size), vgg.mean_pixel)
     start = initial_image(config, content_x, style_x, size, vgg.mean_pixel)
-    estimate = check_fits(*size, config)
-    if on_estimate is not None:
-        on_estimate(estimate)
 
     history = []
     final = {}
