@@ -77,37 +77,26 @@ def test_resume_without_the_optimizer_state_would_differ(tmp_path, content_path,
     assert relative.max() > 1e-2
 
 
-def test_adam_state_holds_its_slots_and_step_counters(tmp_path, content_path, style_path, base):
-    ck = tmp_path / "ck"
-    run(content_path, style_path, tmp_path / "o.png", base.replace(iterations=6, checkpoint_every=3,
-                                                                     checkpoint_dir=str(ck)))
-    state = load_state(ck)
-    assert state.steps == 6 and sorted(state.variables) == ["beta1_power", "beta2_power", "input", "input/Adam",
+@pytest.fixture(scope="module")
+def saved_run(tmp_path_factory, content_path, style_path, approx_weights_path):
+    ck = tmp_path_factory.mktemp("saved") / "ck"
+    base = Config(weights=str(approx_weights_path), seed=0, **SIZE)
+    run(content_path, style_path, ck.parent / "o.png", base.replace(iterations=3, checkpoint_every=3,
+                                                                      checkpoint_dir=str(ck)))
+    return ck
+
+
+def test_adam_state_holds_its_slots_and_step_counters(saved_run):
+    state = load_state(saved_run)
+    assert state.steps == 3 and sorted(state.variables) == ["beta1_power", "beta2_power", "input", "input/Adam",
                                                             "input/Adam_1"]
-    assert state.variables["beta1_power"] == pytest.approx(0.9 ** 7)  # TF1 Adam keeps beta^(t+1)
-    assert state.variables["beta2_power"] == pytest.approx(0.999 ** 7)
+    assert state.variables["beta1_power"] == pytest.approx(0.9 ** 4)  # TF1 Adam keeps beta^(t+1)
+    assert state.variables["beta2_power"] == pytest.approx(0.999 ** 4)
     assert state.variables["input"].shape == (1, 32, 32, 3)
-    written = np.asarray(Image.open(tmp_path / "o.png"))
+    written = np.asarray(Image.open(saved_run.parent / "o.png"))
     mean = np.array([123.68, 116.779, 103.939])
     np.testing.assert_array_equal(written, np.clip(np.rint(state.variables["input"][0] + mean), 0, 255))
-    assert sorted(p.name for p in ck.iterdir()) == ["00000.png", "00003.png", "00006.png", "state-00006.npz",
-                                                    STATE_JSON]
-
-
-def test_lbfgs_resumes_from_the_saved_image(tmp_path, content_path, style_path, base):
-    config = base.replace(optimizer="lbfgs", init="content")
-    ck = tmp_path / "ck"
-    run(content_path, style_path, tmp_path / "a.png", config.replace(iterations=4, checkpoint_every=2,
-                                                                       checkpoint_dir=str(ck)))
-    saved = load_state(ck)
-    resumed = run(content_path, style_path, tmp_path / "b.png", config.replace(iterations=8, resume=str(ck)))
-    # Entry 4 is re-evaluated at the saved image: the same loss the first run recorded.
-    assert resumed.history[0]["iteration"] == 4
-    assert resumed.history[0]["total"] == pytest.approx(saved.history[-1]["total"], rel=1e-5)
-    whole = load_state(ck).history
-    assert [e["iteration"] for e in whole] == list(range(9))
-    t = totals(whole)
-    assert t[-1] < t[4] and all(b <= a * (1 + 1e-6) for a, b in zip(t, t[1:]))
+    assert sorted(p.name for p in saved_run.iterdir()) == ["00000.png", "00003.png", "state-00003.npz", STATE_JSON]
 
 
 def test_cli_resume_needs_only_the_directory(tmp_path, content_path, style_path, approx_weights_path, capsys):
@@ -122,15 +111,6 @@ def test_cli_resume_needs_only_the_directory(tmp_path, content_path, style_path,
     log = json.loads((tmp_path / "log.json").read_text())
     assert log["config"]["optimizer"] == "rmsprop" and log["config"]["iterations"] == 6
     assert [e["iteration"] for e in log["iterations"]] == list(range(7)) and log["status"] == "completed"
-
-
-@pytest.fixture(scope="module")
-def saved_run(tmp_path_factory, content_path, style_path, approx_weights_path):
-    ck = tmp_path_factory.mktemp("saved") / "ck"
-    base = Config(weights=str(approx_weights_path), seed=0, **SIZE)
-    run(content_path, style_path, ck.parent / "o.png", base.replace(iterations=3, checkpoint_every=3,
-                                                                      checkpoint_dir=str(ck)))
-    return ck
 
 
 @pytest.mark.parametrize("change,message", [
