@@ -16,6 +16,7 @@ import typing
 
 from .config import DEFAULT_WEIGHTS, WEIGHTS_ENV, Config
 from .errors import NSTError
+from .interrupts import Interrupted
 
 PROG = "legacy-nst"
 
@@ -108,8 +109,10 @@ def run_weights(argv):
 
 
 def run_stylize(argv):
-    args = stylize_parser().parse_args(argv)
-    config = config_from_args(args)
+    from .resume import prepend_saved_paths, resumed_config
+
+    args = stylize_parser().parse_args(prepend_saved_paths(argv))
+    config = resumed_config(args) if getattr(args, "resume", None) else config_from_args(args)
     weights = config.weights_path()
     if not weights.exists():
         raise NSTError(missing_weights_message(weights))
@@ -158,6 +161,9 @@ def main(argv=None):
     except (UsageError, NSTError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
+    except Interrupted as stop:
+        print(f"{PROG}: {stop.report or stop}", file=sys.stderr)
+        return stop.exit_status
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -101,7 +101,8 @@ class Config:
     lbfgs_num_correction: int = _option(100, "L-BFGS history size (scipy maxcor)", metavar="M")
     weights: Optional[str] = _option(None, f"MatConvNet VGG-19 .mat (default: ${WEIGHTS_ENV}, then {DEFAULT_WEIGHTS})",
                                      metavar="PATH")
-    checkpoint_every: int = _option(0, "write the image every K iterations (art.py: 100; 0: never)", metavar="K")
+    checkpoint_every: int = _option(0, "write the image and the resumable state every K iterations (art.py: 100; "
+                                    "0: never)", metavar="K")
     checkpoint_dir: Optional[str] = _option(None, "where checkpoints go (default: OUTPUT's name + '-checkpoints')",
                                             metavar="DIR")
     print_every: int = _option(100, "log a progress line every K iterations when not on a terminal (0: never)",
@@ -128,6 +129,15 @@ class Config:
                                 parse=parse_flag, nargs="?", const=True)
 
     # -- long runs: resume, limits, plots (issue 4): fields below this line --
+    resume: Optional[str] = _option(None, "continue the run saved in DIR (a --checkpoint-dir; a Ctrl-C'd run "
+                                    "saves there too); --content/--style/--output and the options default to "
+                                    "the saved run's, --iterations may be raised", metavar="DIR")
+    memory_limit: Optional[float] = _option(None, "refuse sizes whose estimated peak memory exceeds GB (default: "
+                                            "the memory available now; 0: do not check)", metavar="GB")
+    plot: Optional[str] = _option(None, "write the loss curves (total, content, style; log scale) at the end, on "
+                                  "interrupt and at each checkpoint (.png, .svg, .pdf)", metavar="PATH")
+    strip: Optional[str] = _option(None, "write a grid of the checkpoint images (needs --checkpoint-every) at the "
+                                   "end and on interrupt", metavar="PATH")
 
     # -- feature parity with anishathalye / jcjohnson (issue 5): fields below this line --
 
@@ -154,6 +164,11 @@ class Config:
             raise ConfigError(f"--learning-rate must be > 0, got {self.learning_rate}")
         if self.alpha < 0 or self.beta < 0:
             raise ConfigError("--alpha and --beta must be >= 0")
+        if self.memory_limit is not None and not self.memory_limit >= 0:
+            raise ConfigError(f"--memory-limit must be >= 0 GB (0: no check), got {self.memory_limit}")
+        if self.strip and not self.checkpoint_every:
+            raise ConfigError("--strip shows the checkpoint images; add --checkpoint-every K (e.g. a tenth of "
+                              "--iterations)")
         self._check_eager_comparison_options()
 
     def _check_eager_comparison_options(self):

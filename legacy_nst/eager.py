@@ -130,11 +130,12 @@ def loss_function(config, vgg, content_x, style_x):
     return losses_at
 
 
-def minimize_eager(config, vgg, content_x, style_x, start, observe, bounds=None):
+def minimize_eager(config, vgg, content_x, style_x, start, observe, bounds=None, on_step=None):
     """Run the optimisation eagerly; returns (final image (1, H, W, 3) float32, Stopwatch).
 
     `observe(iteration, losses, image)` sees the same entries as with the graph
-    backend: entry i is the image after i steps and its losses.
+    backend: entry i is the image after i steps and its losses. `on_step(steps,
+    image)` runs after every step (how a stop request interrupts the run).
     """
     if config.backend not in EAGER_BACKENDS:
         raise ConfigError(f"unknown eager backend {config.backend!r}; choose from {', '.join(EAGER_BACKENDS)}")
@@ -144,11 +145,11 @@ def minimize_eager(config, vgg, content_x, style_x, start, observe, bounds=None)
                           "use --backend graph")
     losses_at = loss_function(config, vgg, content_x, style_x)
     if config.optimizer == "lbfgs":
-        return _minimize_lbfgs(config, losses_at, start, observe, bounds)
-    return _minimize_keras(config, losses_at, start, observe, bounds)
+        return _minimize_lbfgs(config, losses_at, start, observe, bounds, on_step)
+    return _minimize_keras(config, losses_at, start, observe, bounds, on_step)
 
 
-def _minimize_keras(config, losses_at, start, observe, bounds):
+def _minimize_keras(config, losses_at, start, observe, bounds, on_step=None):
     image = tf.Variable(start, name="image")
     optimizer = keras_optimizer(config)
     optimizer.build([image])
@@ -172,6 +173,8 @@ def _minimize_keras(config, losses_at, start, observe, bounds):
         stopwatch.lap()
         _check_finite(iteration, values, hint)
         observe(iteration, values, pixels)
+        if on_step is not None:
+            on_step(iteration + 1, image.numpy())
     final = image.numpy()
     values = _values(compiled(config.backend, losses_at)(tf.constant(final)))
     _check_finite(config.iterations, values, hint)
@@ -179,7 +182,7 @@ def _minimize_keras(config, losses_at, start, observe, bounds):
     return final, stopwatch
 
 
-def _minimize_lbfgs(config, losses_at, start, observe, bounds):
+def _minimize_lbfgs(config, losses_at, start, observe, bounds, on_step=None):
     """scipy L-BFGS-B, the tape giving losses and gradient in one evaluation (as optimize.minimize_lbfgs)."""
     shape = tuple(start.shape)
 
@@ -218,6 +221,8 @@ def _minimize_lbfgs(config, losses_at, start, observe, bounds):
         stopwatch.lap()
         done[0] += 1
         record(done[0], intermediate_result.x)
+        if on_step is not None:
+            on_step(done[0], last["image"])
 
     if config.iterations:
         x = scipy.optimize.minimize(

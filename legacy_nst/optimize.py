@@ -60,10 +60,12 @@ class Stopwatch:
 
 
 def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe, stopwatch=None,
-                adam_beta1=0.9, adam_epsilon=1e-8, bounds=None):
+                adam_beta1=0.9, adam_epsilon=1e-8, bounds=None, state=None):
     """Run `iterations` steps of a tf.compat.v1.train optimizer on net['input'].
 
     `bounds` (low, high): clip the image into them after every step.
+    `state` (a resume.Checkpointer) restores the image and optimizer variables
+    of a saved run, then starts at its step count, and sees every step.
     """
     options = dict(beta1=adam_beta1, epsilon=adam_epsilon) if optimizer == "adam" else {}
     trainer = TF_OPTIMIZERS[optimizer](learning_rate, **options)
@@ -72,30 +74,39 @@ def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe
         with tf1.control_dependencies([train]):
             train = net["input"].assign(tf.clip_by_value(net["input"], *bounds)).op
     sess.run(tf1.variables_initializer(trainer.variables()))
+    start = state.start if state is not None else 0
+    if state is not None:
+        state.attach(sess, [net["input"], *trainer.variables()])
     fetch = {name: losses[name] for name in LOSS_NAMES}
     hint = f"lower --learning-rate (now {learning_rate:g})"
     stopwatch = stopwatch or Stopwatch()
     stopwatch.start()
-    for iteration in range(iterations):
+    for iteration in range(start, iterations):
         _, fetched, image = sess.run([train, fetch, net["image"]])
         stopwatch.lap()
         values = _values(fetched)
         _check_finite(iteration, values, hint)
         observe(iteration, values, image)
+        if state is not None:
+            state.step_done(iteration + 1)
     fetched, image = sess.run([fetch, net["image"]])
     values = _values(fetched)
     _check_finite(iterations, values, hint)
     observe(iterations, values, image)
+    if state is not None:
+        state.finished(iterations)
     return stopwatch
 
 
-def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopwatch=None, bounds=None):
+def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopwatch=None, bounds=None,
+                   state=None):
     """scipy L-BFGS-B on the image; one session run gives the losses and the gradient.
 
     `bounds` (low, high), broadcast to the image: L-BFGS-B's box constraints.
 
     The network is evaluated by feeding net['image'], so the variable is only
-    written once, with the final image.
+    written once, with the final image. `state` as in minimize_tf; a resumed
+    run starts from the saved image with an empty curvature history.
     """
     gradient = tf1.gradients(losses["total"], net["image"])[0]
     fetch = {name: losses[name] for name in LOSS_NAMES}
@@ -115,27 +126,34 @@ def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopw
         _check_finite(iteration, last["values"], hint)
         observe(iteration, last["values"], last["image"])
 
+    start = state.start if state is not None else 0
+    if state is not None:
+        state.attach(sess, [net["input"]])
     x0 = sess.run(net["input"]).ravel().astype(np.float64)
     box = lbfgs_bounds(bounds, shape)
     if box is not None:
         x0 = np.clip(x0, box.lb, box.ub)  # where L-BFGS-B starts
-    record(0, x0)
+    record(start, x0)
     stopwatch = stopwatch or Stopwatch()
     stopwatch.start()
-    done = [0]
+    done = [start]
 
     def callback(intermediate_result):
         stopwatch.lap()
         done[0] += 1
         record(done[0], intermediate_result.x)
+        if state is not None:
+            state.step_done(done[0], last["image"])
 
-    if iterations:
+    if iterations > start:
         result = scipy.optimize.minimize(
             evaluate, x0, jac=True, method="L-BFGS-B", callback=callback,
             bounds=box,
-            options=dict(maxiter=iterations, maxcor=num_correction, ftol=0.0, gtol=0.0,
-                         maxfun=max(15000, 4 * iterations)))
+            options=dict(maxiter=iterations - start, maxcor=num_correction, ftol=0.0, gtol=0.0,
+                         maxfun=max(15000, 4 * (iterations - start))))
         sess.run(net["input"].assign(result.x.reshape(shape).astype(np.float32)))
+    if state is not None:
+        state.finished(done[0], sess.run(net["input"]))
     return stopwatch
 
 

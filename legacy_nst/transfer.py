@@ -16,10 +16,11 @@ import tensorflow as tf
 from . import __version__
 from .atomic import atomic_write, check_directory
 from .config import Config
-from .errors import ConfigError
+from .errors import ConfigError, OptimizationError
 from .images import (check_output_path, from_network, load_image, pixel_bounds, read_image, resize, save_image,
                      to_network, working_size)
 from .losses import build_losses, materialize_targets
+from .memory import check_fits, memory_limit_bytes
 from .network import build_graph, deepest_layer
 from .optimize import Stopwatch, minimize_lbfgs, minimize_tf
 from .weights import load_vgg19
@@ -74,17 +75,24 @@ def session_config():
     return tf1.ConfigProto()
 
 
-def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, **options) -> Result:
+def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, state=None,
+            on_estimate=None, **options) -> Result:
     """Stylise `content` (path or uint8 RGB array) with `style`, as art.py does.
 
     Options are Config fields (e.g. iterations=100, optimizer='lbfgs'); `vgg`
     reuses already loaded weights; `observe(iteration, losses, image)` sees
-    every iteration (image: uint8 RGB).
+    every iteration (image: float32 network space). A size whose memory
+    estimate exceeds --memory-limit (default: what is available) is refused
+    before the graph is built; `on_estimate(estimate)` sees the estimate.
+    `state` (a resume.Checkpointer) saves and restores the run's state.
     """
     config = (config or Config()).replace(**options) if options else (config or Config())
     vgg = vgg or load_vgg19(config.weights_path())
     content_rgb = _as_image(content, "content")
     size = working_size(content_rgb.shape[:2], config.width, config.height)
+    estimate = check_fits(*size, config)  # before the working-size arrays, which alone can be gigabytes
+    if on_estimate is not None:
+        on_estimate(estimate)
     content_x = to_network(resize(content_rgb, size), vgg.mean_pixel)
     style_x = to_network(resize(_as_image(style, "style"), size), vgg.mean_pixel)
     start = initial_image(config, content_x, style_x, size, vgg.mean_pixel)
@@ -102,7 +110,11 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     if config.backend != "graph":
         from .eager import minimize_eager  # TensorFlow 2 style; the graph path never imports it
 
-        final_image, stopwatch = minimize_eager(config, vgg, content_x, style_x, start, record, bounds)
+        if state is not None and state.saved is not None:
+            raise ConfigError(f"--resume continues --backend graph runs only (the eager backends keep no "
+                              f"optimizer state); rerun without --resume or with --backend graph")
+        on_step = None if state is None else state.stop_if_requested
+        final_image, stopwatch = minimize_eager(config, vgg, content_x, style_x, start, record, bounds, on_step)
         return Result(image=from_network(final_image, vgg.mean_pixel), history=history,
                       s_per_iter=stopwatch.median(), config=config, size=size)
 
@@ -120,11 +132,11 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
         stopwatch = Stopwatch()
         if config.optimizer == "lbfgs":
             minimize_lbfgs(sess, net, losses, config.iterations, config.lbfgs_num_correction, record, stopwatch,
-                           bounds=bounds)
+                           bounds=bounds, state=state)
         else:
             minimize_tf(sess, net, losses, config.optimizer, config.learning_rate, config.iterations,
                         record, stopwatch, adam_beta1=config.adam_beta1, adam_epsilon=config.adam_epsilon,
-                        bounds=bounds)
+                        bounds=bounds, state=state)
         final_image = sess.run(net["input"])
     return Result(image=from_network(final_image, vgg.mean_pixel), history=history,
                   s_per_iter=stopwatch.median(), config=config, size=size)
@@ -140,43 +152,158 @@ def versions():
 
 
 def checkpoint_dir_for(config, output):
-    return Path(config.checkpoint_dir) if config.checkpoint_dir else Path(output).with_name(
-        Path(output).stem + "-checkpoints")
+    if config.checkpoint_dir:
+        return Path(config.checkpoint_dir)
+    if config.resume:
+        return Path(config.resume)
+    return Path(output).with_name(Path(output).stem + "-checkpoints")
+
+
+def sibling_path(output, label):
+    """out.png -> out.best.png: where the extra images of a run go, beside its output."""
+    output = Path(output)
+    return output.with_name(f"{output.stem}.{label}{output.suffix}")
 
 
 def run(content, style, output, config: Config, log_json=None, progress=None):
-    """The command line's job: stylise, then write the output, checkpoints and JSON log."""
+    """The command line's job: stylise, then write the output, checkpoints, JSON log and figures.
+
+    Every --checkpoint-every steps the image (NNNNN.png) and the resumable state
+    go to the checkpoint directory, and --plot is refreshed. On SIGINT/SIGTERM
+    it writes the current image to OUTPUT, the lowest-loss one to
+    OUTPUT.best, the state, the log and the figures, then raises Interrupted.
+    If the loss turns NaN/inf, the last image with a finite loss goes to
+    OUTPUT.last-good (OUTPUT itself is not written) and the error says so.
+    """
     from .download import sha256_file
+    from .interrupts import Interrupted, StopRequest
+    from .plots import check_plot_path
+    from .resume import Checkpointer, check_compatible, fingerprint, load_state, weights_fingerprint
 
     check_output_path(output)
     if log_json:
         check_directory(log_json)
+    for option, path in (("--plot", config.plot), ("--strip", config.strip)):
+        if path:
+            check_plot_path(path, option)
+    saved = load_state(config.resume) if config.resume else None
     vgg = load_vgg19(config.weights_path())
-    checkpoints = checkpoint_dir_for(config, output) if config.checkpoint_every else None
-    if checkpoints is not None:
-        checkpoints.mkdir(parents=True, exist_ok=True)
+    checkpoints = checkpoint_dir_for(config, output)
+    inputs = {"content": fingerprint(content), "style": fingerprint(style)}
+    if config.checkpoint_every or saved is not None:
+        inputs["weights"] = weights_fingerprint(vgg)
+    if saved is not None:
+        check_compatible(saved, config, inputs)
+    stop = StopRequest()
+    meta = {"config": config.to_json(), "content": _path_or_none(content), "style": _path_or_none(style),
+            "output": _path_or_none(output), "log_json": _path_or_none(log_json) if log_json else None,
+            "inputs": inputs,
+            "versions": versions()}
+    figures = Figures(config, checkpoints)
+
+    def on_checkpoint(steps):
+        if config.plot:
+            figures.losses(state.history)
+
+    state = Checkpointer(checkpoints, config.checkpoint_every, meta, stop=stop, saved=saved,
+                         on_checkpoint=on_checkpoint)
 
     def observe(iteration, values, image):
+        state.observe(iteration, values, image)
         if progress is not None:
             progress.update(iteration, values)
-        if checkpoints is not None and iteration and iteration % config.checkpoint_every == 0:
+        if config.checkpoint_every and iteration % config.checkpoint_every == 0:
+            checkpoints.mkdir(parents=True, exist_ok=True)
             save_image(checkpoints / f"{iteration:05d}.png", from_network(image, vgg.mean_pixel))
 
-    try:
-        result = stylize(content, style, config, vgg=vgg, observe=observe)
-    finally:
+    def on_estimate(estimate):
         if progress is not None:
-            progress.close()
-    save_image(output, result.image)
-    if log_json:
-        height, width = result.size
+            available = memory_limit_bytes(config)
+            room = f" of {available / 1e9:.1f} GB available" if available else ""
+            progress.note(f"{estimate.width}x{estimate.height} {config.optimizer}: peak memory about "
+                          f"{estimate.total / 1e9:.1f} GB{room}")
+
+    def write_log(status, s_per_iter, size):
+        if not log_json:
+            return
+        height, width = size
         log = {
             "config": {**config.to_json(), "width": width, "height": height, "weights": str(config.weights_path()),
                        "content": str(content), "style": str(style), "output": str(output)},
             "versions": versions(),
             "weights_sha256": sha256_file(config.weights_path()),
-            "s_per_iter": result.s_per_iter,
-            "iterations": result.history,
+            "s_per_iter": s_per_iter,
+            "status": status,
+            "best": state.best,
+            "iterations": state.history,
         }
         atomic_write(log_json, json.dumps(log, indent=1).encode())
+
+    try:
+        with stop:
+            result = stylize(content, style, config, vgg=vgg, observe=observe, state=state,
+                             on_estimate=on_estimate)
+    except Interrupted as interrupted:
+        steps, image = state.current
+        size = image.shape[1:3]
+        save_image(output, from_network(image, vgg.mean_pixel))
+        written = [f"{output} (after {steps} steps)"]
+        if state.best_image is not None:
+            best = sibling_path(output, "best")
+            save_image(best, from_network(state.best_image, vgg.mean_pixel))
+            written.append(f"{best} (lowest loss, iteration {state.best['iteration']})")
+        write_log(f"interrupted by {interrupted.name} after {steps} steps", None, size)
+        written += [str(p) for p in (log_json, figures.all(state.history, image, steps, vgg.mean_pixel)) if p]
+        resume_hint = f"; continue with: legacy-nst --resume {checkpoints}" if config.backend == "graph" else ""
+        interrupted.report = (f"stopped by {interrupted.name} after {steps} of {config.iterations} steps; wrote "
+                              f"{', '.join(written)}{resume_hint}")
+        raise
+    except OptimizationError as error:
+        if state.last is None:
+            raise
+        iteration, image = state.last
+        last_good = sibling_path(output, "last-good")
+        save_image(last_good, from_network(image, vgg.mean_pixel))
+        raise OptimizationError(f"{error}; the last image with a finite loss (iteration {iteration}) is in "
+                                f"{last_good}") from None
+    finally:
+        if progress is not None:
+            progress.close()
+    save_image(output, result.image)
+    write_log("completed", result.s_per_iter, result.size)
+    figures.all(state.history, result.image, state.history[-1]["iteration"])
     return result
+
+
+def _path_or_none(source):
+    return None if isinstance(source, np.ndarray) else str(Path(source).resolve())
+
+
+class Figures:
+    """--plot and --strip, drawn from the history and the checkpoint images."""
+
+    def __init__(self, config, checkpoints):
+        self.config = config
+        self.checkpoints = checkpoints
+
+    def losses(self, history):
+        from .plots import plot_losses
+
+        c = self.config
+        plot_losses(c.plot, history, alpha=c.alpha, beta=c.beta,
+                    title=f"{c.optimizer}, learning rate {c.learning_rate:g}" if c.optimizer != "lbfgs" else "lbfgs")
+
+    def all(self, history, image, steps, mean_pixel=None):
+        """Write whichever of --plot and --strip were asked for; return their paths as text."""
+        from .plots import checkpoint_frames, plot_strip
+
+        written = []
+        if self.config.plot and history:
+            self.losses(history)
+            written.append(self.config.plot)
+        if self.config.strip:
+            final = image if mean_pixel is None else from_network(image, mean_pixel)
+            frames = [(i, p) for i, p in checkpoint_frames(self.checkpoints, up_to=steps) if i != steps]
+            plot_strip(self.config.strip, frames + [(steps, final)])
+            written.append(self.config.strip)
+        return ", ".join(written) or None
