@@ -24,11 +24,11 @@ TF_OPTIMIZERS = {
     "rmsprop": lambda lr: tf1.train.RMSPropOptimizer(lr),
     "adagrad": lambda lr: tf1.train.AdagradOptimizer(lr),
 }
-LOSS_NAMES = ("total", "content", "style")
+LOSS_NAMES = ("total", "content", "style", "tv")  # "tv" only when the TV term is on
 
 
 def _values(fetched):
-    return {name: float(fetched[name]) for name in LOSS_NAMES}
+    return {name: float(fetched[name]) for name in LOSS_NAMES if name in fetched}
 
 
 def _check_finite(iteration, values, learning_rate_hint):
@@ -59,12 +59,18 @@ class Stopwatch:
         return float(np.median(timed)) if timed else None
 
 
-def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe, stopwatch=None):
-    """Run `iterations` steps of a tf.compat.v1.train optimizer on net['input']."""
+def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe, stopwatch=None, gradient=None):
+    """Run `iterations` steps of a tf.compat.v1.train optimizer on net['input'].
+
+    `gradient`: a tensor to step along instead of the total loss's gradient (--normalize-gradients).
+    """
     trainer = TF_OPTIMIZERS[optimizer](learning_rate)
-    train = trainer.minimize(losses["total"], var_list=[net["input"]])
+    if gradient is None:
+        train = trainer.minimize(losses["total"], var_list=[net["input"]])
+    else:
+        train = trainer.apply_gradients([(gradient, net["input"])])
     sess.run(tf1.variables_initializer(trainer.variables()))
-    fetch = {name: losses[name] for name in LOSS_NAMES}
+    fetch = {name: losses[name] for name in LOSS_NAMES if name in losses}
     hint = f"lower --learning-rate (now {learning_rate:g})"
     stopwatch = stopwatch or Stopwatch()
     stopwatch.start()
@@ -81,14 +87,16 @@ def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe
     return stopwatch
 
 
-def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopwatch=None):
+def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopwatch=None, gradient=None):
     """scipy L-BFGS-B on the image; one session run gives the losses and the gradient.
 
     The network is evaluated by feeding net['image'], so the variable is only
-    written once, with the final image.
+    written once, with the final image. `gradient` replaces the total loss's
+    gradient (--normalize-gradients).
     """
-    gradient = tf1.gradients(losses["total"], net["image"])[0]
-    fetch = {name: losses[name] for name in LOSS_NAMES}
+    if gradient is None:
+        gradient = tf1.gradients(losses["total"], net["image"])[0]
+    fetch = {name: losses[name] for name in LOSS_NAMES if name in losses}
     shape = tuple(net["image"].shape)
     hint = "L-BFGS diverged; try --optimizer adam or check the inputs"
     last = {}
