@@ -44,6 +44,20 @@ def parse_layer_weights(text, default_weight=1.0) -> LayerWeights:
     return pairs
 
 
+def parse_numbers(text) -> Tuple[float, ...]:
+    """Parse '0.8,0.2' (or a number, or a sequence of numbers) into a tuple of floats."""
+    if isinstance(text, (int, float)):
+        text = (text,)
+    items = text.split(",") if isinstance(text, str) else list(text)
+    try:
+        numbers = tuple(float(item) for item in items if not isinstance(item, str) or item.strip())
+    except (TypeError, ValueError):
+        raise ConfigError(f"{text!r} is not a list of numbers; write e.g. '0.8,0.2'") from None
+    if not numbers:
+        raise ConfigError("empty list of numbers; give e.g. '0.8,0.2'")
+    return numbers
+
+
 def format_layer_weights(pairs: LayerWeights) -> str:
     return ",".join(f"{name}:{weight:g}" for name, weight in pairs)
 
@@ -85,7 +99,8 @@ class Config:
     lbfgs_num_correction: int = _option(100, "L-BFGS history size (scipy maxcor)", metavar="M")
     weights: Optional[str] = _option(None, f"MatConvNet VGG-19 .mat (default: ${WEIGHTS_ENV}, then {DEFAULT_WEIGHTS})",
                                      metavar="PATH")
-    checkpoint_every: int = _option(0, "write the image every K iterations (art.py: 100; 0: never)", metavar="K")
+    checkpoint_every: int = _option(0, "write the image every K iterations (art.py: 100; 0: never)", metavar="K",
+                                    aliases=("--save-every",))
     checkpoint_dir: Optional[str] = _option(None, "where checkpoints go (default: OUTPUT's name + '-checkpoints')",
                                             metavar="DIR")
     print_every: int = _option(100, "log a progress line every K iterations when not on a terminal (0: never)",
@@ -96,6 +111,52 @@ class Config:
     # -- long runs: resume, limits, plots (issue 4): fields below this line --
 
     # -- feature parity with anishathalye / jcjohnson (issue 5): fields below this line --
+    tv_weight: float = _option(0.0, "total variation weight: adds W * (mean squared difference of vertically "
+                               "and of horizontally adjacent pixels), smoothing the result (0: off)", metavar="W")
+    style_blend_weights: Optional[Tuple[float, ...]] = _option(
+        None, "with several --style images: how much of each style's Gram targets to use, normalised to sum 1 "
+        "(default: equal)", metavar="W,W,...", parse=parse_numbers)
+    style_scale: Optional[Tuple[float, ...]] = _option(
+        None, "resize each style image, keeping its aspect ratio, to S times the working width before its Gram "
+        "matrices are taken; one value, or one per style (default: stretched to the working size, as art.py)",
+        metavar="S[,S,...]", parse=parse_numbers)
+    preserve_colors: bool = _option(False, "keep the content's colours: the result's luminance with the content's "
+                                    "chroma (YCbCr), applied to the output and checkpoints",
+                                    aliases=("--original-colors",))
+    content_weight_blend: Optional[float] = _option(
+        None, "content layers conv4_2 * B + conv5_2 * (1 - B), as anishathalye (default: --content-layers)",
+        metavar="B")
+    style_layer_weight_exp: Optional[float] = _option(
+        None, "weigh each deeper style layer E times the previous one, keeping the layers' total weight "
+        "(default: the weights in --style-layers)", metavar="E")
+    normalize_gradients: bool = _option(False, "divide each loss term's gradient at its layer by its L1 norm "
+                                        "before weighting and summing, as jcjohnson")
+    content_loss: str = _option("artpy", "content loss scale: artpy 1/(4NM) * sum (x - p)^2; paper 1/2 * sum "
+                                "(x - p)^2 (Gatys et al. eq. 1, 2NM times larger: the scale of the paper's "
+                                "content:style ratios)", choices=("artpy", "paper"))
+
+    def _check_parity_options(self):
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
+        for name in ("style_blend_weights", "style_scale"):
+            if getattr(self, name) is not None:
+                set_(name, parse_numbers(getattr(self, name)))
+        if self.content_loss not in ("artpy", "paper"):
+            raise ConfigError(f"unknown content loss {self.content_loss!r}; choose artpy or paper")
+        if self.tv_weight < 0:
+            raise ConfigError(f"--tv-weight must be >= 0, got {self.tv_weight}")
+        if self.style_blend_weights is not None and (min(self.style_blend_weights) < 0
+                                                     or not sum(self.style_blend_weights) > 0):
+            raise ConfigError(f"--style-blend-weights must be >= 0 with a positive sum, got {self.style_blend_weights}")
+        if self.style_scale is not None and not min(self.style_scale) > 0:
+            raise ConfigError(f"--style-scale must be > 0, got {self.style_scale}")
+        if self.content_weight_blend is not None:
+            if not 0.0 <= self.content_weight_blend <= 1.0:
+                raise ConfigError(f"--content-weight-blend must be within [0, 1], got {self.content_weight_blend}")
+            if self.content_layers != Config.__dataclass_fields__["content_layers"].default:
+                raise ConfigError("--content-weight-blend chooses the content layers (conv4_2, conv5_2); "
+                                  "give it or --content-layers, not both")
+        if self.style_layer_weight_exp is not None and not self.style_layer_weight_exp > 0:
+            raise ConfigError(f"--style-layer-weight-exp must be > 0, got {self.style_layer_weight_exp}")
 
     # -- performance (issue 6): fields below this line --
 
@@ -120,6 +181,7 @@ class Config:
             raise ConfigError(f"--learning-rate must be > 0, got {self.learning_rate}")
         if self.alpha < 0 or self.beta < 0:
             raise ConfigError("--alpha and --beta must be >= 0")
+        self._check_parity_options()
 
     def replace(self, **changes) -> "Config":
         return dataclasses.replace(self, **changes)

@@ -18,9 +18,13 @@ from .atomic import atomic_write, check_directory
 from .config import Config
 from .errors import ConfigError
 from .images import check_output_path, from_network, load_image, read_image, resize, save_image, to_network, working_size
-from .losses import build_losses, materialize_targets
+from .colors import preserve_colors
+from .layers import content_layers, layers_in_use, style_layers
+from .losses import build_losses, normalized_gradient
 from .network import build_graph, deepest_layer
 from .optimize import Stopwatch, minimize_lbfgs, minimize_tf
+from .presets import apply_preset
+from .styles import as_style_list, blend_weights, check_styles, materialize_all_targets, prepare_styles
 from .weights import load_vgg19
 
 tf1 = tf.compat.v1
@@ -73,20 +77,30 @@ def session_config():
     return tf1.ConfigProto()
 
 
-def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, **options) -> Result:
-    """Stylise `content` (path or uint8 RGB array) with `style`, as art.py does.
+def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, preset=None,
+            **options) -> Result:
+    """Stylise `content` (path or uint8 RGB array) with `style` (one, or a list to blend), as art.py does.
 
     Options are Config fields (e.g. iterations=100, optimizer='lbfgs'); `vgg`
     reuses already loaded weights; `observe(iteration, losses, image)` sees
-    every iteration (image: uint8 RGB).
+    every iteration (image: uint8 RGB). `preset` ('artpy', 'gatys') sets
+    defaults that the options override, as --preset does.
     """
+    if preset is not None:
+        if config is not None:
+            raise ConfigError("give a preset or a Config, not both; Config(**apply_preset(name, options)) makes one")
+        config, options = Config.from_options(**apply_preset(preset, options)), {}
     config = (config or Config()).replace(**options) if options else (config or Config())
     vgg = vgg or load_vgg19(config.weights_path())
     content_rgb = _as_image(content, "content")
     size = working_size(content_rgb.shape[:2], config.width, config.height)
     content_x = to_network(resize(content_rgb, size), vgg.mean_pixel)
-    style_x = to_network(resize(_as_image(style, "style"), size), vgg.mean_pixel)
+    styles_rgb = [_as_image(image, "style") for image in as_style_list(style)]
+    styles_x = prepare_styles(styles_rgb, size, config, vgg.mean_pixel)
+    weights = blend_weights(config, len(styles_x))
+    style_x = to_network(resize(styles_rgb[0], size), vgg.mean_pixel)
     start = initial_image(config, content_x, style_x, size, vgg.mean_pixel)
+    layers = dict(content_layers=content_layers(config), style_layers=style_layers(config))
 
     history = []
     final = {}
@@ -100,22 +114,30 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     graph = tf.Graph()
     with graph.as_default(), tf1.Session(graph=graph, config=session_config()) as sess:
         net = build_graph(vgg, *size, pooling=config.pooling, kernel_layout=config.kernel_layout,
-                          deepest=deepest_layer(config.layers_in_use, config.pooling))
+                          deepest=deepest_layer(layers_in_use(config), config.pooling))
         sess.run(net["input"].initializer)
-        content_targets, style_targets = materialize_targets(
-            sess, net, content_x, style_x, config.content_layers, config.style_layers)
-        losses = build_losses(net, content_targets, style_targets, config.content_layers,
-                              config.style_layers, alpha=config.alpha, beta=config.beta)
+        targets = materialize_all_targets(sess, net, vgg, content_x, styles_x, weights, config=config, **layers)
+        terms = dict(alpha=config.alpha, beta=config.beta, tv_weight=config.tv_weight,
+                     content_loss=config.content_loss, **layers)
+        losses = build_losses(net, *targets, **terms)
+        gradient = normalized_gradient(net, *targets, **terms) if config.normalize_gradients else None
         sess.run(net["input"].assign(start))
         stopwatch = Stopwatch()
         if config.optimizer == "lbfgs":
-            minimize_lbfgs(sess, net, losses, config.iterations, config.lbfgs_num_correction, record, stopwatch)
+            minimize_lbfgs(sess, net, losses, config.iterations, config.lbfgs_num_correction, record, stopwatch,
+                           gradient=gradient)
         else:
             minimize_tf(sess, net, losses, config.optimizer, config.learning_rate, config.iterations,
-                        record, stopwatch)
+                        record, stopwatch, gradient=gradient)
         final_image = sess.run(net["input"])
-    return Result(image=from_network(final_image, vgg.mean_pixel), history=history,
+    return Result(image=render(config, final_image, vgg.mean_pixel, content_rgb), history=history,
                   s_per_iter=stopwatch.median(), config=config, size=size)
+
+
+def render(config, image, mean_pixel, content_rgb):
+    """A network-space image as uint8 RGB, with the content's colours under --preserve-colors."""
+    rgb = from_network(image, mean_pixel)
+    return preserve_colors(rgb, content_rgb) if config.preserve_colors else rgb
 
 
 def versions():
@@ -140,6 +162,9 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
     if log_json:
         check_directory(log_json)
     vgg = load_vgg19(config.weights_path())
+    content_rgb = _as_image(content, "content")
+    styles_rgb = [_as_image(image, "style") for image in as_style_list(style)]
+    check_styles(config, styles_rgb, working_size(content_rgb.shape[:2], config.width, config.height))
     checkpoints = checkpoint_dir_for(config, output) if config.checkpoint_every else None
     if checkpoints is not None:
         checkpoints.mkdir(parents=True, exist_ok=True)
@@ -148,19 +173,21 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
         if progress is not None:
             progress.update(iteration, values)
         if checkpoints is not None and iteration and iteration % config.checkpoint_every == 0:
-            save_image(checkpoints / f"{iteration:05d}.png", from_network(image, vgg.mean_pixel))
+            save_image(checkpoints / f"{iteration:05d}.png", render(config, image, vgg.mean_pixel, content_rgb))
 
     try:
-        result = stylize(content, style, config, vgg=vgg, observe=observe)
+        result = stylize(content_rgb, styles_rgb, config, vgg=vgg, observe=observe)
     finally:
         if progress is not None:
             progress.close()
     save_image(output, result.image)
     if log_json:
         height, width = result.size
+        styles = [str(s) for s in as_style_list(style)]
         log = {
             "config": {**config.to_json(), "width": width, "height": height, "weights": str(config.weights_path()),
-                       "content": str(content), "style": str(style), "output": str(output)},
+                       "content": str(content), "style": styles[0] if len(styles) == 1 else styles,
+                       "output": str(output)},
             "versions": versions(),
             "weights_sha256": sha256_file(config.weights_path()),
             "s_per_iter": result.s_per_iter,
