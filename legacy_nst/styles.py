@@ -99,7 +99,13 @@ def materialize_all_targets(sess, net, vgg, content_x, styles_x, weights, conten
     content = sess.run({name: net[name] for name, _ in content_layers})
     style = {}
     for style_x, weight in zip(styles_x, weights):
-        for name, (value, positions) in style_grams(vgg, style_x, style_layers, config).items():
+        if style_x.shape == content_x.shape:  # art.py's way, on this graph
+            sess.run(net["input"].assign(style_x))
+            grams = {name: (value, _positions(net[name]))
+                     for name, value in sess.run({name: gram(net[name]) for name, _ in style_layers}).items()}
+        else:
+            grams = style_grams(vgg, style_x, style_layers, config)
+        for name, (value, positions) in grams.items():
             target = weight * (value * np.float32(_positions(net[name]) / positions))
             style[name] = style[name] + target if name in style else target
     return content, style
