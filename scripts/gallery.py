@@ -5,9 +5,10 @@
 
 Images come from $LEGACY_NST_SHARED/images (default: ../shared/images); the
 weights from --weights, else $LEGACY_NST_WEIGHTS, else ../shared/weights/vgg19-approx.mat.
-Writes one PNG per style, `grid.png` (the content photograph, then each result
+Writes one PNG per style, `grid.jpg` (the content photograph, then each result
 with its painting inset in the corner) and `gallery.json` (settings, seconds
-and final losses), each written atomically.
+and losses), each written atomically. `--grid-only` lays out the grid again
+from the PNGs already in --out, without stylising.
 """
 import argparse
 import json
@@ -41,6 +42,7 @@ def parse_args(argv=None):
     parser.add_argument("--preset", default="gatys")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--styles", nargs="+", default=list(STYLES), help="style image names in SHARED/images")
+    parser.add_argument("--grid-only", action="store_true", help="only rebuild grid.jpg from the PNGs in --out")
     return parser.parse_args(argv)
 
 
@@ -56,8 +58,20 @@ def with_inset(result, painting, fraction=0.3, border=2):
     return np.asarray(canvas)
 
 
+def save_grid(out, content, images, styles):
+    """The photograph at the results' size, then each result with its painting inset."""
+    results = [read_image(out / f"tubingen-{name}.png") for name in styles]
+    tiles = [with_inset(result, read_image(images / f"{name}.jpg")) for result, name in zip(results, styles)]
+    save_image(out / "grid.jpg", np.concatenate([load_image(content, results[0].shape[:2]), *tiles], axis=1))
+
+
 def main(argv=None):
     args = parse_args(argv)
+    images = args.shared / "images"
+    content = images / "tubingen.jpg"
+    if args.grid_only:
+        save_grid(args.out, content, images, args.styles)
+        return
     import legacy_nst
     from legacy_nst.weights import load_vgg19
 
@@ -65,27 +79,23 @@ def main(argv=None):
     options = apply_preset(args.preset, dict(width=args.width, iterations=args.iterations, seed=args.seed,
                                              weights=str(weights)))
     config = legacy_nst.Config(**options)
-    images = args.shared / "images"
-    content = images / "tubingen.jpg"
     vgg = load_vgg19(config.weights_path())
     args.out.mkdir(parents=True, exist_ok=True)
 
-    tiles, runs = [], []
+    runs = []
     for name in args.styles:
         style = images / f"{name}.jpg"
         started = time.perf_counter()
         result = legacy_nst.stylize(str(content), str(style), config, vgg=vgg)
         seconds = time.perf_counter() - started
         save_image(args.out / f"tubingen-{name}.png", result.image)
-        tiles.append(with_inset(result.image, read_image(style)))
         runs.append({"style": style.name, "seconds": round(seconds, 1), "s_per_iter": result.s_per_iter,
                      "total_every_50": [entry["total"] for entry in result.history[::50]],
                      "first": result.history[0], "last": result.history[-1]})
         print(f"{name}: {seconds:.0f} s, {result.s_per_iter:.2f} s/iteration, loss {result.history[0]['total']:.3g}"
               f" -> {result.history[-1]['total']:.3g}", flush=True)
 
-    photo = load_image(content, result.size)
-    save_image(args.out / "grid.png", np.concatenate([photo, *tiles], axis=1))
+    save_grid(args.out, content, images, args.styles)
     summary = {"content": content.name, "preset": args.preset, "config": {**config.to_json(), "weights": Path(
         str(weights)).name}, "size": list(result.size), "runs": runs}
     atomic_write(args.out / "gallery.json", json.dumps(summary, indent=1).encode())
