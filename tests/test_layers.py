@@ -92,7 +92,7 @@ def test_content_weight_blend_moves_the_content_match_between_layers(run, measur
 
 
 def test_blend_one_is_the_default_run(run):
-    a, b = run(iterations=2), run(iterations=2, content_weight_blend=1.0)
+    a, b = run(iterations=1), run(iterations=1, content_weight_blend=1.0)
     assert a.history == b.history
     np.testing.assert_array_equal(a.image, b.image)
 

@@ -126,7 +126,7 @@ def test_style_scale_changes_the_run(vgg, content_path, style_path):
 @pytest.fixture(scope="module")
 def run(vgg, content_path):
     def _run(style, **options):
-        return stylize(str(content_path), style, vgg=vgg, width=48, height=32, iterations=3, seed=0, **options)
+        return stylize(str(content_path), style, vgg=vgg, width=48, height=32, iterations=2, seed=0, **options)
     return _run
 
 
