@@ -35,7 +35,8 @@ def parse_args(argv=None):
     shared = Path(os.environ.get("LEGACY_NST_SHARED", REPO.parent / "shared"))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=shared, help="folder holding images/ (and weights/)")
-    parser.add_argument("--weights", help=f"VGG-19 .mat (default: ${WEIGHTS_ENV}, else SHARED/weights/vgg19-approx.mat)")
+    parser.add_argument("--weights",
+                        help=f"VGG-19 .mat (default: ${WEIGHTS_ENV}, else SHARED/weights/vgg19-approx.mat)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "gallery")
     parser.add_argument("--width", type=int, default=256)
     parser.add_argument("--iterations", type=int, default=200)
