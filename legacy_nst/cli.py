@@ -51,15 +51,28 @@ def add_config_options(parser, exclude=()):
         shown = ",".join(f"{n}:{w:g}" for n, w in default) if isinstance(default, tuple) else default
         help_text = f.metadata["help"] + ("" if default is None or "default:" in f.metadata["help"]
                                           else f" (default: {shown})")
-        parser.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=_field_type(f),
+        flags = ["--" + f.name.replace("_", "-"), *f.metadata.get("aliases", ())]
+        if _field_type(f) is bool:
+            parser.add_argument(*flags, dest=f.name, action="store_true", default=argparse.SUPPRESS, help=help_text)
+            continue
+        parser.add_argument(*flags, dest=f.name, type=_field_type(f),
                             choices=f.metadata.get("choices"), metavar=f.metadata.get("metavar"),
                             default=argparse.SUPPRESS, help=help_text,
                             **{key: f.metadata[key] for key in ("nargs", "const") if key in f.metadata})
 
 
 def config_from_args(args, exclude=()):
+    """The Config of the flags given, over the --preset's values if one is named (see Config.from_options)."""
     known = {f.name for f in dataclasses.fields(Config)} - set(exclude)
     return Config.from_options(**{k: v for k, v in vars(args).items() if k in known})
+
+
+def style_paths(values):
+    """--style A --style B, or --style A,B (split on commas unless the whole value is an existing file)."""
+    paths = []
+    for value in values:
+        paths += [value] if os.path.exists(value) else [part for part in value.split(",") if part]
+    return paths
 
 
 def stylize_parser():
@@ -69,12 +82,14 @@ def stylize_parser():
                            f"'{PROG} compare' (graph vs eager backends; see '{PROG} compare --help').")
     io = parser.add_argument_group("images")
     io.add_argument("--content", required=True, metavar="PATH", help="content image")
-    io.add_argument("--style", required=True, metavar="PATH", help="style image")
+    io.add_argument("--style", required=True, action="append", metavar="PATH",
+                    help="style image; repeat it (or give A,B) to blend several styles, see --style-blend-weights")
     io.add_argument("--output", required=True, metavar="PATH", help="where the result goes (png, jpg, ...)")
     io.add_argument("--log-json", metavar="PATH", help="write the config, versions, timing and every "
                     "iteration's losses as JSON")
     io.add_argument("--quiet", action="store_true", help="no progress output")
-    add_config_options(parser.add_argument_group("algorithm (defaults: art.py's)"))
+    algorithm = parser.add_argument_group("algorithm (defaults: art.py's)")
+    add_config_options(algorithm)
     return parser
 
 
@@ -120,7 +135,9 @@ def run_stylize(argv):
     from .transfer import run
 
     progress = Progress(config.iterations, print_every=config.print_every, quiet=args.quiet)
-    run(args.content, args.style, args.output, config, log_json=args.log_json, progress=progress)
+    styles = style_paths(args.style)
+    run(args.content, styles if len(styles) > 1 else styles[0], args.output, config, log_json=args.log_json,
+        progress=progress)
     if not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -20,7 +20,7 @@ OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "adagrad", "lbfgs")
 INITS = ("noise", "content", "style", "random")
 BACKENDS = ("graph", "eager", "function", "function-xla")
 EAGER_OPTIMIZERS = ("adam", "sgd", "momentum", "adagrad", "lbfgs")  # those with an exact tf.keras equivalent
-LOSS_NORMALIZATIONS = ("artpy", "tutorial")
+LOSS_NORMALIZATIONS = ("artpy", "tutorial", "paper")
 DEFAULT_WEIGHTS = Path("weights") / "imagenet-vgg-verydeep-19.mat"
 WEIGHTS_ENV = "LEGACY_NST_WEIGHTS"
 
@@ -58,6 +58,20 @@ def parse_flag(text) -> bool:
     if value in ("false", "no", "off", "0"):
         return False
     raise ConfigError(f"{text!r} is not a yes/no value; write true or false")
+
+
+def parse_numbers(text) -> Tuple[float, ...]:
+    """Parse '0.8,0.2' (or a number, or a sequence of numbers) into a tuple of floats."""
+    if isinstance(text, (int, float)):
+        text = (text,)
+    items = text.split(",") if isinstance(text, str) else list(text)
+    try:
+        numbers = tuple(float(item) for item in items if not isinstance(item, str) or item.strip())
+    except (TypeError, ValueError):
+        raise ConfigError(f"{text!r} is not a list of numbers; write e.g. '0.8,0.2'") from None
+    if not numbers:
+        raise ConfigError("empty list of numbers; give e.g. '0.8,0.2'")
+    return numbers
 
 
 def format_layer_weights(pairs: LayerWeights) -> str:
@@ -102,7 +116,7 @@ class Config:
     weights: Optional[str] = _option(None, f"MatConvNet VGG-19 .mat (default: ${WEIGHTS_ENV}, then {DEFAULT_WEIGHTS})",
                                      metavar="PATH")
     checkpoint_every: int = _option(0, "write the image and the resumable state every K iterations (art.py: 100; "
-                                    "0: never)", metavar="K")
+                                    "0: never)", metavar="K", aliases=("--save-every",))
     checkpoint_dir: Optional[str] = _option(None, "where checkpoints go (default: OUTPUT's name + '-checkpoints')",
                                             metavar="DIR")
     print_every: int = _option(100, "log a progress line every K iterations when not on a terminal (0: never)",
@@ -114,12 +128,14 @@ class Config:
                            "function: the eager step wrapped in tf.function; function-xla: tf.function(jit_compile="
                            "True), opt-in as XLA's kernels round differently", choices=BACKENDS)
     preset: Optional[str] = _option(None, "start from a named recipe; options given explicitly override it: "
-                                    "artpy (art.py's values), tutorial (the TensorFlow eager tutorials' recipe, "
-                                    "see the README)", choices=tuple(PRESETS), metavar="|".join(PRESETS))
+                                    "artpy (art.py's values, 800x600, checkpoints every 100), tutorial (the "
+                                    "TensorFlow eager tutorials' recipe), gatys (the paper's: L-BFGS from white "
+                                    "noise, equal style layers, content:style 1e-3 on its losses); see the README", choices=tuple(PRESETS), metavar="|".join(PRESETS))
     loss_normalization: str = _option("artpy", "artpy: content 1/(4NM)*sum (x-p)^2, style 1/(4N^2M^2)*sum (G-A)^2; "
                                       "tutorial: the means of the squared differences, Gram matrices divided by "
-                                      "the number of locations M (4x artpy's per layer)",
-                                      choices=LOSS_NORMALIZATIONS)
+                                      "the number of locations M (4x artpy's per layer); paper: content "
+                                      "1/2*sum (x-p)^2 (Gatys et al. eq. 1, 2NM times artpy's: the scale of the "
+                                      "paper's content:style ratios), style as artpy", choices=LOSS_NORMALIZATIONS)
     adam_beta1: float = _option(0.9, "Adam's beta1 (tf.compat.v1 and Keras default 0.9; the tutorials: 0.99)",
                                 metavar="B1")
     adam_epsilon: float = _option(1e-8, "Adam's epsilon, added to sqrt(v) ('epsilon hat', as tf.compat.v1 and "
@@ -140,6 +156,57 @@ class Config:
                                    "end and on interrupt", metavar="PATH")
 
     # -- feature parity with anishathalye / jcjohnson (issue 5): fields below this line --
+    tv_weight: float = _option(0.0, "total variation weight: adds W * (mean squared difference of vertically "
+                               "and of horizontally adjacent pixels), smoothing the result (0: off)", metavar="W")
+    style_blend_weights: Optional[Tuple[float, ...]] = _option(
+        None, "with several --style images: how much of each style's Gram targets to use, normalised to sum 1 "
+        "(default: equal)", metavar="W,W,...", parse=parse_numbers)
+    style_scale: Optional[Tuple[float, ...]] = _option(
+        None, "resize each style image, keeping its aspect ratio, to S times the working width before its Gram "
+        "matrices are taken; one value, or one per style (default: stretched to the working size, as art.py)",
+        metavar="S[,S,...]", parse=parse_numbers)
+    preserve_colors: bool = _option(False, "keep the content's colours: the result's luminance with the content's "
+                                    "chroma (YCbCr), applied to the output and checkpoints",
+                                    aliases=("--original-colors",))
+    content_weight_blend: Optional[float] = _option(
+        None, "content layers conv4_2 * B + conv5_2 * (1 - B), as anishathalye (default: --content-layers)",
+        metavar="B")
+    style_layer_weight_exp: Optional[float] = _option(
+        None, "weigh each deeper style layer E times the previous one, keeping the layers' total weight "
+        "(default: the weights in --style-layers)", metavar="E")
+    normalize_gradients: bool = _option(False, "divide each loss term's gradient at its layer by its L1 norm "
+                                        "before weighting and summing, as jcjohnson")
+
+    def _check_parity_options(self):
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
+        for name in ("style_blend_weights", "style_scale"):
+            if getattr(self, name) is not None:
+                set_(name, parse_numbers(getattr(self, name)))
+        if self.backend != "graph":
+            graph_only = [flag for flag, used in (
+                ("--tv-weight", self.tv_weight > 0), ("--normalize-gradients", self.normalize_gradients),
+                ("--style-scale", self.style_scale is not None),
+                ("--style-blend-weights", self.style_blend_weights is not None),
+                ("--content-weight-blend", self.content_weight_blend is not None),
+                ("--style-layer-weight-exp", self.style_layer_weight_exp is not None)) if used]
+            if graph_only:
+                raise ConfigError(f"{', '.join(graph_only)}: implemented for --backend graph only; drop them or use "
+                                  f"--backend graph")
+        if self.tv_weight < 0:
+            raise ConfigError(f"--tv-weight must be >= 0, got {self.tv_weight}")
+        if self.style_blend_weights is not None and (min(self.style_blend_weights) < 0
+                                                     or not sum(self.style_blend_weights) > 0):
+            raise ConfigError(f"--style-blend-weights must be >= 0 with a positive sum, got {self.style_blend_weights}")
+        if self.style_scale is not None and not min(self.style_scale) > 0:
+            raise ConfigError(f"--style-scale must be > 0, got {self.style_scale}")
+        if self.content_weight_blend is not None:
+            if not 0.0 <= self.content_weight_blend <= 1.0:
+                raise ConfigError(f"--content-weight-blend must be within [0, 1], got {self.content_weight_blend}")
+            if self.content_layers != Config.__dataclass_fields__["content_layers"].default:
+                raise ConfigError("--content-weight-blend chooses the content layers (conv4_2, conv5_2); "
+                                  "give it or --content-layers, not both")
+        if self.style_layer_weight_exp is not None and not self.style_layer_weight_exp > 0:
+            raise ConfigError(f"--style-layer-weight-exp must be > 0, got {self.style_layer_weight_exp}")
 
     # -- performance (issue 6): fields below this line --
 
@@ -189,6 +256,7 @@ class Config:
             raise ConfigError(f"--adam-beta1 must be within [0, 1), got {self.adam_beta1}")
         if not self.adam_epsilon >= 0:
             raise ConfigError(f"--adam-epsilon must be >= 0, got {self.adam_epsilon}")
+        self._check_parity_options()
 
     def replace(self, **changes) -> "Config":
         """A copy with `changes`; with preset=NAME, the preset's values first, then the other changes."""

@@ -3,12 +3,14 @@
 For a layer with N channels and M = height x width positions:
 content loss 1/(4NM) * sum (x - p)^2, style loss 1/(4 N^2 M^2) * sum (G - A)^2,
 where G and A are the Gram matrices of the generated and style features.
-The total is beta * content + alpha * style, each summed over its layers with
-the layers' weights.
+The total is beta * content + alpha * style (+ tv_weight * total variation),
+each summed over its layers with the layers' weights.
 
 normalization='tutorial' is the TensorFlow tutorials' instead: the mean of the
 squared differences, Gram matrices divided by M first, i.e. content
 1/(NM) * sum (x - p)^2 and style 1/N^2 * sum (G/M - A/M)^2 (4x art.py's per layer).
+normalization='paper' keeps art.py's style loss (the paper's) and takes the
+paper's content loss 1/2 * sum (x - p)^2 (equation 1).
 The same functions serve the graph and the eager backends.
 """
 import tensorflow as tf
@@ -29,9 +31,16 @@ def _size(features):
 
 
 def content_layer_loss(x, p, normalization="artpy"):
-    """1/(4NM) * sum (x - p)^2 for generated features x and content target p (tutorial: mean (x - p)^2)."""
+    """1/(4NM) * sum (x - p)^2 for generated features x and content target p.
+
+    normalization='tutorial': mean (x - p)^2; 'paper': 1/2 * sum (x - p)^2,
+    Gatys et al.'s equation 1, the scale their content:style ratios were chosen
+    for (2NM times art.py's).
+    """
     if normalization == "tutorial":
         return tf.reduce_mean(tf.square(x - p))
+    if normalization == "paper":
+        return 0.5 * tf.reduce_sum(tf.square(x - p))
     n, m = _size(x)
     return tf.reduce_sum(tf.square(x - p)) / (4.0 * n * m)
 
@@ -42,6 +51,16 @@ def style_layer_loss(x, a_gram, normalization="artpy"):
     if normalization == "tutorial":
         return tf.reduce_mean(tf.square(gram(x) / m - a_gram / m))
     return tf.reduce_sum(tf.square(gram(x) - a_gram)) / (4.0 * n**2 * m**2)
+
+
+def total_variation(image):
+    """Mean squared difference of vertically plus of horizontally adjacent pixels (anishathalye's TV term).
+
+    A mean rather than a sum, so a --tv-weight means the same at any image size.
+    """
+    down = image[:, 1:, :, :] - image[:, :-1, :, :]
+    right = image[:, :, 1:, :] - image[:, :, :-1, :]
+    return tf.reduce_mean(tf.square(down)) + tf.reduce_mean(tf.square(right))
 
 
 def materialize_targets(sess, net, content_image, style_image, content_layers, style_layers):
@@ -57,8 +76,8 @@ def materialize_targets(sess, net, content_image, style_image, content_layers, s
 
 
 def build_losses(net, content_targets, style_targets, content_layers, style_layers, alpha, beta,
-                 normalization="artpy"):
-    """Loss tensors {'total', 'content', 'style'} on constant targets.
+                 normalization="artpy", tv_weight=0.0):
+    """Loss tensors {'total', 'content', 'style'} on constant targets, and 'tv' when tv_weight > 0.
 
     `net` maps layer names to features: the graph dictionary, or the eager
     backend's model outputs (targets then already tensors, used as they are).
@@ -68,4 +87,32 @@ def build_losses(net, content_targets, style_targets, content_layers, style_laye
                         for name, weight in content_layers])
     style = tf.add_n([weight * style_layer_loss(net[name], tf.convert_to_tensor(style_targets[name]), normalization)
                       for name, weight in style_layers])
-    return {"total": beta * content + alpha * style, "content": content, "style": style}
+    losses = {"total": beta * content + alpha * style, "content": content, "style": style}
+    if tv_weight > 0:
+        losses["tv"] = total_variation(net["image"])
+        losses["total"] = losses["total"] + tv_weight * losses["tv"]
+    return losses
+
+
+def normalized_gradient(net, content_targets, style_targets, content_layers, style_layers, alpha, beta,
+                        tv_weight=0.0, normalization="artpy"):
+    """jcjohnson's -normalize_gradients: the image gradient when each loss term's gradient at its own
+    layer is divided by its L1 norm (+1e-8) before it is weighted and backpropagated.
+
+    The TV term, which sits on the image, is not normalised (as in neural_style.lua).
+    """
+    terms = [(name, beta * weight, content_layer_loss(net[name], tf.constant(content_targets[name]), normalization))
+             for name, weight in content_layers]
+    terms += [(name, alpha * weight, style_layer_loss(net[name], tf.constant(style_targets[name]), normalization))
+              for name, weight in style_layers]
+    at_layer = {}
+    for name, weight, loss in terms:
+        grad = tf1.gradients(loss, net[name])[0]
+        grad = weight * grad / (tf.reduce_sum(tf.abs(grad)) + 1e-8)
+        at_layer[name] = at_layer[name] + grad if name in at_layer else grad
+    names = sorted(at_layer)
+    gradient = tf1.gradients([net[name] for name in names], net["image"],
+                             grad_ys=[at_layer[name] for name in names])[0]
+    if tv_weight > 0:
+        gradient = gradient + tv_weight * tf1.gradients(total_variation(net["image"]), net["image"])[0]
+    return gradient

@@ -24,11 +24,11 @@ TF_OPTIMIZERS = {
     "rmsprop": lambda lr: tf1.train.RMSPropOptimizer(lr),
     "adagrad": lambda lr: tf1.train.AdagradOptimizer(lr),
 }
-LOSS_NAMES = ("total", "content", "style")
+LOSS_NAMES = ("total", "content", "style", "tv")  # "tv" only when the TV term is on
 
 
 def _values(fetched):
-    return {name: float(fetched[name]) for name in LOSS_NAMES}
+    return {name: float(fetched[name]) for name in LOSS_NAMES if name in fetched}
 
 
 def _check_finite(iteration, values, learning_rate_hint):
@@ -60,16 +60,20 @@ class Stopwatch:
 
 
 def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe, stopwatch=None,
-                adam_beta1=0.9, adam_epsilon=1e-8, bounds=None, state=None):
+                adam_beta1=0.9, adam_epsilon=1e-8, bounds=None, state=None, gradient=None):
     """Run `iterations` steps of a tf.compat.v1.train optimizer on net['input'].
 
     `bounds` (low, high): clip the image into them after every step.
     `state` (a resume.Checkpointer) restores the image and optimizer variables
     of a saved run, then starts at its step count, and sees every step.
+    `gradient`: a tensor to step along instead of the total loss's gradient (--normalize-gradients).
     """
     options = dict(beta1=adam_beta1, epsilon=adam_epsilon) if optimizer == "adam" else {}
     trainer = TF_OPTIMIZERS[optimizer](learning_rate, **options)
-    train = trainer.minimize(losses["total"], var_list=[net["input"]])
+    if gradient is None:
+        train = trainer.minimize(losses["total"], var_list=[net["input"]])
+    else:
+        train = trainer.apply_gradients([(gradient, net["input"])])
     if bounds is not None:
         with tf1.control_dependencies([train]):
             train = net["input"].assign(tf.clip_by_value(net["input"], *bounds)).op
@@ -77,7 +81,7 @@ def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe
     start = state.start if state is not None else 0
     if state is not None:
         state.attach(sess, [net["input"], *trainer.variables()])
-    fetch = {name: losses[name] for name in LOSS_NAMES}
+    fetch = {name: losses[name] for name in LOSS_NAMES if name in losses}
     hint = f"lower --learning-rate (now {learning_rate:g})"
     stopwatch = stopwatch or Stopwatch()
     stopwatch.start()
@@ -99,7 +103,7 @@ def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe
 
 
 def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopwatch=None, bounds=None,
-                   state=None):
+                   state=None, gradient=None):
     """scipy L-BFGS-B on the image; one session run gives the losses and the gradient.
 
     `bounds` (low, high), broadcast to the image: L-BFGS-B's box constraints.
@@ -107,9 +111,11 @@ def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopw
     The network is evaluated by feeding net['image'], so the variable is only
     written once, with the final image. `state` as in minimize_tf; a resumed
     run starts from the saved image with an empty curvature history.
+    `gradient` replaces the total loss's gradient (--normalize-gradients).
     """
-    gradient = tf1.gradients(losses["total"], net["image"])[0]
-    fetch = {name: losses[name] for name in LOSS_NAMES}
+    if gradient is None:
+        gradient = tf1.gradients(losses["total"], net["image"])[0]
+    fetch = {name: losses[name] for name in LOSS_NAMES if name in losses}
     shape = tuple(net["image"].shape)
     hint = "L-BFGS diverged; try --optimizer adam or check the inputs"
     last = {}

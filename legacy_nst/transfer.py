@@ -16,13 +16,16 @@ import tensorflow as tf
 from . import __version__
 from .atomic import atomic_write, check_directory
 from .config import Config
+from .colors import preserve_colors
 from .errors import ConfigError, OptimizationError
 from .images import (check_output_path, from_network, load_image, pixel_bounds, read_image, resize, save_image,
                      to_network, working_size)
-from .losses import build_losses, materialize_targets
+from .layers import content_layers, layers_in_use, style_layers
+from .losses import build_losses, normalized_gradient
 from .memory import check_fits, memory_limit_bytes
 from .network import build_graph, deepest_layer
 from .optimize import Stopwatch, minimize_lbfgs, minimize_tf
+from .styles import as_style_list, blend_weights, check_styles, materialize_all_targets, prepare_styles
 from .weights import load_vgg19
 
 tf1 = tf.compat.v1
@@ -77,14 +80,14 @@ def session_config():
 
 def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, state=None,
             on_estimate=None, **options) -> Result:
-    """Stylise `content` (path or uint8 RGB array) with `style`, as art.py does.
+    """Stylise `content` (path or uint8 RGB array) with `style` (one, or a list to blend), as art.py does.
 
-    Options are Config fields (e.g. iterations=100, optimizer='lbfgs'); `vgg`
-    reuses already loaded weights; `observe(iteration, losses, image)` sees
-    every iteration (image: float32 network space). A size whose memory
-    estimate exceeds --memory-limit (default: what is available) is refused
-    before the graph is built; `on_estimate(estimate)` sees the estimate.
-    `state` (a resume.Checkpointer) saves and restores the run's state.
+    Options are Config fields (e.g. iterations=100, optimizer='lbfgs',
+    preset='gatys'); `vgg` reuses already loaded weights; `observe(iteration,
+    losses, image)` sees every iteration (image: float32 network space). A size
+    whose memory estimate exceeds --memory-limit (default: what is available)
+    is refused before the graph is built; `on_estimate(estimate)` sees the
+    estimate. `state` (a resume.Checkpointer) saves and restores the run's state.
     """
     config = (config or Config()).replace(**options) if options else (config or Config())
     vgg = vgg or load_vgg19(config.weights_path())
@@ -94,8 +97,12 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     if on_estimate is not None:
         on_estimate(estimate)
     content_x = to_network(resize(content_rgb, size), vgg.mean_pixel)
-    style_x = to_network(resize(_as_image(style, "style"), size), vgg.mean_pixel)
+    styles_rgb = [_as_image(image, "style") for image in as_style_list(style)]
+    styles_x = prepare_styles(styles_rgb, size, config, vgg.mean_pixel)
+    weights = blend_weights(config, len(styles_x))
+    style_x = to_network(resize(styles_rgb[0], size), vgg.mean_pixel)
     start = initial_image(config, content_x, style_x, size, vgg.mean_pixel)
+    layers = dict(content_layers=content_layers(config), style_layers=style_layers(config))
 
     history = []
     final = {}
@@ -110,36 +117,45 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     if config.backend != "graph":
         from .eager import minimize_eager  # TensorFlow 2 style; the graph path never imports it
 
+        if len(styles_x) > 1:
+            raise ConfigError(f"several --style images: implemented for --backend graph only; give one style or "
+                              f"use --backend graph")
         if state is not None and state.saved is not None:
             raise ConfigError(f"--resume continues --backend graph runs only (the eager backends keep no "
                               f"optimizer state); rerun without --resume or with --backend graph")
         on_step = None if state is None else state.stop_if_requested
         final_image, stopwatch = minimize_eager(config, vgg, content_x, style_x, start, record, bounds, on_step)
-        return Result(image=from_network(final_image, vgg.mean_pixel), history=history,
+        return Result(image=render(config, final_image, vgg.mean_pixel, content_rgb), history=history,
                       s_per_iter=stopwatch.median(), config=config, size=size)
 
     graph = tf.Graph()
     with graph.as_default(), tf1.Session(graph=graph, config=session_config()) as sess:
         net = build_graph(vgg, *size, pooling=config.pooling, kernel_layout=config.kernel_layout,
-                          deepest=deepest_layer(config.layers_in_use, config.pooling))
+                          deepest=deepest_layer(layers_in_use(config), config.pooling))
         sess.run(net["input"].initializer)
-        content_targets, style_targets = materialize_targets(
-            sess, net, content_x, style_x, config.content_layers, config.style_layers)
-        losses = build_losses(net, content_targets, style_targets, config.content_layers,
-                              config.style_layers, alpha=config.alpha, beta=config.beta,
-                              normalization=config.loss_normalization)
+        targets = materialize_all_targets(sess, net, vgg, content_x, styles_x, weights, config=config, **layers)
+        terms = dict(alpha=config.alpha, beta=config.beta, tv_weight=config.tv_weight,
+                     normalization=config.loss_normalization, **layers)
+        losses = build_losses(net, *targets, **terms)
+        gradient = normalized_gradient(net, *targets, **terms) if config.normalize_gradients else None
         sess.run(net["input"].assign(start))
         stopwatch = Stopwatch()
         if config.optimizer == "lbfgs":
             minimize_lbfgs(sess, net, losses, config.iterations, config.lbfgs_num_correction, record, stopwatch,
-                           bounds=bounds, state=state)
+                           bounds=bounds, state=state, gradient=gradient)
         else:
             minimize_tf(sess, net, losses, config.optimizer, config.learning_rate, config.iterations,
                         record, stopwatch, adam_beta1=config.adam_beta1, adam_epsilon=config.adam_epsilon,
-                        bounds=bounds, state=state)
+                        bounds=bounds, state=state, gradient=gradient)
         final_image = sess.run(net["input"])
-    return Result(image=from_network(final_image, vgg.mean_pixel), history=history,
+    return Result(image=render(config, final_image, vgg.mean_pixel, content_rgb), history=history,
                   s_per_iter=stopwatch.median(), config=config, size=size)
+
+
+def render(config, image, mean_pixel, content_rgb):
+    """A network-space image as uint8 RGB, with the content's colours under --preserve-colors."""
+    rgb = from_network(image, mean_pixel)
+    return preserve_colors(rgb, content_rgb) if config.preserve_colors else rgb
 
 
 def versions():
@@ -188,14 +204,19 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
             check_plot_path(path, option)
     saved = load_state(config.resume) if config.resume else None
     vgg = load_vgg19(config.weights_path())
+    content_rgb = _as_image(content, "content")
+    styles_rgb = [_as_image(image, "style") for image in as_style_list(style)]
+    check_styles(config, styles_rgb, working_size(content_rgb.shape[:2], config.width, config.height))
     checkpoints = checkpoint_dir_for(config, output)
-    inputs = {"content": fingerprint(content), "style": fingerprint(style)}
+    inputs = {"content": fingerprint(content), "style": [fingerprint(s) for s in as_style_list(style)]}
     if config.checkpoint_every or saved is not None:
         inputs["weights"] = weights_fingerprint(vgg)
     if saved is not None:
         check_compatible(saved, config, inputs)
     stop = StopRequest()
-    meta = {"config": config.to_json(), "content": _path_or_none(content), "style": _path_or_none(style),
+    styles = [_path_or_none(s) for s in as_style_list(style)]
+    meta = {"config": config.to_json(), "content": _path_or_none(content),
+            "style": styles[0] if len(styles) == 1 else styles,
             "output": _path_or_none(output), "log_json": _path_or_none(log_json) if log_json else None,
             "inputs": inputs,
             "versions": versions()}
@@ -208,13 +229,16 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
     state = Checkpointer(checkpoints, config.checkpoint_every, meta, stop=stop, saved=saved,
                          on_checkpoint=on_checkpoint)
 
+    def as_rgb(image):
+        return render(config, image, vgg.mean_pixel, content_rgb)
+
     def observe(iteration, values, image):
         state.observe(iteration, values, image)
         if progress is not None:
             progress.update(iteration, values)
         if config.checkpoint_every and iteration % config.checkpoint_every == 0:
             checkpoints.mkdir(parents=True, exist_ok=True)
-            save_image(checkpoints / f"{iteration:05d}.png", from_network(image, vgg.mean_pixel))
+            save_image(checkpoints / f"{iteration:05d}.png", as_rgb(image))
 
     def on_estimate(estimate):
         if progress is not None:
@@ -227,9 +251,11 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
         if not log_json:
             return
         height, width = size
+        styles = [str(s) for s in as_style_list(style)]
         log = {
             "config": {**config.to_json(), "width": width, "height": height, "weights": str(config.weights_path()),
-                       "content": str(content), "style": str(style), "output": str(output)},
+                       "content": str(content), "style": styles[0] if len(styles) == 1 else styles,
+                       "output": str(output)},
             "versions": versions(),
             "weights_sha256": sha256_file(config.weights_path()),
             "s_per_iter": s_per_iter,
@@ -241,16 +267,16 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
 
     try:
         with stop:
-            result = stylize(content, style, config, vgg=vgg, observe=observe, state=state,
+            result = stylize(content_rgb, styles_rgb, config, vgg=vgg, observe=observe, state=state,
                              on_estimate=on_estimate)
     except Interrupted as interrupted:
         steps, image = state.current
         size = image.shape[1:3]
-        save_image(output, from_network(image, vgg.mean_pixel))
+        save_image(output, as_rgb(image))
         written = [f"{output} (after {steps} steps)"]
         if state.best_image is not None:
             best = sibling_path(output, "best")
-            save_image(best, from_network(state.best_image, vgg.mean_pixel))
+            save_image(best, as_rgb(state.best_image))
             written.append(f"{best} (lowest loss, iteration {state.best['iteration']})")
         write_log(f"interrupted by {interrupted.name} after {steps} steps", None, size)
         written += [str(p) for p in (log_json, figures.all(state.history, image, steps, vgg.mean_pixel)) if p]
@@ -263,7 +289,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
             raise
         iteration, image = state.last
         last_good = sibling_path(output, "last-good")
-        save_image(last_good, from_network(image, vgg.mean_pixel))
+        save_image(last_good, as_rgb(image))
         raise OptimizationError(f"{error}; the last image with a finite loss (iteration {iteration}) is in "
                                 f"{last_good}") from None
     finally:
