@@ -6,6 +6,7 @@ checkpoints and the JSON log, each written atomically.
 """
 import json
 import platform
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -21,6 +22,7 @@ from .images import check_output_path, from_network, load_image, read_image, res
 from .losses import build_losses, materialize_targets
 from .network import build_graph, deepest_layer
 from .optimize import Stopwatch, minimize_lbfgs, minimize_tf
+from .runtime import resolve_precision, session_config
 from .weights import load_vgg19
 
 tf1 = tf.compat.v1
@@ -69,29 +71,35 @@ def initial_image(config, content, style, size_hw, mean_pixel):
     return to_network(load_image(config.init, size_hw), mean_pixel)
 
 
-def session_config():
-    return tf1.ConfigProto()
-
-
-def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, **options) -> Result:
+def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, start=None, started=None,
+            **options) -> Result:
     """Stylise `content` (path or uint8 RGB array) with `style`, as art.py does.
 
     Options are Config fields (e.g. iterations=100, optimizer='lbfgs'); `vgg`
     reuses already loaded weights; `observe(iteration, losses, image)` sees
-    every iteration (image: uint8 RGB).
+    every iteration (image: uint8 RGB). `start` (network space, overrides --init)
+    and `started` (the perf_counter that `elapsed` counts from) let --multiscale
+    chain runs.
     """
     config = (config or Config()).replace(**options) if options else (config or Config())
     vgg = vgg or load_vgg19(config.weights_path())
+    if config.multiscale:
+        from .multiscale import stylize_multiscale
+
+        return stylize_multiscale(content, style, config, vgg=vgg, observe=observe)
+    precision = resolve_precision(config.precision)
     content_rgb = _as_image(content, "content")
     size = working_size(content_rgb.shape[:2], config.width, config.height)
     content_x = to_network(resize(content_rgb, size), vgg.mean_pixel)
     style_x = to_network(resize(_as_image(style, "style"), size), vgg.mean_pixel)
-    start = initial_image(config, content_x, style_x, size, vgg.mean_pixel)
+    if start is None:
+        start = initial_image(config, content_x, style_x, size, vgg.mean_pixel)
 
     history = []
     final = {}
 
     def record(iteration, values, image):
+        values = {**values, "elapsed": time.perf_counter() - started}
         history.append({"iteration": iteration, **values})
         final["image"] = image
         if observe is not None:
@@ -100,7 +108,7 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     graph = tf.Graph()
     with graph.as_default(), tf1.Session(graph=graph, config=session_config()) as sess:
         net = build_graph(vgg, *size, pooling=config.pooling, kernel_layout=config.kernel_layout,
-                          deepest=deepest_layer(config.layers_in_use, config.pooling))
+                          deepest=deepest_layer(config.layers_in_use, config.pooling), precision=precision)
         sess.run(net["input"].initializer)
         content_targets, style_targets = materialize_targets(
             sess, net, content_x, style_x, config.content_layers, config.style_layers)
@@ -108,6 +116,7 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
                               config.style_layers, alpha=config.alpha, beta=config.beta)
         sess.run(net["input"].assign(start))
         stopwatch = Stopwatch()
+        started = time.perf_counter() if started is None else started
         if config.optimizer == "lbfgs":
             minimize_lbfgs(sess, net, losses, config.iterations, config.lbfgs_num_correction, record, stopwatch)
         else:
@@ -115,7 +124,8 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
                         record, stopwatch)
         final_image = sess.run(net["input"])
     return Result(image=from_network(final_image, vgg.mean_pixel), history=history,
-                  s_per_iter=stopwatch.median(), config=config, size=size)
+                  s_per_iter=stopwatch.median(), config=config, size=size,
+                  extra={"precision": precision, "network_image": final_image})
 
 
 def versions():
@@ -160,7 +170,8 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
         height, width = result.size
         log = {
             "config": {**config.to_json(), "width": width, "height": height, "weights": str(config.weights_path()),
-                       "content": str(content), "style": str(style), "output": str(output)},
+                       "content": str(content), "style": str(style), "output": str(output),
+                       "precision": result.extra.get("precision", config.precision)},
             "versions": versions(),
             "weights_sha256": sha256_file(config.weights_path()),
             "s_per_iter": result.s_per_iter,
