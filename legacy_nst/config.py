@@ -100,13 +100,14 @@ class Config:
     # -- feature parity with anishathalye / jcjohnson (issue 5): fields below this line --
 
     # -- performance (issue 6): fields below this line --
-    precision: str = _option("float32", "bfloat16 runs the convolutions in bfloat16 (oneDNN; about 2x faster "
-                             "where the CPU has AVX512-BF16 or AMX) while the image, the Gram matrices and the "
+    precision: str = _option("float32", "bfloat16 runs the convolutions in bfloat16 (oneDNN; faster where "
+                             "the CPU has AVX512-BF16 or AMX) while the image, the Gram matrices and the "
                              "losses stay float32; falls back to float32, with a note, on other CPUs",
                              choices=PRECISIONS)
     multiscale: Tuple[float, ...] = _option(
-        (), "coarse-to-fine: optimise first at these fractions of the working size, e.g. 0.25,0.5, each "
-        "result upsampled to start the next level (default: full size only)", metavar="F,...",
+        (), "coarse-to-fine: optimise first at these fractions of the working size, e.g. 0.25,0.5 (or a "
+        "number of halving levels: 3 is 0.25,0.5), each result upsampled to start the next level "
+        "(default: full size only)", metavar="F,...|L",
         parse=parse_scales)
     multiscale_iterations: Optional[int] = _option(
         None, "steps at each --multiscale level below full size, taken out of --iterations (default: "

@@ -66,3 +66,16 @@ def test_coarse_to_fine_run(approx_weights_path, content_path, style_path):
     content_start = stylize(str(content_path), str(style_path), vgg=vgg, width=64, height=48, iterations=0,
                             init="content").history[0]["total"]
     assert abs(history[4]["total"] - content_start) > 0.05 * content_start
+
+
+@pytest.mark.parametrize("extra,expected", [(["--multiscale", "0.5,0.25"], "must increase"),
+                                            (["--multiscale", "0.5", "--multiscale-iterations", "9"], "exceeds"),
+                                            (["--precision", "float16"], "invalid choice")])
+def test_bad_performance_options_on_the_command_line(tmp_path, capsys, extra, expected):
+    from legacy_nst.cli import main
+
+    out = tmp_path / "out.png"
+    status = main(["--content", "c.jpg", "--style", "s.jpg", "--output", str(out), "--iterations", "4", *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1 and err[0].startswith("legacy-nst: error: ") and expected in err[0]
+    assert not out.exists()
