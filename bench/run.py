@@ -353,8 +353,8 @@ def main(argv=None):
     report["peaks_end"] = machine(bench, args)
     report["loadavg_end"] = os.getloadavg()
     report["bench_minutes"] = (time.perf_counter() - began) / 60
-    markdown = render(report)
     (args.out / f"{args.stem}.json").write_text(json.dumps(report, indent=1, default=float))
+    markdown = render(report)
     (args.out / f"{args.stem}.md").write_text(markdown)
     print(markdown)
     print(f"wrote {args.out / (args.stem + '.md')} and .json")
@@ -418,7 +418,7 @@ def render(report):
         lines.append("")
     if peaks:
         lines += ["## Fixed costs", ""]
-        for size in ("256x256", "600x800"):
+        for size in [key[len("image_fetch_s_"):] for key in peaks[0] if key.startswith("image_fetch_s_")]:
             fetch = [p[f"image_fetch_s_{size}"] * 1e3 for p in peaks]
             lbfgs = [p[f"lbfgs_bookkeeping_s_{size}"] for p in peaks]
             lines.append(f"- {size}: fetching the image alone {' / '.join(f'{f:.2f}' for f in fetch)} ms per step; "
