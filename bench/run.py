@@ -238,11 +238,11 @@ def measure_targets_large(bench, args):
     rows = [("graph lbfgs float32, full size", dict(kind="stylize", target=target, options=dict(
                 base, optimizer="lbfgs", iterations=args.large_lbfgs_max))),
             ("multiscale 0.25,0.5 lbfgs float32", dict(kind="stylize", target=target, options=dict(
-                base, optimizer="lbfgs", multiscale="0.25,0.5", multiscale_iterations=args.coarse_steps,
-                iterations=2 * args.coarse_steps + args.large_lbfgs_max))),
+                base, optimizer="lbfgs", multiscale="0.25,0.5", multiscale_iterations=args.large_coarse_steps,
+                iterations=2 * args.large_coarse_steps + args.large_lbfgs_max))),
             ("multiscale 0.25,0.5 lbfgs bfloat16", dict(kind="stylize", target=target, options=dict(
-                base, optimizer="lbfgs", multiscale="0.25,0.5", multiscale_iterations=args.coarse_steps,
-                iterations=2 * args.coarse_steps + args.large_lbfgs_max, precision="bfloat16")))]
+                base, optimizer="lbfgs", multiscale="0.25,0.5", multiscale_iterations=args.large_coarse_steps,
+                iterations=2 * args.large_coarse_steps + args.large_lbfgs_max, precision="bfloat16")))]
     table = [{"row": f"graph adam float32, {steps} steps", "size": f"{width}x{height}", "time_s": adam_time,
               "iterations": steps, "ratio": 1.0, "final_loss": target,
               "peak_rss_mib": reference["vmhwm_bytes"] / 2**20}]
@@ -307,14 +307,15 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     quick = args.quick
     args.rounds = args.rounds or (1 if quick else 3)
-    args.speed_steps = 5 if quick else 12
+    args.speed_steps = 5 if quick else 10
     args.large_rounds = 1 if quick else 2
     args.large_speed_steps = 4 if quick else 5
     args.target_steps = 8 if quick else 100
     args.lbfgs_max = 20 if quick else 150
-    args.coarse_steps = 3 if quick else 30
-    args.large_target_steps = 3 if quick else 30
-    args.large_lbfgs_max = 6 if quick else 40
+    args.coarse_steps = 3 if quick else 20
+    args.large_target_steps = 3 if quick else 20
+    args.large_lbfgs_max = 6 if quick else 30
+    args.large_coarse_steps = 2 if quick else 10
     args.lbfgs_bookkeeping_iterations = 10 if quick else 100
     args.stem = datetime.date.today().isoformat() + ("-quick" if quick else "")
     return args
@@ -336,27 +337,30 @@ def main(argv=None):
               "loadavg_start": os.getloadavg(), "settings": {k: (str(v) if isinstance(v, Path) else v)
                                                              for k, v in vars(args).items()}}
     began = time.perf_counter()
+
+    def save():  # after every part, so a run stopped early keeps what it measured
+        report["loadavg_end"] = os.getloadavg()
+        report["bench_minutes"] = (time.perf_counter() - began) / 60
+        (args.out / f"{args.stem}.json").write_text(json.dumps(report, indent=1, default=float))
+        markdown = render(report)
+        (args.out / f"{args.stem}.md").write_text(markdown)
+        return markdown
+
     print("machine peaks ...", flush=True)
     report["peaks_start"] = machine(bench, args)
-    if "speed" not in args.skip:
-        print(f"seconds per step at 256x256 ({args.rounds} rounds) ...", flush=True)
-        report["speed_small"] = measure_speed(bench, SMALL, args.rounds, args.speed_steps)
-    if "target" not in args.skip:
-        print("time to target at 256x256 ...", flush=True)
-        report["target_small"] = measure_targets_small(bench, args)
-    if "speed-large" not in args.skip:
-        print(f"seconds per step at 800x600 ({args.large_rounds} rounds) ...", flush=True)
-        report["speed_large"] = measure_speed(bench, LARGE, args.large_rounds, args.large_speed_steps, large=True)
-    if "target-large" not in args.skip:
-        print("time to target at 800x600 ...", flush=True)
-        report["target_large"] = measure_targets_large(bench, args)
+    parts = [("speed", f"seconds per step at 256x256 ({args.rounds} rounds)", "speed_small",
+              lambda: measure_speed(bench, SMALL, args.rounds, args.speed_steps)),
+             ("target", "time to target at 256x256", "target_small", lambda: measure_targets_small(bench, args)),
+             ("speed-large", f"seconds per step at 800x600 ({args.large_rounds} rounds)", "speed_large",
+              lambda: measure_speed(bench, LARGE, args.large_rounds, args.large_speed_steps, large=True)),
+             ("target-large", "time to target at 800x600", "target_large", lambda: measure_targets_large(bench, args))]
+    for name, title, key, measure in parts:
+        if name not in args.skip:
+            print(f"{title} ...", flush=True)
+            report[key] = measure()
+            save()
     report["peaks_end"] = machine(bench, args)
-    report["loadavg_end"] = os.getloadavg()
-    report["bench_minutes"] = (time.perf_counter() - began) / 60
-    (args.out / f"{args.stem}.json").write_text(json.dumps(report, indent=1, default=float))
-    markdown = render(report)
-    (args.out / f"{args.stem}.md").write_text(markdown)
-    print(markdown)
+    print(save())
     print(f"wrote {args.out / (args.stem + '.md')} and .json")
 
 
@@ -369,7 +373,8 @@ def render(report):
     f32_peak = max(p["numpy_f32_matmul_gflops"] for p in peaks) if peaks else None
     bf16_peak = max(p["tf_bf16_matmul_gflops"] for p in peaks) if peaks else None
     m = report["machine"]
-    lines = [f"# Bench results {report['date']}{' (quick smoke run)' if report['quick'] else ''}", "",
+    lines = [f"# Bench results {report['date']}{' (quick smoke run)' if report['quick'] else ''}"
+             f"{'' if report.get('peaks_end') else ' (partial: stopped before the end)'}", "",
              f"Machine: {m['cpu']}, {m['cores']} cores, TensorFlow {m['tensorflow']}, numpy {m['numpy']}; "
              f"bf16 CPU flags: {', '.join(m['bf16_flags']) or 'none'}. Load average (1, 5, 15 min) at the start "
              f"{_loads(report['loadavg_start'])}, at the end {_loads(report['loadavg_end'])} "
