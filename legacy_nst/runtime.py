@@ -1,4 +1,4 @@
-"""How TensorFlow runs on this machine: session thread pools and bfloat16 support.
+"""How TensorFlow runs on this machine: the session settings and bfloat16 support.
 
 The convolutions run on the CPU through oneDNN. bfloat16 pays off only where
 the CPU multiplies bfloat16 natively (AVX512-BF16 or AMX-BF16); elsewhere
@@ -9,33 +9,22 @@ import os
 import sys
 
 import tensorflow as tf
-from tensorflow.core.protobuf import rewriter_config_pb2
 
 tf1 = tf.compat.v1
 
 BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo names of native bfloat16 arithmetic
 
 
-def usable_cores():
-    """Cores this process may run on (its CPU affinity), not the host's count."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def session_config():
-    """Thread pools sized for this process, and no constant folding.
+    """TensorFlow's default session: measured, nothing else was faster.
 
-    The graph is one chain of large convolutions: one op at a time using every
-    usable core (inter-op 1) keeps two ops from competing for the same cores.
-    Grappler's constant folding re-examines the ~80 MB of VGG constants for every
-    new set of fetches (each costs seconds at set-up) and folds nothing that
-    makes a step faster; the other graph rewrites (oneDNN fusions) stay on.
+    bench/session_ablation.py alternates Adam steps between sessions with
+    inter-op threads 1 or TensorFlow's default, and grappler's constant folding on
+    or off: all four within 1% per step at 256x256, and no set-up difference
+    beyond noise (bench/results/2026-11-22-session.json). Turning all of grappler
+    off made steps about 1.6x slower (it does oneDNN's fusions).
     """
-    config = tf1.ConfigProto(intra_op_parallelism_threads=usable_cores(), inter_op_parallelism_threads=1)
-    config.graph_options.rewrite_options.constant_folding = rewriter_config_pb2.RewriterConfig.OFF
-    return config
+    return tf1.ConfigProto()
 
 
 def cpu_flags():

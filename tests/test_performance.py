@@ -4,7 +4,7 @@ import json
 import pytest
 import tensorflow as tf
 
-from legacy_nst import runtime, stylize
+from legacy_nst import stylize
 from legacy_nst.cli import main
 from legacy_nst.weights import load_vgg19
 
@@ -35,9 +35,3 @@ def test_log_json_entries_record_elapsed(tmp_path, content_path, style_path, app
     steps = [b - a for a, b in zip(elapsed[1:], elapsed[2:])]
     assert all(step > 0 for step in steps)
 
-
-def test_session_config_fits_the_process(monkeypatch):
-    monkeypatch.setattr(runtime.os, "sched_getaffinity", lambda pid: {0, 1, 2})
-    config = runtime.session_config()
-    assert config.intra_op_parallelism_threads == 3 and config.inter_op_parallelism_threads == 1
-    assert config.graph_options.rewrite_options.constant_folding == 2  # RewriterConfig.OFF
