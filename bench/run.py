@@ -1,6 +1,6 @@
 """The performance bench: seconds per step, GFLOP/s, peak memory and time to a target loss, in one run.
 
-    python bench/run.py            # the full run (about 30-60 min on 2 busy cores)
+    python bench/run.py            # the full run (50 min on 2 busy cores on 2026-11-22)
     python bench/run.py --quick    # a smoke run of every row with few iterations (a few minutes)
 
 Every row runs in its own process (bench/worker.py), so its peak resident
@@ -14,9 +14,9 @@ second session run every step.
 Time to target: the target is the loss the baseline (art.py's settings: Adam
 2.0 from the content image) reaches after 100 iterations at 256x256; each row's
 time is the `elapsed` of its first log entry at or below it (1e-4 relative
-slack for float round-off). At 600x800 the target is the loss Adam reaches after
---large-target-steps full-size steps, for --multiscale against full size from
-the start.
+slack for float round-off). At 600x800 the target is the loss graph Adam reaches
+after 20 full-size steps (3 with --quick), for --multiscale against full size
+from the start.
 
 Writes bench/results/DATE[-quick].json and .md (Markdown tables) and prints the tables.
 """
@@ -303,6 +303,7 @@ def parse_args(argv):
     parser.add_argument("--style", type=Path, default=SHARED / "images" / "starry_night.jpg")
     parser.add_argument("--skip", nargs="*", default=[], choices=("speed", "speed-large", "target", "target-large"),
                         help="parts to leave out")
+    parser.add_argument("--tag", default="", help="appended to the results' file name (DATE-TAG.md)")
     parser.add_argument("--keep-logs", action="store_true", help="keep the workers' stderr in OUT/STEM.worker-stderr.log")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -317,7 +318,7 @@ def parse_args(argv):
     args.large_lbfgs_max = 6 if quick else 30
     args.large_coarse_steps = 2 if quick else 10
     args.lbfgs_bookkeeping_iterations = 10 if quick else 100
-    args.stem = datetime.date.today().isoformat() + ("-quick" if quick else "")
+    args.stem = datetime.date.today().isoformat() + ("-quick" if quick else "") + (f"-{args.tag}" if args.tag else "")
     return args
 
 
