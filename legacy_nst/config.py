@@ -12,6 +12,7 @@ from typing import Optional, Tuple
 
 from .errors import ConfigError
 from .presets import PRESETS, with_preset
+from .multiscale import check_multiscale_iterations, parse_scales
 from .weights import CONV_LAYERS
 
 LayerWeights = Tuple[Tuple[str, float], ...]
@@ -21,6 +22,7 @@ INITS = ("noise", "content", "style", "random")
 BACKENDS = ("graph", "eager", "function", "function-xla")
 EAGER_OPTIMIZERS = ("adam", "sgd", "momentum", "adagrad", "lbfgs")  # those with an exact tf.keras equivalent
 LOSS_NORMALIZATIONS = ("artpy", "tutorial", "paper")
+PRECISIONS = ("float32", "bfloat16")
 DEFAULT_WEIGHTS = Path("weights") / "imagenet-vgg-verydeep-19.mat"
 WEIGHTS_ENV = "LEGACY_NST_WEIGHTS"
 
@@ -188,7 +190,8 @@ class Config:
                 ("--style-scale", self.style_scale is not None),
                 ("--style-blend-weights", self.style_blend_weights is not None),
                 ("--content-weight-blend", self.content_weight_blend is not None),
-                ("--style-layer-weight-exp", self.style_layer_weight_exp is not None)) if used]
+                ("--style-layer-weight-exp", self.style_layer_weight_exp is not None),
+                ("--precision bfloat16", self.precision != "float32")) if used]
             if graph_only:
                 raise ConfigError(f"{', '.join(graph_only)}: implemented for --backend graph only; drop them or use "
                                   f"--backend graph")
@@ -209,11 +212,24 @@ class Config:
             raise ConfigError(f"--style-layer-weight-exp must be > 0, got {self.style_layer_weight_exp}")
 
     # -- performance (issue 6): fields below this line --
+    precision: str = _option("float32", "bfloat16 runs the convolutions in bfloat16 (oneDNN; faster where "
+                             "the CPU has AVX512-BF16 or AMX) while the image, the Gram matrices and the "
+                             "losses stay float32; falls back to float32, with a note, on other CPUs",
+                             choices=PRECISIONS)
+    multiscale: Tuple[float, ...] = _option(
+        (), "coarse-to-fine: optimise first at these fractions of the working size, e.g. 0.25,0.5 (or a "
+        "number of halving levels: 3 is 0.25,0.5), each result upsampled to start the next level "
+        "(default: full size only)", metavar="F,...|L",
+        parse=parse_scales)
+    multiscale_iterations: Optional[int] = _option(
+        None, "steps at each --multiscale level below full size, taken out of --iterations (default: "
+        "--iterations shared equally among the levels)", metavar="N")
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
         set_("content_layers", parse_layer_weights(self.content_layers))
         set_("style_layers", parse_layer_weights(self.style_layers))
+        set_("multiscale", parse_scales(self.multiscale))
         for name in ("iterations", "checkpoint_every", "print_every", "lbfgs_num_correction"):
             if int(getattr(self, name)) < 0:
                 raise ConfigError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
@@ -256,6 +272,9 @@ class Config:
             raise ConfigError(f"--adam-beta1 must be within [0, 1), got {self.adam_beta1}")
         if not self.adam_epsilon >= 0:
             raise ConfigError(f"--adam-epsilon must be >= 0, got {self.adam_epsilon}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
+        check_multiscale_iterations(self)
         self._check_parity_options()
 
     def replace(self, **changes) -> "Config":

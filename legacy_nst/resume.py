@@ -268,6 +268,32 @@ class Checkpointer:
         save_state(self.directory, steps, variables, self.best_image, meta)
 
 
+class StopOnly:
+    """Stands in for a Checkpointer in runs whose state is not saved (each --multiscale level):
+    a stop request still ends them, with the current image, at the run's overall step count."""
+
+    start = 0
+    saved = None
+
+    def __init__(self, state, offset):
+        self.state, self.offset = state, offset
+        self._sess = self._image = None
+
+    def attach(self, sess, variables):
+        self._sess, self._image = sess, variables[0]
+
+    def step_done(self, steps, image=None):
+        if self.state.stop is not None and self.state.stop.requested:
+            current = self._sess.run(self._image) if image is None else image
+            self.state.stop_if_requested(self.offset + steps, current)
+
+    def stop_if_requested(self, steps, image):
+        self.state.stop_if_requested(self.offset + steps, image)
+
+    def finished(self, steps, image=None):
+        pass
+
+
 def temporary_files(directory) -> list:
     """atomic_write leftovers in `directory` (a kill -9 mid-write leaves one)."""
     return [p for p in Path(directory).iterdir() if _TEMPORARY.match(p.name)] if os.path.isdir(directory) else []

@@ -6,6 +6,7 @@ checkpoints and the JSON log, each written atomically.
 """
 import json
 import platform
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -26,6 +27,7 @@ from .memory import check_fits, memory_limit_bytes
 from .network import build_graph, deepest_layer
 from .optimize import Stopwatch, minimize_lbfgs, minimize_tf
 from .styles import as_style_list, blend_weights, check_styles, materialize_all_targets, prepare_styles
+from .runtime import effective_precision, resolve_precision, session_config
 from .weights import load_vgg19
 
 tf1 = tf.compat.v1
@@ -74,12 +76,8 @@ def initial_image(config, content, style, size_hw, mean_pixel):
     return to_network(load_image(config.init, size_hw), mean_pixel)
 
 
-def session_config():
-    return tf1.ConfigProto()
-
-
 def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, state=None,
-            on_estimate=None, **options) -> Result:
+            on_estimate=None, start=None, started=None, **options) -> Result:
     """Stylise `content` (path or uint8 RGB array) with `style` (one, or a list to blend), as art.py does.
 
     Options are Config fields (e.g. iterations=100, optimizer='lbfgs',
@@ -88,9 +86,19 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     whose memory estimate exceeds --memory-limit (default: what is available)
     is refused before the graph is built; `on_estimate(estimate)` sees the
     estimate. `state` (a resume.Checkpointer) saves and restores the run's state.
+    `start` (network space, overrides --init) and `started` (the perf_counter
+    that `elapsed` counts from) let --multiscale chain runs.
     """
     config = (config or Config()).replace(**options) if options else (config or Config())
     vgg = vgg or load_vgg19(config.weights_path())
+    if config.multiscale:
+        from .multiscale import stylize_multiscale
+
+        if state is not None and state.saved is not None:
+            raise ConfigError("--resume continues single-scale runs only; rerun without --resume or without "
+                              "--multiscale")
+        return stylize_multiscale(content, style, config, vgg=vgg, observe=observe, state=state)
+    precision = resolve_precision(config.precision)
     content_rgb = _as_image(content, "content")
     size = working_size(content_rgb.shape[:2], config.width, config.height)
     estimate = check_fits(*size, config)  # before the working-size arrays, which alone can be gigabytes
@@ -101,13 +109,15 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     styles_x = prepare_styles(styles_rgb, size, config, vgg.mean_pixel)
     weights = blend_weights(config, len(styles_x))
     style_x = to_network(resize(styles_rgb[0], size), vgg.mean_pixel)
-    start = initial_image(config, content_x, style_x, size, vgg.mean_pixel)
+    if start is None:
+        start = initial_image(config, content_x, style_x, size, vgg.mean_pixel)
     layers = dict(content_layers=content_layers(config), style_layers=style_layers(config))
 
     history = []
     final = {}
 
     def record(iteration, values, image):
+        values = {**values, "elapsed": time.perf_counter() - started}
         history.append({"iteration": iteration, **values})
         final["image"] = image
         if observe is not None:
@@ -124,14 +134,16 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
             raise ConfigError(f"--resume continues --backend graph runs only (the eager backends keep no "
                               f"optimizer state); rerun without --resume or with --backend graph")
         on_step = None if state is None else state.stop_if_requested
+        started = time.perf_counter() if started is None else started
         final_image, stopwatch = minimize_eager(config, vgg, content_x, style_x, start, record, bounds, on_step)
         return Result(image=render(config, final_image, vgg.mean_pixel, content_rgb), history=history,
-                      s_per_iter=stopwatch.median(), config=config, size=size)
+                      s_per_iter=stopwatch.median(), config=config, size=size,
+                      extra={"precision": "float32", "network_image": final_image})
 
     graph = tf.Graph()
     with graph.as_default(), tf1.Session(graph=graph, config=session_config()) as sess:
         net = build_graph(vgg, *size, pooling=config.pooling, kernel_layout=config.kernel_layout,
-                          deepest=deepest_layer(layers_in_use(config), config.pooling))
+                          deepest=deepest_layer(layers_in_use(config), config.pooling), precision=precision)
         sess.run(net["input"].initializer)
         targets = materialize_all_targets(sess, net, vgg, content_x, styles_x, weights, config=config, **layers)
         terms = dict(alpha=config.alpha, beta=config.beta, tv_weight=config.tv_weight,
@@ -140,6 +152,7 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
         gradient = normalized_gradient(net, *targets, **terms) if config.normalize_gradients else None
         sess.run(net["input"].assign(start))
         stopwatch = Stopwatch()
+        started = time.perf_counter() if started is None else started
         if config.optimizer == "lbfgs":
             minimize_lbfgs(sess, net, losses, config.iterations, config.lbfgs_num_correction, record, stopwatch,
                            bounds=bounds, state=state, gradient=gradient)
@@ -149,7 +162,8 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
                         bounds=bounds, state=state, gradient=gradient)
         final_image = sess.run(net["input"])
     return Result(image=render(config, final_image, vgg.mean_pixel, content_rgb), history=history,
-                  s_per_iter=stopwatch.median(), config=config, size=size)
+                  s_per_iter=stopwatch.median(), config=config, size=size,
+                  extra={"precision": precision, "network_image": final_image})
 
 
 def render(config, image, mean_pixel, content_rgb):
@@ -255,7 +269,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
         log = {
             "config": {**config.to_json(), "width": width, "height": height, "weights": str(config.weights_path()),
                        "content": str(content), "style": styles[0] if len(styles) == 1 else styles,
-                       "output": str(output)},
+                       "output": str(output), "precision": effective_precision(config.precision)},
             "versions": versions(),
             "weights_sha256": sha256_file(config.weights_path()),
             "s_per_iter": s_per_iter,

@@ -295,3 +295,13 @@ def test_optimizers_without_exact_keras_twin_are_refused():
     with pytest.raises(ConfigError, match="rmsprop.*--backend graph"):
         Config(backend="eager", optimizer="rmsprop")
     Config(backend="graph", optimizer="rmsprop")
+
+
+@pytest.mark.parametrize("option", [dict(tv_weight=1.0), dict(normalize_gradients=True), dict(precision="bfloat16"),
+                                    dict(style_scale=0.5), dict(content_weight_blend=0.5)])
+def test_graph_only_options_are_refused_on_eager_backends(option):
+    from legacy_nst.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--backend graph only"):
+        Config(backend="eager", **option)
+    Config(backend="graph", **option)  # fine on the graph backend

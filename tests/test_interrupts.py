@@ -147,3 +147,20 @@ def test_sigterm_stops_an_eager_backend_run_cleanly(tmp_path, content_path, styl
     assert steps >= EVERY
     assert Image.open(tmp_path / "out.png").size == (32, 32)
     assert not temporary_files(tmp_path)
+
+
+def test_sigterm_stops_a_multiscale_run_cleanly(tmp_path, content_path, style_path, approx_weights_path):
+    """Every --multiscale level sees the stop request (no resumable state is kept across levels)."""
+    process = start(tmp_path, content_path, style_path, approx_weights_path, "--multiscale", "0.5")
+    deadline = time.monotonic() + 240
+    while not (tmp_path / "ck" / f"{EVERY:05d}.png").exists():
+        if process.poll() is not None:
+            pytest.fail(f"exited {process.returncode} early: {(tmp_path / 'stderr.txt').read_text()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("no checkpoint image within the timeout")
+        time.sleep(0.05)
+    assert stop(process, signal.SIGTERM) == 128 + signal.SIGTERM
+    last = (tmp_path / "stderr.txt").read_text().strip().splitlines()[-1]
+    assert "stopped by SIGTERM" in last, last
+    assert (tmp_path / "out.png").exists() and not temporary_files(tmp_path)
