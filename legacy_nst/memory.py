@@ -8,7 +8,6 @@ again), and the optimizer's own state, which for L-BFGS is 2·M float64 copies
 of the image. It is checked before the graph is built, so a size that cannot
 fit is refused in a second rather than after minutes of swapping.
 """
-import dataclasses
 import math
 import os
 from dataclasses import dataclass
@@ -192,8 +191,7 @@ def check_fits(height, width, config, limit=None) -> Estimate:
         advice = [f"the largest size that fits is {fit_w}x{fit_h}: --width {fit_w} --height {fit_h}"]
         if config.optimizer == "lbfgs":
             advice.append(f"lower --lbfgs-num-correction (now {config.lbfgs_num_correction})")
-    if "multiscale" in {f.name for f in dataclasses.fields(config)}:
-        advice.append("use --multiscale")
+    # No --multiscale advice: its last level runs at the full size, so it needs the same peak memory.
     raise ConfigError(f"size {width}x{height} needs about {needed.total / GB:.1f} GB of memory but only "
                       f"{limit / GB:.1f} GB is available; {', or '.join(advice)} "
                       f"(the estimate can be skipped with --memory-limit 0)")

@@ -128,11 +128,11 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
         from .eager import minimize_eager  # TensorFlow 2 style; the graph path never imports it
 
         if len(styles_x) > 1:
-            raise ConfigError(f"several --style images: implemented for --backend graph only; give one style or "
-                              f"use --backend graph")
+            raise ConfigError("several --style images: implemented for --backend graph only; give one style or "
+                              "use --backend graph")
         if state is not None and state.saved is not None:
-            raise ConfigError(f"--resume continues --backend graph runs only (the eager backends keep no "
-                              f"optimizer state); rerun without --resume or with --backend graph")
+            raise ConfigError("--resume continues --backend graph runs only (the eager backends keep no "
+                              "optimizer state); rerun without --resume or with --backend graph")
         on_step = None if state is None else state.stop_if_requested
         started = time.perf_counter() if started is None else started
         final_image, stopwatch = minimize_eager(config, vgg, content_x, style_x, start, record, bounds, on_step)

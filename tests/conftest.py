@@ -38,3 +38,8 @@ def content_path():
 @pytest.fixture(scope="session")
 def style_path():
     return _require(SHARED / "images" / "starry_night.jpg")
+
+
+def losses_only(history):
+    """A loss history without the wall-clock 'elapsed', for comparing two runs' numbers."""
+    return [{k: v for k, v in entry.items() if k != "elapsed"} for entry in history]

@@ -9,6 +9,7 @@ from legacy_nst.images import load_image, read_image, to_network
 from legacy_nst.network import build_graph
 from legacy_nst.styles import blend_weights, materialize_all_targets, prepare_styles, style_sizes
 from legacy_nst.weights import load_vgg19
+from conftest import losses_only
 
 tf1 = tf.compat.v1
 STYLE = (("conv1_1", 0.5), ("conv2_1", 1.0), ("conv3_1", 1.5), ("conv4_1", 3.0), ("conv5_1", 4.0))
@@ -134,7 +135,7 @@ def test_blend_weight_one_equals_a_single_style_run(run, shared_dir):
     starry, scream = (str(shared_dir / "images" / n) for n in ("starry_night.jpg", "the_scream.jpg"))
     single = run(starry)
     blended = run([starry, scream], style_blend_weights=(1.0, 0.0))
-    assert blended.history == single.history
+    assert losses_only(blended.history) == losses_only(single.history)
     np.testing.assert_array_equal(blended.image, single.image)
     mixed = run([starry, scream], style_blend_weights=(0.5, 0.5))
     assert mixed.history[-1]["style"] != pytest.approx(single.history[-1]["style"], rel=0.01)
