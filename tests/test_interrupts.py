@@ -37,9 +37,10 @@ def start(tmp_path, content_path, style_path, approx_weights_path, *extra):
     return process
 
 
-def wait_for_checkpoint(process, tmp_path, timeout=240):
+def wait_for_checkpoint(process, tmp_path, timeout=240, name=STATE_JSON):
+    """Until `name` appears in the checkpoint directory (default: the resumable state)."""
     deadline = time.monotonic() + timeout
-    while not (tmp_path / "ck" / STATE_JSON).exists():
+    while not (tmp_path / "ck" / name).exists():
         if process.poll() is not None:
             pytest.fail(f"exited {process.returncode} before a checkpoint: {(tmp_path / 'stderr.txt').read_text()}")
         if time.monotonic() > deadline:
@@ -132,14 +133,7 @@ def test_sigkill_loses_at_most_one_checkpoint_interval(tmp_path, content_path, s
 def test_sigterm_stops_an_eager_backend_run_cleanly(tmp_path, content_path, style_path, approx_weights_path):
     """The eager loops see the stop request too; they keep no optimizer state, so no --resume hint."""
     process = start(tmp_path, content_path, style_path, approx_weights_path, "--backend", "eager")
-    deadline = time.monotonic() + 240
-    while not (tmp_path / "ck" / f"{EVERY:05d}.png").exists():
-        if process.poll() is not None:
-            pytest.fail(f"exited {process.returncode} early: {(tmp_path / 'stderr.txt').read_text()}")
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("no checkpoint image within the timeout")
-        time.sleep(0.05)
+    wait_for_checkpoint(process, tmp_path, name=f"{EVERY:05d}.png")  # images only: no resumable state here
     assert stop(process, signal.SIGTERM) == 128 + signal.SIGTERM
     last = (tmp_path / "stderr.txt").read_text().strip().splitlines()[-1]
     assert "stopped by SIGTERM" in last and "--resume" not in last, last
@@ -152,14 +146,7 @@ def test_sigterm_stops_an_eager_backend_run_cleanly(tmp_path, content_path, styl
 def test_sigterm_stops_a_multiscale_run_cleanly(tmp_path, content_path, style_path, approx_weights_path):
     """Every --multiscale level sees the stop request (no resumable state is kept across levels)."""
     process = start(tmp_path, content_path, style_path, approx_weights_path, "--multiscale", "0.5")
-    deadline = time.monotonic() + 240
-    while not (tmp_path / "ck" / f"{EVERY:05d}.png").exists():
-        if process.poll() is not None:
-            pytest.fail(f"exited {process.returncode} early: {(tmp_path / 'stderr.txt').read_text()}")
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("no checkpoint image within the timeout")
-        time.sleep(0.05)
+    wait_for_checkpoint(process, tmp_path, name=f"{EVERY:05d}.png")  # images only: no resumable state here
     assert stop(process, signal.SIGTERM) == 128 + signal.SIGTERM
     last = (tmp_path / "stderr.txt").read_text().strip().splitlines()[-1]
     assert "stopped by SIGTERM" in last, last
