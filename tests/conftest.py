@@ -31,6 +31,14 @@ def approx_weights_path():
 
 
 @pytest.fixture(scope="session")
+def vgg(approx_weights_path):
+    """The shared weights, loaded once for the whole run (no test modifies them)."""
+    from legacy_nst.weights import load_vgg19
+
+    return load_vgg19(approx_weights_path)
+
+
+@pytest.fixture(scope="session")
 def content_path():
     return _require(SHARED / "images" / "tubingen.jpg")
 

@@ -1,12 +1,10 @@
 """--preserve-colors / --original-colors: the result's luminance, the content's chroma."""
 import numpy as np
-import pytest
 from PIL import Image
 
 from legacy_nst import stylize
 from legacy_nst.colors import preserve_colors, rgb_to_ycbcr, ycbcr_to_rgb
 from legacy_nst.images import load_image
-from legacy_nst.weights import load_vgg19
 from conftest import losses_only
 
 
@@ -42,11 +40,6 @@ def test_preserve_colors_on_arrays_keeps_luma_of_result_and_chroma_of_content():
     assert np.abs(got[..., 1:] - want_c[..., 1:])[in_gamut].max() < 1.5
     np.testing.assert_array_equal(mixed, np.clip(np.rint(exact), 0, 255))
     assert np.abs(want_r[..., 1:] - want_c[..., 1:]).mean() > 10  # the inputs' chroma really differ
-
-
-@pytest.fixture(scope="module")
-def vgg(approx_weights_path):
-    return load_vgg19(approx_weights_path)
 
 
 def test_preserve_colors_run_keeps_the_content_chroma(vgg, content_path, style_path):

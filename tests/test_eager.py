@@ -8,16 +8,10 @@ import tensorflow as tf
 from legacy_nst import Config, stylize
 from legacy_nst.errors import ConfigError
 from legacy_nst.images import load_image, to_network
-from legacy_nst.weights import load_vgg19
 
 tf1 = tf.compat.v1
 SIZE = dict(width=48, height=32)
 STEPS = 5
-
-
-@pytest.fixture(scope="module")
-def vgg(approx_weights_path):
-    return load_vgg19(approx_weights_path)
 
 
 @pytest.fixture(scope="module")

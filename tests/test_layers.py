@@ -8,7 +8,6 @@ from legacy_nst.errors import ConfigError
 from legacy_nst.images import load_image, to_network
 from legacy_nst.layers import content_layers, layers_in_use, style_layers
 from legacy_nst.network import build_graph
-from legacy_nst.weights import load_vgg19
 from conftest import losses_only
 
 SIZE = (48, 64)
@@ -38,11 +37,6 @@ def test_style_layer_weight_exp_is_geometric_with_the_same_total():
     assert even == (("conv1_1", 2.0), ("conv3_1", 2.0))  # network order, total 4 shared equally
     with pytest.raises(ConfigError, match="must be > 0"):
         Config(style_layer_weight_exp=0)
-
-
-@pytest.fixture(scope="module")
-def vgg(approx_weights_path):
-    return load_vgg19(approx_weights_path)
 
 
 @pytest.fixture(scope="module")

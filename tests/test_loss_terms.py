@@ -8,7 +8,6 @@ from legacy_nst.images import load_image, to_network
 from legacy_nst.losses import (build_losses, content_layer_loss, materialize_targets, normalized_gradient,
                                total_variation)
 from legacy_nst.network import build_graph
-from legacy_nst.weights import load_vgg19
 
 tf1 = tf.compat.v1
 SIZE = (32, 48)
@@ -42,11 +41,6 @@ def test_paper_content_loss_is_half_the_squared_error():
     assert evaluate(lambda: content_layer_loss(tf.constant(x), tf.constant(p), "paper")) == pytest.approx(want, 1e-5)
     artpy = evaluate(lambda: content_layer_loss(tf.constant(x), tf.constant(p)))
     assert want / artpy == pytest.approx(2 * 5 * 24, rel=1e-5)  # 2NM
-
-
-@pytest.fixture(scope="module")
-def vgg(approx_weights_path):
-    return load_vgg19(approx_weights_path)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import tensorflow as tf
 from legacy_nst.images import load_image, to_network
 from legacy_nst.losses import build_losses, content_layer_loss, gram, materialize_targets, style_layer_loss
 from legacy_nst.network import build_graph
-from legacy_nst.weights import load_vgg19
 
 tf1 = tf.compat.v1
 CONTENT = (("conv4_2", 1.0),)
@@ -42,11 +41,6 @@ def test_gram_and_layer_losses_match_numpy():
                                np_content(x, p), rtol=1e-5)
     got = evaluate(lambda: style_layer_loss(tf.constant(x), tf.constant(np_gram(p).astype(np.float32))))
     np.testing.assert_allclose(got, np_style(x, p), rtol=1e-5)
-
-
-@pytest.fixture(scope="module")
-def vgg(approx_weights_path):
-    return load_vgg19(approx_weights_path)
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,9 @@ import tensorflow as tf
 
 from legacy_nst.errors import ConfigError
 from legacy_nst.network import build_graph, layer_sequence
-from legacy_nst.weights import CONV_LAYERS, load_vgg19
+from legacy_nst.weights import CONV_LAYERS
 
 tf1 = tf.compat.v1
-
-
-@pytest.fixture(scope="module")
-def vgg(approx_weights_path):
-    return load_vgg19(approx_weights_path)
 
 
 def expected_shape(name, height, width):

@@ -4,14 +4,8 @@ import pytest
 
 from legacy_nst import Config, stylize
 from legacy_nst.errors import ConfigError, OptimizationError
-from legacy_nst.weights import load_vgg19
 
 SMALL = dict(width=64, height=48)
-
-
-@pytest.fixture(scope="module")
-def vgg(approx_weights_path):
-    return load_vgg19(approx_weights_path)
 
 
 @pytest.fixture(scope="module")

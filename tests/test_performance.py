@@ -6,12 +6,6 @@ import tensorflow as tf
 
 from legacy_nst import stylize
 from legacy_nst.cli import main
-from legacy_nst.weights import load_vgg19
-
-
-@pytest.fixture(scope="module")
-def vgg(approx_weights_path):
-    return load_vgg19(approx_weights_path)
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])

@@ -6,16 +6,10 @@ import tensorflow as tf
 from legacy_nst import Config, runtime, stylize
 from legacy_nst.errors import ConfigError
 from legacy_nst.network import build_graph
-from legacy_nst.weights import load_vgg19
 
 SMALL = dict(width=64, height=48, iterations=10, init="content")
 needs_bf16 = pytest.mark.skipif(runtime.bfloat16_unsupported_reason() is not None,
                                 reason=f"no native bfloat16 here: {runtime.bfloat16_unsupported_reason()}")
-
-
-@pytest.fixture(scope="module")
-def vgg(approx_weights_path):
-    return load_vgg19(approx_weights_path)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ from legacy_nst.errors import ConfigError
 from legacy_nst.images import load_image, read_image, to_network
 from legacy_nst.network import build_graph
 from legacy_nst.styles import blend_weights, materialize_all_targets, prepare_styles, style_sizes
-from legacy_nst.weights import load_vgg19
 from conftest import losses_only
 
 tf1 = tf.compat.v1
@@ -34,11 +33,6 @@ def test_blend_weights_are_normalised():
         blend_weights(Config(style_blend_weights="1,2,3"), 2)
     with pytest.raises(ConfigError, match="positive sum"):
         Config(style_blend_weights="0,0")
-
-
-@pytest.fixture(scope="module")
-def vgg(approx_weights_path):
-    return load_vgg19(approx_weights_path)
 
 
 def features(vgg, image_x, names):

@@ -1,19 +1,12 @@
 """One run top to bottom: the initial images and the checkpoint layout."""
 import numpy as np
-import pytest
 from PIL import Image
 
 from legacy_nst import Config, stylize
 from legacy_nst.images import load_image, to_network
 from legacy_nst.transfer import checkpoint_dir_for
-from legacy_nst.weights import load_vgg19
 
 SIZE = (32, 48)
-
-
-@pytest.fixture(scope="module")
-def vgg(approx_weights_path):
-    return load_vgg19(approx_weights_path)
 
 
 def first_image(vgg, content_path, style_path, **options):
