@@ -283,7 +283,10 @@ class Config:
 
     @property
     def layers_in_use(self):
-        return tuple(name for name, _ in self.content_layers + self.style_layers)
+        """Every layer a loss reads, --content-weight-blend's included (see legacy_nst.layers)."""
+        from .layers import layers_in_use
+
+        return layers_in_use(self)
 
     def weights_path(self) -> Path:
         """--weights, else $LEGACY_NST_WEIGHTS, else weights/imagenet-vgg-verydeep-19.mat."""

@@ -6,7 +6,7 @@ with weight 0 left out (so B = 1 is the default conv4_2 alone).
 1, E, E^2, ..., rescaled to the total weight of --style-layers (art.py's: 10),
 so E redistributes the style weight between layers without changing its sum.
 """
-from .network import layer_sequence
+from .weights import CONV_LAYERS
 
 
 def content_layers(config):
@@ -22,12 +22,12 @@ def style_layers(config):
     exponent = config.style_layer_weight_exp
     if exponent is None:
         return config.style_layers
-    order = layer_sequence(config.pooling)
-    names = sorted(dict(config.style_layers), key=order.index)
+    names = sorted(dict(config.style_layers), key=CONV_LAYERS.index)  # network order
     total = sum(weight for _, weight in config.style_layers)
     raw = [exponent ** depth for depth in range(len(names))]
     return tuple((name, total * weight / sum(raw)) for name, weight in zip(names, raw))
 
 
 def layers_in_use(config):
+    """Every layer a loss reads, after the layer options (Config.layers_in_use)."""
     return tuple(name for name, _ in content_layers(config) + style_layers(config))

@@ -21,7 +21,7 @@ from .colors import preserve_colors
 from .errors import ConfigError, OptimizationError
 from .images import (check_output_path, from_network, load_image, pixel_bounds, read_image, resize, save_image,
                      to_network, working_size)
-from .layers import content_layers, layers_in_use, style_layers
+from .layers import content_layers, style_layers
 from .losses import build_losses, normalized_gradient
 from .memory import check_fits, memory_limit_bytes
 from .network import build_graph, deepest_layer
@@ -114,12 +114,10 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     layers = dict(content_layers=content_layers(config), style_layers=style_layers(config))
 
     history = []
-    final = {}
 
     def record(iteration, values, image):
         values = {**values, "elapsed": time.perf_counter() - started}
         history.append({"iteration": iteration, **values})
-        final["image"] = image
         if observe is not None:
             observe(iteration, values, image)
 
@@ -143,7 +141,7 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     graph = tf.Graph()
     with graph.as_default(), tf1.Session(graph=graph, config=session_config()) as sess:
         net = build_graph(vgg, *size, pooling=config.pooling, kernel_layout=config.kernel_layout,
-                          deepest=deepest_layer(layers_in_use(config), config.pooling), precision=precision)
+                          deepest=deepest_layer(config.layers_in_use, config.pooling), precision=precision)
         sess.run(net["input"].initializer)
         targets = materialize_all_targets(sess, net, vgg, content_x, styles_x, weights, config=config, **layers)
         terms = dict(alpha=config.alpha, beta=config.beta, tv_weight=config.tv_weight,
