@@ -24,7 +24,7 @@ import scipy.optimize
 import tensorflow as tf
 
 from .errors import ConfigError
-from .losses import build_losses, gram
+from .losses import build_losses, gram_targets
 from .network import deepest_layer, kernel_for, layer_sequence
 from .optimize import Stopwatch, _check_finite, _values, lbfgs_bounds
 
@@ -120,7 +120,7 @@ def loss_function(config, vgg, content_x, style_x):
     content_features = model(tf.constant(content_x))
     style_features = model(tf.constant(style_x))
     content_targets = {name: content_features[name] for name, _ in config.content_layers}
-    style_targets = {name: gram(style_features[name]) for name, _ in config.style_layers}
+    style_targets = gram_targets({name: style_features[name].numpy() for name, _ in config.style_layers})
 
     def losses_at(image):
         return build_losses(model(image), content_targets, style_targets, config.content_layers,
