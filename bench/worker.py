@@ -56,7 +56,7 @@ def run_stylize(spec, images):
     entries = []
 
     def observe(iteration, values, image):
-        entries.append({"iteration": iteration, **values})
+        entries.append({"iteration": iteration, **values, "wall": time.perf_counter() - began})
         if target is not None and values.get("scale", 1.0) == 1.0 and values["total"] <= target:
             raise TargetReached
 
@@ -89,7 +89,8 @@ def run_artpy(spec, images):
     entries = []
     began = time.perf_counter()
     run(vgg, content, style, content, spec["options"]["iterations"],
-        lambda i, total, elapsed: entries.append({"iteration": i, "total": total, "elapsed": elapsed}))
+        lambda i, total, elapsed: entries.append({"iteration": i, "total": total, "elapsed": elapsed,
+                                                  "wall": time.perf_counter() - began}))
     wall = time.perf_counter() - began
     # Entry i follows step i's train run and loss run; entry 0 only a loss run.
     times = list(np.diff([e["elapsed"] for e in entries]))[1:]

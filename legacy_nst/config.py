@@ -115,6 +115,10 @@ class Config:
         (("conv1_1", 0.5), ("conv2_1", 1.0), ("conv3_1", 1.5), ("conv4_1", 3.0), ("conv5_1", 4.0)),
         "style layers with weights (art.py's)", metavar="LAYER:W,...", parse=parse_layer_weights)
     lbfgs_num_correction: int = _option(100, "L-BFGS history size (scipy maxcor)", metavar="M")
+    lbfgs_initial_step: float = _option(
+        10.0, "RMS change per pixel, in 0-255 levels, of L-BFGS's first trial step (0: scipy's own, a step of "
+        "length 1 for the whole image, which its line search needs about 7 evaluations to grow at 800x600)",
+        metavar="LEVELS")
     weights: Optional[str] = _option(None, f"MatConvNet VGG-19 .mat (default: ${WEIGHTS_ENV}, then {DEFAULT_WEIGHTS})",
                                      metavar="PATH")
     checkpoint_every: int = _option(0, "write the image and the resumable state every K iterations (art.py: 100; "
@@ -235,6 +239,13 @@ class Config:
                 raise ConfigError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
         if self.lbfgs_num_correction < 1:
             raise ConfigError("--lbfgs-num-correction must be >= 1")
+        try:
+            step = float(self.lbfgs_initial_step)
+        except (TypeError, ValueError):
+            step = float("nan")
+        if not 0 <= step < float("inf"):
+            raise ConfigError(f"--lbfgs-initial-step must be a number >= 0 (pixel levels), got {self.lbfgs_initial_step}")
+        set_("lbfgs_initial_step", step)
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
         if self.pooling not in ("avg", "max"):

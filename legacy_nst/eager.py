@@ -20,13 +20,12 @@ Nothing here creates a tf.Graph or a session; it needs eager execution on.
 import logging
 
 import numpy as np
-import scipy.optimize
 import tensorflow as tf
 
 from .errors import ConfigError
-from .losses import build_losses, gram
+from .losses import build_losses, gram_targets
 from .network import deepest_layer, kernel_for, layer_sequence
-from .optimize import Stopwatch, _check_finite, _values, lbfgs_bounds
+from .optimize import Stopwatch, _check_finite, _values, lbfgs_bounds, scipy_lbfgs
 
 EAGER_BACKENDS = ("eager", "function", "function-xla")
 
@@ -120,7 +119,7 @@ def loss_function(config, vgg, content_x, style_x):
     content_features = model(tf.constant(content_x))
     style_features = model(tf.constant(style_x))
     content_targets = {name: content_features[name] for name, _ in config.content_layers}
-    style_targets = {name: gram(style_features[name]) for name, _ in config.style_layers}
+    style_targets = gram_targets({name: style_features[name].numpy() for name, _ in config.style_layers})
 
     def losses_at(image):
         return build_losses(model(image), content_targets, style_targets, config.content_layers,
@@ -217,16 +216,14 @@ def _minimize_lbfgs(config, losses_at, start, observe, bounds, on_step=None):
     stopwatch.start()
     done = [0]
 
-    def callback(intermediate_result):
+    def callback(x):
         stopwatch.lap()
         done[0] += 1
-        record(done[0], intermediate_result.x)
+        record(done[0], x)
         if on_step is not None:
             on_step(done[0], last["image"])
 
     if config.iterations:
-        x = scipy.optimize.minimize(
-            evaluate, x, jac=True, method="L-BFGS-B", callback=callback, bounds=box,
-            options=dict(maxiter=config.iterations, maxcor=config.lbfgs_num_correction, ftol=0.0, gtol=0.0,
-                         maxfun=max(15000, 4 * config.iterations))).x
+        x = scipy_lbfgs(evaluate, x, config.iterations, config.lbfgs_num_correction, box, config.lbfgs_initial_step,
+                        callback)
     return x.reshape(shape).astype(np.float32), stopwatch

@@ -103,7 +103,7 @@ def minimize_tf(sess, net, losses, optimizer, learning_rate, iterations, observe
 
 
 def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopwatch=None, bounds=None,
-                   state=None, gradient=None):
+                   state=None, gradient=None, initial_step=0.0):
     """scipy L-BFGS-B on the image; one session run gives the losses and the gradient.
 
     `bounds` (low, high), broadcast to the image: L-BFGS-B's box constraints.
@@ -112,6 +112,7 @@ def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopw
     written once, with the final image. `state` as in minimize_tf; a resumed
     run starts from the saved image with an empty curvature history.
     `gradient` replaces the total loss's gradient (--normalize-gradients).
+    `initial_step`: see scipy_lbfgs (Config.lbfgs_initial_step; 0 is scipy's own first step).
     """
     if gradient is None:
         gradient = tf1.gradients(losses["total"], net["image"])[0]
@@ -144,23 +145,53 @@ def minimize_lbfgs(sess, net, losses, iterations, num_correction, observe, stopw
     stopwatch.start()
     done = [start]
 
-    def callback(intermediate_result):
+    def callback(x):
         stopwatch.lap()
         done[0] += 1
-        record(done[0], intermediate_result.x)
+        record(done[0], x)
         if state is not None:
             state.step_done(done[0], last["image"])
 
     if iterations > start:
-        result = scipy.optimize.minimize(
-            evaluate, x0, jac=True, method="L-BFGS-B", callback=callback,
-            bounds=box,
-            options=dict(maxiter=iterations - start, maxcor=num_correction, ftol=0.0, gtol=0.0,
-                         maxfun=max(15000, 4 * (iterations - start))))
-        sess.run(net["input"].assign(result.x.reshape(shape).astype(np.float32)))
+        x = scipy_lbfgs(evaluate, x0, iterations - start, num_correction, box, initial_step, callback)
+        sess.run(net["input"].assign(x.reshape(shape).astype(np.float32)))
     if state is not None:
         state.finished(done[0], sess.run(net["input"]))
     return stopwatch
+
+
+def scipy_lbfgs(evaluate, x0, iterations, num_correction, box=None, initial_step=0.0, callback=None):
+    """scipy's L-BFGS-B from x0 for `iterations` iterations; returns the last x (flat float64).
+
+    `evaluate(x)` -> (loss, gradient as flat float64), which may be modified;
+    `callback(x)` after each iteration; `box` a scipy Bounds or None.
+
+    L-BFGS-B's first trial step has length 1 along the gradient: for an image
+    of n values an RMS change of 1/sqrt(n) levels, which its line search then
+    grows fourfold per evaluation (7 evaluations for the first iteration at
+    800x600). It runs here over y = x / s with s = initial_step * sqrt(n), so
+    that first trial step changes the pixels by `initial_step` levels RMS.
+    Later iterations do not depend on s (L-BFGS-B is invariant to a uniform
+    scaling of its variables except for that first step); initial_step=0 runs
+    scipy's own scale (s = 1).
+    """
+    scale = initial_step * math.sqrt(x0.size) if initial_step > 0 else 1.0
+
+    def scaled(y):
+        value, gradient = evaluate(y * scale)
+        gradient *= scale
+        return value, gradient
+
+    def report(intermediate_result):  # scipy passes an OptimizeResult to a parameter of this name
+        if callback is not None:
+            callback(intermediate_result.x * scale)
+
+    if box is not None:
+        box = scipy.optimize.Bounds(box.lb / scale, box.ub / scale)
+    result = scipy.optimize.minimize(
+        scaled, x0 / scale, jac=True, method="L-BFGS-B", bounds=box, callback=report,
+        options=dict(maxiter=iterations, maxcor=num_correction, ftol=0.0, gtol=0.0, maxfun=max(15000, 4 * iterations)))
+    return result.x * scale
 
 
 def lbfgs_bounds(bounds, shape):

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from .errors import ConfigError
 from .images import MAX_SIZE, MIN_SIZE, resize, to_network
-from .losses import gram, materialize_targets
+from .losses import gram_targets, materialize_targets
 from .network import build_graph, deepest_layer
 
 tf1 = tf.compat.v1
@@ -86,9 +86,9 @@ def style_grams(vgg, style_x, style_layers, config):
     with graph.as_default(), tf1.Session(graph=graph) as sess:
         net = build_graph(vgg, *style_x.shape[1:3], pooling=config.pooling, kernel_layout=config.kernel_layout,
                           deepest=deepest_layer(names, config.pooling))
-        fetch = {name: (gram(net[name]), tf.shape(net[name])) for name in names}
-        got = sess.run(fetch, {net["image"]: style_x})
-    return {name: (value, int(shape[1]) * int(shape[2])) for name, (value, shape) in got.items()}
+        features = sess.run({name: net[name] for name in names}, {net["image"]: style_x})
+    return {name: (value, features[name].shape[1] * features[name].shape[2])
+            for name, value in gram_targets(features).items()}
 
 
 def materialize_all_targets(sess, net, vgg, content_x, styles_x, weights, content_layers, style_layers, config):
@@ -101,8 +101,8 @@ def materialize_all_targets(sess, net, vgg, content_x, styles_x, weights, conten
     for style_x, weight in zip(styles_x, weights):
         if style_x.shape == content_x.shape:  # art.py's way, on this graph
             sess.run(net["input"].assign(style_x))
-            grams = {name: (value, _positions(net[name]))
-                     for name, value in sess.run({name: gram(net[name]) for name, _ in style_layers}).items()}
+            features = sess.run({name: net[name] for name, _ in style_layers})
+            grams = {name: (value, _positions(net[name])) for name, value in gram_targets(features).items()}
         else:
             grams = style_grams(vgg, style_x, style_layers, config)
         for name, (value, positions) in grams.items():

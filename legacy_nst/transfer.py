@@ -153,7 +153,7 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
         started = time.perf_counter() if started is None else started
         if config.optimizer == "lbfgs":
             minimize_lbfgs(sess, net, losses, config.iterations, config.lbfgs_num_correction, record, stopwatch,
-                           bounds=bounds, state=state, gradient=gradient)
+                           bounds=bounds, state=state, gradient=gradient, initial_step=config.lbfgs_initial_step)
         else:
             minimize_tf(sess, net, losses, config.optimizer, config.learning_rate, config.iterations,
                         record, stopwatch, adam_beta1=config.adam_beta1, adam_epsilon=config.adam_epsilon,

@@ -98,3 +98,85 @@ def test_bad_options_are_config_errors():
         Config(optimizer="newton")
     with pytest.raises(ConfigError, match="unknown option"):
         Config.from_options(learnig_rate=1.0)
+
+
+def quadratic(n=3000, seed=0):
+    """0.5 * sum a (x - c)^2 with curvatures a over two decades: a numpy objective independent of the network."""
+    rng = np.random.RandomState(seed)
+    a, c = rng.uniform(0.01, 1.0, n), rng.uniform(-50, 50, n)
+
+    def evaluate(x):
+        calls.append(x.copy())
+        return float(0.5 * np.sum(a * (x - c) ** 2)), a * (x - c)
+
+    calls = []
+    return evaluate, calls
+
+
+def test_lbfgs_initial_step_zero_is_scipys_own_lbfgs():
+    import scipy.optimize
+
+    from legacy_nst.optimize import scipy_lbfgs
+
+    evaluate, _ = quadratic()
+    ours = []
+    scipy_lbfgs(evaluate, np.zeros(3000), 8, 10, initial_step=0.0, callback=lambda x: ours.append(x.copy()))
+    theirs = []
+    scipy.optimize.minimize(evaluate, np.zeros(3000), jac=True, method="L-BFGS-B",
+                            callback=lambda xk: theirs.append(xk.copy()),
+                            options=dict(maxiter=8, maxcor=10, ftol=0.0, gtol=0.0))
+    assert len(ours) == len(theirs) == 8
+    np.testing.assert_array_equal(np.array(ours), np.array(theirs))
+
+
+@pytest.mark.parametrize("initial_step", [0.0, 0.5, 10.0])
+def test_lbfgs_first_trial_step_changes_pixels_by_initial_step_rms(initial_step):
+    from legacy_nst.optimize import scipy_lbfgs
+
+    evaluate, calls = quadratic()
+    scipy_lbfgs(evaluate, np.zeros(3000), 1, 10, initial_step=initial_step)
+    trial = calls[1] - calls[0]  # calls[0] is x0
+    if initial_step == 0:
+        assert np.linalg.norm(trial) == pytest.approx(1.0, rel=1e-9)  # scipy's: length 1 overall
+    else:
+        assert np.sqrt(np.mean(trial**2)) == pytest.approx(initial_step, rel=1e-9)
+
+
+def test_lbfgs_bounds_hold_under_the_scaling():
+    import scipy.optimize
+
+    from legacy_nst.optimize import scipy_lbfgs
+
+    evaluate, calls = quadratic()
+    box = scipy.optimize.Bounds(np.full(3000, -5.0), np.full(3000, 5.0))
+    x = scipy_lbfgs(evaluate, np.zeros(3000), 10, 10, box=box, initial_step=10.0)
+    assert x.min() >= -5.0 - 1e-9 and x.max() <= 5.0 + 1e-9
+    assert (np.abs(x) > 4.999).mean() > 0.5  # c is mostly outside the box: the bounds are active
+
+
+def test_default_initial_step_needs_fewer_evaluations_on_the_network(run, monkeypatch):
+    """The network from the content image: scipy's unit first step is grown by several line-search evaluations."""
+    import scipy.optimize
+
+    real = scipy.optimize.minimize
+    counts = {}
+
+    def counting(fun, x0, **kwargs):
+        calls, first = [0], []
+
+        def counted(x):
+            calls[0] += 1
+            return fun(x)
+
+        def callback(intermediate_result):
+            first.append(calls[0])
+            kwargs["callback"](intermediate_result)
+
+        result = real(counted, x0, **{**kwargs, "callback": callback})
+        counts[key] = first[0]
+        return result
+
+    monkeypatch.setattr(scipy.optimize, "minimize", counting)
+    for key in (0.0, 10.0):
+        run(iterations=1, optimizer="lbfgs", init="content", lbfgs_initial_step=key)
+    assert counts[10.0] <= 3 < counts[0.0], counts
