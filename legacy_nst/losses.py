@@ -89,9 +89,13 @@ def materialize_targets(sess, net, content_image, style_image, content_layers, s
     """
     sess.run(net["input"].assign(content_image))
     content = sess.run({name: net[name] for name, _ in content_layers})
+    return content, style_targets(sess, net, style_image, style_layers)
+
+
+def style_targets(sess, net, style_image, style_layers):
+    """art.py's style targets: assign the style image, sess.run the style layers, their gram_targets."""
     sess.run(net["input"].assign(style_image))
-    style = gram_targets(sess.run({name: net[name] for name, _ in style_layers}))
-    return content, style
+    return gram_targets(sess.run({name: net[name] for name, _ in style_layers}))
 
 
 def build_losses(net, content_targets, style_targets, content_layers, style_layers, alpha, beta,

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from .errors import ConfigError
 from .images import MAX_SIZE, MIN_SIZE, resize, to_network
-from .losses import gram_targets, materialize_targets
+from .losses import gram_targets, materialize_targets, style_targets
 from .network import build_graph, deepest_layer
 
 tf1 = tf.compat.v1
@@ -100,9 +100,8 @@ def materialize_all_targets(sess, net, vgg, content_x, styles_x, weights, conten
     style = {}
     for style_x, weight in zip(styles_x, weights):
         if style_x.shape == content_x.shape:  # art.py's way, on this graph
-            sess.run(net["input"].assign(style_x))
-            features = sess.run({name: net[name] for name, _ in style_layers})
-            grams = {name: (value, _positions(net[name])) for name, value in gram_targets(features).items()}
+            grams = {name: (value, _positions(net[name]))
+                     for name, value in style_targets(sess, net, style_x, style_layers).items()}
         else:
             grams = style_grams(vgg, style_x, style_layers, config)
         for name, (value, positions) in grams.items():
