@@ -210,7 +210,7 @@ def measure_targets_small(bench, args):
     art_walls = [r["entries"][-1]["wall"] for r in runs["baseline"] if r.get("entries")]
     table = [{"row": f"art.py-style baseline, {steps} Adam steps", "size": f"{width}x{height}",
               "time_s": art_time, "times_s": art_times, "wall_s": float(np.mean(art_walls)),
-              "iterations": steps, "ratio": 1.0, "final_loss": target,
+              "iterations": steps, "ratio": 1.0, "wall_ratio": 1.0, "final_loss": target,
               "peak_rss_mib": max(r["vmhwm_bytes"] for r in runs["baseline"]) / 2**20}]
     for label, _ in rows:
         table.append(target_row(label, runs[label][0], target, art_time, f"{width}x{height}",
@@ -254,7 +254,7 @@ def measure_targets_large(bench, args):
                 base, optimizer="lbfgs", multiscale="0.25,0.5", multiscale_iterations=args.large_coarse_steps,
                 iterations=2 * args.large_coarse_steps + args.large_lbfgs_max, precision="bfloat16")))]
     table = [{"row": f"graph adam float32, {steps} steps", "size": f"{width}x{height}", "time_s": adam_time,
-              "wall_s": entries[-1]["wall"], "iterations": steps, "ratio": 1.0, "final_loss": target,
+              "wall_s": entries[-1]["wall"], "wall_ratio": 1.0, "iterations": steps, "ratio": 1.0, "final_loss": target,
               "peak_rss_mib": reference["vmhwm_bytes"] / 2**20}]
     for label, spec in rows:
         out = bench.run(label, spec)
@@ -434,9 +434,8 @@ def render(report):
         for row in part["table"]:
             note = f" ({row['note']})" if row.get("note") else (f" (failed: {row['error'][:60]})" if row.get("error")
                                                                   else "")
-            wall_ratio = row.get("wall_ratio", 1.0 if row.get("ratio") == 1.0 else None)
             lines.append(f"| {row['row']}{note} | {_fmt(row.get('time_s'), '.1f')} | {_fmt(row.get('ratio'), '.2f')} | "
-                         f"{_fmt(row.get('wall_s'), '.1f')} | {_fmt(wall_ratio, '.2f')} | "
+                         f"{_fmt(row.get('wall_s'), '.1f')} | {_fmt(row.get('wall_ratio'), '.2f')} | "
                          f"{_fmt(row.get('iterations'), 'd')} | {_fmt(row.get('final_loss'), '.4g')} | "
                          f"{row['peak_rss_mib']:.0f} |")
         quality = part.get("quality", {})
