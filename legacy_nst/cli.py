@@ -4,6 +4,7 @@
     legacy-nst weights download [--dest DIR]                         fetch the real VGG-19 file
     legacy-nst weights verify PATH                                   check a .mat file
     legacy-nst compare --content PATH --style PATH [options]         graph vs eager backends, one report
+    legacy-nst sweep SPEC.toml --out DIR [--jobs N]                  many runs from a TOML spec, on Ray
 
 The options are the fields of `legacy_nst.config.Config`. Problems with the
 input are reported in one line on stderr with exit status 2, never a traceback.
@@ -79,7 +80,8 @@ def stylize_parser():
     parser = Parser(prog=PROG, description="Gatys et al.'s neural style transfer as logO's art.py, "
                     "in TensorFlow graph mode (tf.compat.v1).",
                     epilog=f"Subcommands: '{PROG} weights download|verify' (see '{PROG} weights --help'), "
-                           f"'{PROG} compare' (graph vs eager backends; see '{PROG} compare --help').")
+                           f"'{PROG} compare' (graph vs eager backends; see '{PROG} compare --help'), "
+                           f"'{PROG} sweep SPEC.toml --out DIR' (many runs on Ray; see '{PROG} sweep --help').")
     io = parser.add_argument_group("images")
     io.add_argument("--content", required=True, metavar="PATH", help="content image")
     io.add_argument("--style", required=True, action="append", metavar="PATH",
@@ -174,6 +176,10 @@ def main(argv=None):
             from .compare import run_compare
 
             return run_compare(argv[1:])
+        if argv[:1] == ["sweep"]:
+            from .sweep.command import run_sweep_command  # Ray and the sweep load only for this subcommand
+
+            return run_sweep_command(argv[1:], Parser, PROG, UsageError)
         return run_stylize(argv)
     except (UsageError, NSTError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)

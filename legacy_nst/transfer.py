@@ -193,7 +193,7 @@ def sibling_path(output, label):
     return output.with_name(f"{output.stem}.{label}{output.suffix}")
 
 
-def run(content, style, output, config: Config, log_json=None, progress=None):
+def run(content, style, output, config: Config, log_json=None, progress=None, vgg=None):
     """The command line's job: stylise, then write the output, checkpoints, JSON log and figures.
 
     Every --checkpoint-every steps the image (NNNNN.png) and the resumable state
@@ -202,6 +202,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
     OUTPUT.best, the state, the log and the figures, then raises Interrupted.
     If the loss turns NaN/inf, the last image with a finite loss goes to
     OUTPUT.last-good (OUTPUT itself is not written) and the error says so.
+    `vgg` reuses weights already loaded from config.weights_path() (a sweep's worker keeps them).
     """
     from .download import sha256_file
     from .interrupts import Interrupted, StopRequest
@@ -215,7 +216,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
         if path:
             check_plot_path(path, option)
     saved = load_state(config.resume) if config.resume else None
-    vgg = load_vgg19(config.weights_path())
+    vgg = vgg or load_vgg19(config.weights_path())
     content_rgb = _as_image(content, "content")
     styles_rgb = [_as_image(image, "style") for image in as_style_list(style)]
     check_styles(config, styles_rgb, working_size(content_rgb.shape[:2], config.width, config.height))
