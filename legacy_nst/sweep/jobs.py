@@ -8,7 +8,9 @@ does. The Ray task around `run_job` declares the job's threads, its memory
 """
 import json
 import os
+import signal
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -99,9 +101,10 @@ def run_job(job: Job, out_dir) -> dict:
     after its current step with the state saved, as Ctrl-C does the main command.
     """
     started = time.perf_counter()
+    listen_for_cancel()
     paths = job_paths(out_dir, job)
     paths["folder"].mkdir(parents=True, exist_ok=True)
-    result = {"id": job.id, "host": socket.gethostname(), "pid": os.getpid(), "output": str(paths["output"])}
+    result = {"id": job.id, "host": socket.gethostname(), "pid": os.getpid()}
     try:
         config = job_config(out_dir, job)
         result["resumed_from"] = _saved_steps(paths["checkpoints"]) if config.resume else None
@@ -115,9 +118,17 @@ def run_job(job: Job, out_dir) -> dict:
     except Exception as bug:  # noqa: BLE001 -- any other failure of one job must not stop the others
         status, error = "failed", f"{type(bug).__name__}: {bug}".splitlines()[0]
     record = read_record(paths["record"])
+    result["output"] = str(paths["output"]) if paths["output"].is_file() else None
     return {**result, "status": status, "error": error, "losses": final_losses(record) if status != "failed" else None,
             "steps": (record or {}).get("iterations", [{}])[-1].get("iteration") if record else None,
             "seconds": round(time.perf_counter() - started, 3)}
+
+
+def listen_for_cancel():
+    """Let ray.cancel reach the run: Ray delivers it as SIGINT to the main thread, which a worker started
+    from a background shell (SIGINT ignored, as under nohup) would otherwise never see."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _saved_steps(checkpoints):

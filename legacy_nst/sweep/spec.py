@@ -16,6 +16,7 @@ Everything is checked before anything runs; a problem is one ConfigError line
 naming the key and the fix.
 """
 import dataclasses
+import difflib
 import glob
 import hashlib
 import itertools
@@ -143,7 +144,7 @@ def check_key(key, where_table, spec_path):
         if key == "zip":
             raise ConfigError(f"{spec_path}: [{where_table}] zip: zip belongs at the top of the file, before "
                               "[base]; move it there")
-        close = [n for n in known if n.startswith(name[:4])] if len(name) >= 4 else []
+        close = difflib.get_close_matches(name, [*known, "content", "style"], n=1)
         hint = f"did you mean {close[0]}?" if close else "see 'legacy-nst --help' for the options"
         raise ConfigError(f"{spec_path}: [{where_table}] {key}: unknown option; {hint}")
     if name in PER_JOB_OPTIONS:
