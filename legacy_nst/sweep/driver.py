@@ -11,6 +11,7 @@ stopped.
 """
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -30,11 +31,29 @@ def connect(ray, address):
     if ray.is_initialized():
         return False
     if address:
-        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+        check_reachable(address)
+        try:
+            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise NSTError(f"--ray-address {address}: cannot join the Ray cluster ({reason}); start one with "
+                           "'ray start --head' or check the address") from None
         return True
     os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # a local instance that binds to 127.0.0.1 only
     ray.init(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
     return True
+
+
+def check_reachable(address, seconds=10):
+    """Refuse a HOST:PORT nobody listens on at once (Ray itself keeps retrying for minutes)."""
+    host, _, port = address.rpartition(":")
+    if address == "auto" or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=seconds).close()
+    except OSError as error:
+        raise NSTError(f"--ray-address {address}: nothing answers there ({error.strerror or error}); start the "
+                       "head with 'ray start --head' and give the address it prints") from None
 
 
 def capacity(ray):
