@@ -22,7 +22,7 @@ from .spec import Job
 
 RECORD = "run.json"
 CHECKPOINTS = "checkpoints"
-DEFAULT_CHECKPOINT_EVERY = 100  # art.py's; a killed job loses at most this many steps
+MAX_CHECKPOINT_EVERY = 100  # art.py's interval; by default a job checkpoints every tenth of its run, at most this
 
 _weights = {}  # weights path -> VGGWeights: a Ray worker loads them once and keeps them for its later jobs
 
@@ -66,11 +66,16 @@ def job_config(out_dir, job: Job) -> Config:
     """The job's options plus its checkpoints, resuming from them when a previous attempt left a state."""
     paths = job_paths(out_dir, job)
     options = {k: v for k, v in job.options.items() if k not in ("content", "style")}
-    options["checkpoint_every"] = options.get("checkpoint_every") or DEFAULT_CHECKPOINT_EVERY
+    options["checkpoint_every"] = options.get("checkpoint_every") or default_checkpoint_every(options["iterations"])
     options["checkpoint_dir"] = str(paths["checkpoints"])
     if (paths["checkpoints"] / STATE_JSON).is_file():
         options["resume"] = str(paths["checkpoints"])
     return Config.from_options(**options)
+
+
+def default_checkpoint_every(iterations):
+    """A tenth of the run, at most 100 steps: a worker killed (by Ray's out-of-memory monitor, say) loses little."""
+    return max(1, min(MAX_CHECKPOINT_EVERY, int(iterations) // 10))
 
 
 def estimated_bytes(job: Job) -> int:
