@@ -109,7 +109,8 @@ def run_job(job: Job, out_dir) -> dict:
     listen_for_cancel()
     paths = job_paths(out_dir, job)
     paths["folder"].mkdir(parents=True, exist_ok=True)
-    result = {"id": job.id, "host": socket.gethostname(), "pid": os.getpid()}
+    result = {"id": job.id, "host": socket.gethostname(), "pid": os.getpid(),
+              "threads": int(os.environ.get("TF_NUM_INTRAOP_THREADS") or 0) or None}
     try:
         config = job_config(out_dir, job)
         result["resumed_from"] = _saved_steps(paths["checkpoints"]) if config.resume else None

@@ -17,7 +17,7 @@ def entry(job, result: dict) -> dict:
     """One manifest line: the job's id, options and axis values with what its run reported."""
     return {"id": job.id, "status": result["status"], "error": result.get("error"), "values": job.values,
             "options": job.options, "output": result.get("output"), "losses": result.get("losses"),
-            "steps": result.get("steps"), "resumed_from": result.get("resumed_from"), "seconds": result.get("seconds"),
+            "steps": result.get("steps"), "resumed_from": result.get("resumed_from"), "threads": result.get("threads"), "seconds": result.get("seconds"),
             "host": result.get("host")}
 
 

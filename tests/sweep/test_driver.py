@@ -94,7 +94,7 @@ def test_a_2x2_sweep_completes_with_a_manifest_of_every_job(grid, shared_dir):
         record = json.loads((out / e["id"] / "run.json").read_text())
         assert record["status"] == "completed" and record["config"]["alpha"] == e["options"]["alpha"]
         assert e["losses"]["total"] == record["iterations"][-1]["total"] and e["steps"] == 10
-        assert e["seconds"] > 0 and e["host"]
+        assert e["seconds"] > 0 and e["host"] and e["threads"] == 1  # 2 CPUs shared by 2 jobs
         assert Image.open(e["output"]).size == (48, 36)
         assert (out / e["id"] / "checkpoints" / "state.json").is_file()
     summary = (out / "summary.md").read_text()
