@@ -26,5 +26,5 @@ setup(
     ],
     # gpu: TensorFlow with CUDA for single runs and sweeps ([ray] num_gpus in a spec); not tested here (no GPU)
     extras_require={"test": ["pytest"], "gpu": ["tensorflow[and-cuda]>=2.16"]},
-    entry_points={"console_scripts": ["legacy-nst=legacy_nst.cli:console_main"]},
+    entry_points={"console_scripts": ["legacy-nst=legacy_nst.cli.console:console_main"]},
 )

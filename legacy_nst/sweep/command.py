@@ -1,12 +1,12 @@
 """The `legacy-nst sweep SPEC.toml --out DIR` command line."""
+from ..cli.parser import PROG, Parser, UsageError
 from . import spec as sweep_spec
 from .driver import run_sweep
 
 
-def sweep_parser(parser_class, prog):
-    parser = parser_class(prog=f"{prog} sweep", description="Run every combination of a TOML spec's axes as "
-                          "one legacy-nst run each, on Ray (a local instance unless --ray-address); see "
-                          "docs/sweeps.md.")
+def sweep_parser():
+    parser = Parser(prog=f"{PROG} sweep", description="Run every combination of a TOML spec's axes as one "
+                    "legacy-nst run each, on Ray (a local instance unless --ray-address); see docs/sweeps.md.")
     parser.add_argument("spec", metavar="SPEC.toml", help="the sweep: [base] options, [axes] lists, zip groups")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder: one subfolder per job, "
                         "manifest.jsonl, summary.md, sheet.png (a rerun skips the completed jobs)")
@@ -18,9 +18,9 @@ def sweep_parser(parser_class, prog):
     return parser
 
 
-def run_sweep_command(argv, parser_class, prog, usage_error):
-    args = sweep_parser(parser_class, prog).parse_args(argv)
+def run_sweep_command(argv):
+    args = sweep_parser().parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
-        raise usage_error(f"--jobs must be >= 1, got {args.jobs}")
+        raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
     spec = sweep_spec.load(args.spec)  # every check before anything starts
     return run_sweep(spec, args.out, jobs=args.jobs, ray_address=args.ray_address, quiet=args.quiet)
