@@ -11,6 +11,7 @@ stopped.
 """
 import logging
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from .jobs import estimated_bytes, final_losses, is_completed, job_paths, read_r
 from .pipeline import NSTError, StopRequest
 from .sheet import SHEET, draw_sheet
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Ray colours its task names
 CANCEL_WAIT_SECONDS = 300  # how long a cancelled job may take to finish its step and save its state
 GB = 1e9
 
@@ -195,5 +197,7 @@ def _result(ray, ref, job, out_dir):
         return {"status": "interrupted", "output": str(paths["output"]), "losses": final_losses(record),
                 "steps": steps, "error": f"stopped after {steps or 0} steps, state saved; rerun the sweep to continue"}
     except (ray.exceptions.RayError, TimeoutError) as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return {"status": "failed", "output": None, "error": f"{type(error).__name__}: {message}"}
+        cause = getattr(error, "cause", None) or error  # a RayTaskError wraps what the worker raised
+        lines = [line for line in _ANSI.sub("", str(cause)).splitlines() if line.strip()]
+        return {"status": "failed", "output": None,
+                "error": f"{type(cause).__name__}: {lines[-1].strip() if lines else 'no message'} (from Ray)"}
