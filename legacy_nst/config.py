@@ -18,10 +18,10 @@ from .weights import CONV_LAYERS
 LayerWeights = Tuple[Tuple[str, float], ...]
 
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "adagrad", "lbfgs")
-INITS = ("noise", "content", "style", "random")
+INITS = ("noise", "content", "style", "random", "randn")
 BACKENDS = ("graph", "eager", "function", "function-xla")
 EAGER_OPTIMIZERS = ("adam", "sgd", "momentum", "adagrad", "lbfgs")  # those with an exact tf.keras equivalent
-LOSS_NORMALIZATIONS = ("artpy", "tutorial", "paper")
+LOSS_NORMALIZATIONS = ("artpy", "tutorial", "paper", "jcjohnson", "anishathalye")
 PRECISIONS = ("float32", "bfloat16")
 DEFAULT_WEIGHTS = Path("weights") / "imagenet-vgg-verydeep-19.mat"
 WEIGHTS_ENV = "LEGACY_NST_WEIGHTS"
@@ -99,8 +99,9 @@ class Config:
     alpha: float = _option(100.0, "style weight (art.py ALPHA)", metavar="A")
     beta: float = _option(5.0, "content weight (art.py BETA)", metavar="B")
     init: str = _option("noise", "initial image: noise (art.py: uniform(-20,20) mixed with the content by "
-                        "--noise-ratio), content, style, random (the uniform noise alone) or an image PATH",
-                        metavar="noise|content|style|random|PATH")
+                        "--noise-ratio), content, style, random (the uniform noise alone), randn (normal noise of "
+                        "--init-std around the mean pixel, as jcjohnson and anishathalye) or an image PATH",
+                        metavar="noise|content|style|random|randn|PATH")
     noise_ratio: float = _option(0.6, "share of noise in the noise init (art.py NOISE_RATIO)", metavar="R")
     seed: Optional[int] = _option(None, "seed of numpy's RandomState for the noise (same draws as art.py "
                                   "after np.random.seed(S))", metavar="S")
@@ -136,12 +137,17 @@ class Config:
     preset: Optional[str] = _option(None, "start from a named recipe; options given explicitly override it: "
                                     "artpy (art.py's values, 800x600, checkpoints every 100), tutorial (the "
                                     "TensorFlow eager tutorials' recipe), gatys (the paper's: L-BFGS from white "
-                                    "noise, equal style layers, content:style 1e-3 on its losses); see the README", choices=tuple(PRESETS), metavar="|".join(PRESETS))
+                                    "noise, equal style layers, content:style 1e-3 on its losses), jcjohnson (neural_style.lua's "
+                                    "defaults and losses, 512 px), anishathalye (neural_style.py's); see the README", choices=tuple(PRESETS), metavar="|".join(PRESETS))
     loss_normalization: str = _option("artpy", "artpy: content 1/(4NM)*sum (x-p)^2, style 1/(4N^2M^2)*sum (G-A)^2; "
                                       "tutorial: the means of the squared differences, Gram matrices divided by "
                                       "the number of locations M (4x artpy's per layer); paper: content "
                                       "1/2*sum (x-p)^2 (Gatys et al. eq. 1, 2NM times artpy's: the scale of the "
-                                      "paper's content:style ratios), style as artpy", choices=LOSS_NORMALIZATIONS)
+                                      "paper's content:style ratios), style as artpy; jcjohnson (neural_style.lua) "
+                                      "and anishathalye (neural_style.py): content mean (x-p)^2, style mean "
+                                      "(G/NM-A/NM)^2, TV 1/2*sum over the interior (jcjohnson) or the mean "
+                                      "squared differences (anishathalye, and the others')",
+                                      choices=LOSS_NORMALIZATIONS)
     adam_beta1: float = _option(0.9, "Adam's beta1 (tf.compat.v1 and Keras default 0.9; the tutorials: 0.99)",
                                 metavar="B1")
     adam_epsilon: float = _option(1e-8, "Adam's epsilon, added to sqrt(v) ('epsilon hat', as tf.compat.v1 and "
@@ -163,7 +169,8 @@ class Config:
 
     # -- feature parity with anishathalye / jcjohnson (issue 5): fields below this line --
     tv_weight: float = _option(0.0, "total variation weight: adds W * (mean squared difference of vertically "
-                               "and of horizontally adjacent pixels), smoothing the result (0: off)", metavar="W")
+                               "and of horizontally adjacent pixels; --loss-normalization jcjohnson: 1/2 * their "
+                               "sum over the (H-1)x(W-1) interior), smoothing the result (0: off)", metavar="W")
     style_blend_weights: Optional[Tuple[float, ...]] = _option(
         None, "with several --style images: how much of each style's Gram targets to use, normalised to sum 1 "
         "(default: equal)", metavar="W,W,...", parse=parse_numbers)
@@ -229,6 +236,15 @@ class Config:
         None, "steps at each --multiscale level below full size, taken out of --iterations (default: "
         "--iterations shared equally among the levels)", metavar="N")
 
+    # -- the peers' recipes (issue 14): fields below this line --
+    image_size: Optional[int] = _option(
+        None, "working size by the longest side in pixels, the other side following the content's aspect ratio "
+        "(jcjohnson's -image_size); with it, --style-scale S sizes each style's longest side to S * this "
+        "(default: --width/--height)", metavar="PIXELS")
+    init_std: float = _option(0.001, "standard deviation, in network units around the mean pixel, of --init "
+                              "randn's normal noise (jcjohnson: 0.001; anishathalye: 0.256), drawn with numpy's "
+                              "RandomState(--seed)", metavar="SIGMA")
+
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
         set_("content_layers", parse_layer_weights(self.content_layers))
@@ -264,6 +280,17 @@ class Config:
             raise ConfigError("--strip shows the checkpoint images; add --checkpoint-every K (e.g. a tenth of "
                               "--iterations)")
         self._check_eager_comparison_options()
+        self._check_peer_options()
+
+    def _check_peer_options(self):
+        if self.image_size is not None:
+            if isinstance(self.image_size, bool) or int(self.image_size) != self.image_size or self.image_size < 1:
+                raise ConfigError(f"--image-size must be a whole number of pixels >= 1, got {self.image_size}")
+            if self.width is not None or self.height is not None:
+                raise ConfigError("--image-size sets both sides from the longest one; give it or --width/--height, "
+                                  "not both")
+        if not self.init_std >= 0:
+            raise ConfigError(f"--init-std must be >= 0, got {self.init_std}")
 
     def _check_eager_comparison_options(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)

@@ -11,11 +11,23 @@ squared differences, Gram matrices divided by M first, i.e. content
 1/(NM) * sum (x - p)^2 and style 1/N^2 * sum (G/M - A/M)^2 (4x art.py's per layer).
 normalization='paper' keeps art.py's style loss (the paper's) and takes the
 paper's content loss 1/2 * sum (x - p)^2 (equation 1).
+normalization='jcjohnson' is neural_style.lua's (nn.MSECriterion means, Gram
+matrices divided by the feature map's N*M elements): content mean (x - p)^2,
+style mean (G/(NM) - A/(NM))^2 over the N^2 entries, and its TV term
+1/2 * sum over the (H-1) x (W-1) interior, the loss whose gradient TVLoss
+writes by hand. normalization='anishathalye' (neural_style.py) has the same
+content and style terms (its 2 * l2_loss(d) / d.size is mean d^2) and TV as
+the mean squared vertical plus horizontal differences; that TV form also
+serves artpy, tutorial and paper, which have no TV term of their own.
+docs/peers.md cites the peers' source for each form.
 The same functions serve the graph and the eager backends.
 """
 import tensorflow as tf
 
 tf1 = tf.compat.v1
+
+MEAN_CONTENT = ("tutorial", "jcjohnson", "anishathalye")  # content loss: mean (x - p)^2
+ELEMENT_GRAM = ("jcjohnson", "anishathalye")  # style loss on Gram matrices / (N*M)
 
 
 def gram(features):
@@ -33,11 +45,12 @@ def _size(features):
 def content_layer_loss(x, p, normalization="artpy"):
     """1/(4NM) * sum (x - p)^2 for generated features x and content target p.
 
-    normalization='tutorial': mean (x - p)^2; 'paper': 1/2 * sum (x - p)^2,
+    normalization='tutorial', 'jcjohnson', 'anishathalye': mean (x - p)^2 (nn.MSECriterion;
+    2 * tf.nn.l2_loss(d) / d.size); 'paper': 1/2 * sum (x - p)^2,
     Gatys et al.'s equation 1, the scale their content:style ratios were chosen
     for (2NM times art.py's).
     """
-    if normalization == "tutorial":
+    if normalization in MEAN_CONTENT:
         return tf.reduce_mean(tf.square(x - p))
     if normalization == "paper":
         return 0.5 * tf.reduce_sum(tf.square(x - p))
@@ -46,18 +59,32 @@ def content_layer_loss(x, p, normalization="artpy"):
 
 
 def style_layer_loss(x, a_gram, normalization="artpy"):
-    """1/(4 N^2 M^2) * sum (G - A)^2, G the Gram matrix of x, A the style target's (tutorial: mean (G/M - A/M)^2)."""
+    """1/(4 N^2 M^2) * sum (G - A)^2, G the Gram matrix of x, A the style target's.
+
+    tutorial: mean (G/M - A/M)^2; jcjohnson, anishathalye: mean (G/(NM) - A/(NM))^2,
+    the Gram matrices divided by the feature map's number of elements.
+    """
     n, m = _size(x)
     if normalization == "tutorial":
         return tf.reduce_mean(tf.square(gram(x) / m - a_gram / m))
+    if normalization in ELEMENT_GRAM:
+        return tf.reduce_mean(tf.square(gram(x) / (n * m) - a_gram / (n * m)))
     return tf.reduce_sum(tf.square(gram(x) - a_gram)) / (4.0 * n**2 * m**2)
 
 
-def total_variation(image):
+def total_variation(image, normalization="artpy"):
     """Mean squared difference of vertically plus of horizontally adjacent pixels (anishathalye's TV term).
 
     A mean rather than a sum, so a --tv-weight means the same at any image size.
+    normalization='jcjohnson': 1/2 * sum over the (H-1) x (W-1) interior of
+    (x[i,j] - x[i,j+1])^2 + (x[i,j] - x[i+1,j])^2, the loss whose gradient
+    neural_style.lua's TVLoss:updateGradInput writes by hand (the last row's
+    horizontal and the last column's vertical differences left out).
     """
+    if normalization == "jcjohnson":
+        corner = image[:, :-1, :-1, :]
+        return 0.5 * (tf.reduce_sum(tf.square(corner - image[:, :-1, 1:, :]))
+                      + tf.reduce_sum(tf.square(corner - image[:, 1:, :-1, :])))
     down = image[:, 1:, :, :] - image[:, :-1, :, :]
     right = image[:, :, 1:, :] - image[:, :, :-1, :]
     return tf.reduce_mean(tf.square(down)) + tf.reduce_mean(tf.square(right))
@@ -112,7 +139,7 @@ def build_losses(net, content_targets, style_targets, content_layers, style_laye
                       for name, weight in style_layers])
     losses = {"total": beta * content + alpha * style, "content": content, "style": style}
     if tv_weight > 0:
-        losses["tv"] = total_variation(net["image"])
+        losses["tv"] = total_variation(net["image"], normalization)
         losses["total"] = losses["total"] + tv_weight * losses["tv"]
     return losses
 
@@ -137,5 +164,5 @@ def normalized_gradient(net, content_targets, style_targets, content_layers, sty
     gradient = tf1.gradients([net[name] for name in names], net["image"],
                              grad_ys=[at_layer[name] for name in names])[0]
     if tv_weight > 0:
-        gradient = gradient + tv_weight * tf1.gradients(total_variation(net["image"]), net["image"])[0]
+        gradient = gradient + tv_weight * tf1.gradients(total_variation(net["image"], normalization), net["image"])[0]
     return gradient

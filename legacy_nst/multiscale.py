@@ -92,7 +92,7 @@ def stylize_multiscale(content, style, config, *, vgg, observe=None, state=None)
 
     content_rgb = _as_image(content, "content")
     style_rgb = [_as_image(image, "style") for image in as_style_list(style)]
-    size = working_size(content_rgb.shape[:2], config.width, config.height)
+    size = working_size(content_rgb.shape[:2], config.width, config.height, config.image_size)
     base = config.replace(multiscale=(), multiscale_iterations=None,
                           precision=resolve_precision(config.precision))  # says so once, not per level
     levels = plan(config, size)

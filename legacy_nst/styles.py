@@ -13,6 +13,8 @@ M / M_s: the target is then the style's Gram matrix per position, times the
 generated image's M, which is what art.py's A would be for a style image with
 the same texture at the working size.
 """
+import math
+
 import numpy as np
 import tensorflow as tf
 
@@ -42,7 +44,9 @@ def style_sizes(style_shapes, working_hw, config):
     """(height, width) of each style image in the network.
 
     Without --style-scale: the working size (art.py stretches the style to it).
-    With S: S times the working width, the style's own aspect ratio kept.
+    With S: S times the working width, the style's own aspect ratio kept
+    (anishathalye's); with --image-size L as well, the style's longest side is
+    ceil(S * L), as jcjohnson's -style_scale.
     """
     scales = config.style_scale
     if scales is None:
@@ -54,8 +58,13 @@ def style_sizes(style_shapes, working_hw, config):
                           "give one value, or one per --style")
     sizes = []
     for (image_h, image_w), scale in zip(style_shapes, scales):
-        width = max(1, round(scale * working_hw[1]))
-        height = max(1, round(width * image_h / image_w))
+        if config.image_size is not None:
+            longest = math.ceil(scale * config.image_size)
+            height, width = ((max(1, round(longest * image_h / image_w)), longest) if image_w >= image_h
+                             else (longest, max(1, round(longest * image_w / image_h))))
+        else:
+            width = max(1, round(scale * working_hw[1]))
+            height = max(1, round(width * image_h / image_w))
         if min(height, width) < MIN_SIZE or max(height, width) > MAX_SIZE:
             raise ConfigError(f"--style-scale {scale:g} makes a {image_w}x{image_h} style image {width}x{height}; "
                               f"each side must be within {MIN_SIZE}..{MAX_SIZE} pixels, choose another scale")

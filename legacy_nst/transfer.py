@@ -60,13 +60,18 @@ def initial_image(config, content, style, size_hw, mean_pixel):
 
     'noise' is art.py's generate_noise_image: uniform(-20, 20) noise mixed with
     the content by noise_ratio; with --seed S the draws equal art.py's after
-    np.random.seed(S).
+    np.random.seed(S). 'randn' is the peers' normal noise of --init-std around
+    the mean pixel (network space 0), from numpy's RandomState(seed): Torch's
+    and TensorFlow's generators are not reproduced.
     """
     height, width = size_hw
     if config.init == "content":
         return content
     if config.init == "style":
         return style
+    if config.init == "randn":  # jcjohnson: torch.randn(...):mul(0.001); anishathalye: tf.random_normal * 0.256
+        rng = np.random.RandomState(config.seed)
+        return (rng.standard_normal((1, height, width, 3)) * config.init_std).astype(np.float32)
     if config.init in ("noise", "random"):
         rng = np.random.RandomState(config.seed)
         noise = rng.uniform(-NOISE_RANGE, NOISE_RANGE, (1, height, width, 3)).astype(np.float32)
@@ -100,7 +105,7 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
         return stylize_multiscale(content, style, config, vgg=vgg, observe=observe, state=state)
     precision = resolve_precision(config.precision)
     content_rgb = _as_image(content, "content")
-    size = working_size(content_rgb.shape[:2], config.width, config.height)
+    size = working_size(content_rgb.shape[:2], config.width, config.height, config.image_size)
     estimate = check_fits(*size, config)  # before the working-size arrays, which alone can be gigabytes
     if on_estimate is not None:
         on_estimate(estimate)
@@ -218,7 +223,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
     vgg = load_vgg19(config.weights_path())
     content_rgb = _as_image(content, "content")
     styles_rgb = [_as_image(image, "style") for image in as_style_list(style)]
-    check_styles(config, styles_rgb, working_size(content_rgb.shape[:2], config.width, config.height))
+    check_styles(config, styles_rgb, working_size(content_rgb.shape[:2], config.width, config.height, config.image_size))
     checkpoints = checkpoint_dir_for(config, output)
     inputs = {"content": fingerprint(content), "style": [fingerprint(s) for s in as_style_list(style)]}
     if config.checkpoint_every or saved is not None:

@@ -1,14 +1,21 @@
 #!/usr/bin/env python
 """Render the README's gallery: Tübingen in the four shared styles, as in Figure 2 of Gatys et al.
 
-    python scripts/gallery.py [--out docs/gallery] [--width 256] [--iterations 200] [--preset gatys] ...
+    python scripts/gallery.py --preset NAME [--out DIR] [--width W | --image-size L] [--iterations N]
+                              [--precision bfloat16] ...
+
+--preset names any legacy_nst preset (gatys, jcjohnson, anishathalye, ...);
+the size and iterations are the preset's unless given (gatys has neither: the
+old 256 px, 200-step gallery is `--preset gatys --width 256 --iterations 200`).
 
 Images come from $LEGACY_NST_SHARED/images (default: ../shared/images); the
 weights from --weights, else $LEGACY_NST_WEIGHTS, else ../shared/weights/vgg19-approx.mat.
-Writes one PNG per style, `grid.jpg` (the content photograph, then each result
-with its painting inset in the corner) and `gallery.json` (settings, seconds
-and losses), each written atomically. `--grid-only` lays out the grid again
-from the PNGs already in --out, without stylising.
+Writes, into --out (default docs/gallery/PRESET), one PNG per style,
+`grid.jpg` (the content photograph, then each result with its painting inset
+in the corner) and `gallery.json` (settings, seconds and losses), each written
+atomically and refreshed after every style, so a long run that is stopped keeps
+what has finished. `--grid-only` lays out the grid again from the PNGs already
+in --out, without stylising.
 """
 import argparse
 import json
@@ -36,9 +43,12 @@ def parse_args(argv=None):
     parser.add_argument("--shared", type=Path, default=shared, help="folder holding images/ (and weights/)")
     parser.add_argument("--weights",
                         help=f"VGG-19 .mat (default: ${WEIGHTS_ENV}, else SHARED/weights/vgg19-approx.mat)")
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "gallery")
-    parser.add_argument("--width", type=int, default=256)
-    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--out", type=Path, help="output folder (default: docs/gallery/PRESET)")
+    parser.add_argument("--width", type=int, help="working width (default: the preset's size)")
+    parser.add_argument("--image-size", type=int, help="working size by the longest side (default: the preset's)")
+    parser.add_argument("--iterations", type=int, help="optimizer steps (default: the preset's)")
+    parser.add_argument("--precision", choices=("float32", "bfloat16"), default="float32",
+                        help="bfloat16 convolutions (faster; the gallery.json says which)")
     parser.add_argument("--preset", default="gatys")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--styles", nargs="+", default=list(STYLES), help="style image names in SHARED/images")
@@ -67,6 +77,7 @@ def save_grid(out, content, images, styles):
 
 def main(argv=None):
     args = parse_args(argv)
+    args.out = args.out or REPO / "docs" / "gallery" / args.preset
     images = args.shared / "images"
     content = images / "tubingen.jpg"
     if args.grid_only:
@@ -76,28 +87,35 @@ def main(argv=None):
     from legacy_nst.weights import load_vgg19
 
     weights = args.weights or os.environ.get(WEIGHTS_ENV) or args.shared / "weights" / "vgg19-approx.mat"
-    config = legacy_nst.Config.from_options(preset=args.preset, width=args.width, iterations=args.iterations,
-                                            seed=args.seed, weights=str(weights))
+    given = {name: value for name, value in (("width", args.width), ("image_size", args.image_size),
+                                             ("iterations", args.iterations)) if value is not None}
+    config = legacy_nst.Config.from_options(preset=args.preset, seed=args.seed, weights=str(weights),
+                                            precision=args.precision, **given)
     vgg = load_vgg19(config.weights_path())
     args.out.mkdir(parents=True, exist_ok=True)
 
     runs = []
+    summary = {"content": content.name, "preset": args.preset, "precision": args.precision,
+               "config": {**config.to_json(), "weights": Path(str(weights)).name}, "runs": runs}
     for name in args.styles:
         style = images / f"{name}.jpg"
         started = time.perf_counter()
         result = legacy_nst.stylize(str(content), str(style), config, vgg=vgg)
         seconds = time.perf_counter() - started
         save_image(args.out / f"tubingen-{name}.png", result.image)
+        last = result.history[-1]
         runs.append({"style": style.name, "seconds": round(seconds, 1), "s_per_iter": result.s_per_iter,
+                     "precision": result.extra.get("precision"),
                      "total_every_50": [entry["total"] for entry in result.history[::50]],
-                     "first": result.history[0], "last": result.history[-1]})
+                     "weighted_last": {"content": config.beta * last["content"], "style": config.alpha * last["style"],
+                                       **({"tv": config.tv_weight * last["tv"]} if "tv" in last else {})},
+                     "first": result.history[0], "last": last})
+        summary["size"] = list(result.size)
+        done = [run["style"].rsplit(".", 1)[0] for run in runs]
+        save_grid(args.out, content, images, done)
+        atomic_write(args.out / "gallery.json", json.dumps(summary, indent=1).encode())
         print(f"{name}: {seconds:.0f} s, {result.s_per_iter:.2f} s/iteration, loss {result.history[0]['total']:.3g}"
-              f" -> {result.history[-1]['total']:.3g}", flush=True)
-
-    save_grid(args.out, content, images, args.styles)
-    summary = {"content": content.name, "preset": args.preset, "config": {**config.to_json(), "weights": Path(
-        str(weights)).name}, "size": list(result.size), "runs": runs}
-    atomic_write(args.out / "gallery.json", json.dumps(summary, indent=1).encode())
+              f" -> {last['total']:.3g} (content {last['content']:.4g}, style {last['style']:.4g})", flush=True)
     print(f"wrote {args.out}", flush=True)
 
 
