@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 from .errors import ConfigError
-from .presets import PRESETS, with_preset
+from .presets import PRESETS, SIZE_OPTIONS, with_preset
 from .multiscale import check_multiscale_iterations, parse_scales
 from .weights import CONV_LAYERS
 
@@ -316,8 +316,14 @@ class Config:
         self._check_parity_options()
 
     def replace(self, **changes) -> "Config":
-        """A copy with `changes`; with preset=NAME, the preset's values first, then the other changes."""
-        return dataclasses.replace(self, **with_preset(changes))
+        """A copy with `changes`; with preset=NAME, the preset's values first, then the other changes.
+
+        --width, --height and --image-size are one setting: changing any clears those not given.
+        """
+        changes = with_preset(changes)
+        if SIZE_OPTIONS & set(changes):
+            changes = {**{name: None for name in SIZE_OPTIONS}, **changes}
+        return dataclasses.replace(self, **changes)
 
     @property
     def layers_in_use(self):
