@@ -49,7 +49,7 @@ def parse_args(argv=None):
     parser.add_argument("--iterations", type=int, help="optimizer steps (default: the preset's)")
     parser.add_argument("--precision", choices=("float32", "bfloat16"), default="float32",
                         help="bfloat16 convolutions (faster; the gallery.json says which)")
-    parser.add_argument("--preset", default="gatys")
+    parser.add_argument("--preset", default="jcjohnson", help="any legacy_nst preset (default: jcjohnson)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--styles", nargs="+", default=list(STYLES), help="style image names in SHARED/images")
     parser.add_argument("--grid-only", action="store_true", help="only rebuild grid.jpg from the PNGs in --out")
