@@ -75,6 +75,15 @@ def save_grid(out, content, images, styles):
     save_image(out / "grid.jpg", np.concatenate([load_image(content, results[0].shape[:2]), *tiles], axis=1))
 
 
+def progress(name, every=100):
+    """An observer printing the losses every `every` iterations, so a long background run shows where it is."""
+    def observe(iteration, values, image):
+        if iteration % every == 0:
+            terms = ", ".join(f"{key} {values[key]:.4g}" for key in ("total", "content", "style", "tv") if key in values)
+            print(f"{name} {iteration}: {terms}, {values['elapsed']:.0f} s", flush=True)
+    return observe
+
+
 def main(argv=None):
     args = parse_args(argv)
     args.out = args.out or REPO / "docs" / "gallery" / args.preset
@@ -100,7 +109,7 @@ def main(argv=None):
     for name in args.styles:
         style = images / f"{name}.jpg"
         started = time.perf_counter()
-        result = legacy_nst.stylize(str(content), str(style), config, vgg=vgg)
+        result = legacy_nst.stylize(str(content), str(style), config, vgg=vgg, observe=progress(name))
         seconds = time.perf_counter() - started
         save_image(args.out / f"tubingen-{name}.png", result.image)
         last = result.history[-1]
