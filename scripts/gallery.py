@@ -13,8 +13,9 @@ weights from --weights, else $LEGACY_NST_WEIGHTS, else ../shared/weights/vgg19-a
 Writes, into --out (default docs/gallery/PRESET), one PNG per style,
 `grid.jpg` (the content photograph, then each result with its painting inset
 in the corner) and `gallery.json` (settings, seconds and losses), each written
-atomically and refreshed after every style, so a long run that is stopped keeps
-what has finished. `--grid-only` lays out the grid again from the PNGs already
+atomically and refreshed every --save-every steps (each run's status and
+iterations_done say how far it got), so a long run that is stopped keeps what
+it has done. `--grid-only` lays out the grid again from the PNGs already
 in --out, without stylising.
 """
 import argparse
@@ -52,6 +53,8 @@ def parse_args(argv=None):
     parser.add_argument("--preset", default="jcjohnson", help="any legacy_nst preset (default: jcjohnson)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--styles", nargs="+", default=list(STYLES), help="style image names in SHARED/images")
+    parser.add_argument("--save-every", type=int, default=50,
+                        help="write the image so far and gallery.json every N steps (a stopped run keeps them)")
     parser.add_argument("--grid-only", action="store_true", help="only rebuild grid.jpg from the PNGs in --out")
     return parser.parse_args(argv)
 
@@ -75,15 +78,6 @@ def save_grid(out, content, images, styles):
     save_image(out / "grid.jpg", np.concatenate([load_image(content, results[0].shape[:2]), *tiles], axis=1))
 
 
-def progress(name, every=100):
-    """An observer printing the losses every `every` iterations, so a long background run shows where it is."""
-    def observe(iteration, values, image):
-        if iteration % every == 0:
-            terms = ", ".join(f"{key} {values[key]:.4g}" for key in ("total", "content", "style", "tv") if key in values)
-            print(f"{name} {iteration}: {terms}, {values['elapsed']:.0f} s", flush=True)
-    return observe
-
-
 def main(argv=None):
     args = parse_args(argv)
     args.out = args.out or REPO / "docs" / "gallery" / args.preset
@@ -93,6 +87,7 @@ def main(argv=None):
         save_grid(args.out, content, images, args.styles)
         return
     import legacy_nst
+    from legacy_nst.images import from_network
     from legacy_nst.weights import load_vgg19
 
     weights = args.weights or os.environ.get(WEIGHTS_ENV) or args.shared / "weights" / "vgg19-approx.mat"
@@ -106,23 +101,44 @@ def main(argv=None):
     runs = []
     summary = {"content": content.name, "preset": args.preset, "precision": args.precision,
                "config": {**config.to_json(), "weights": Path(str(weights)).name}, "runs": runs}
+
+    def write_summary():
+        shown = [run["style"].rsplit(".", 1)[0] for run in runs if run["iterations_done"] is not None]
+        if shown:
+            save_grid(args.out, content, images, shown)
+        atomic_write(args.out / "gallery.json", json.dumps(summary, indent=1).encode())
+
     for name in args.styles:
         style = images / f"{name}.jpg"
+        run = {"style": style.name, "status": "running", "iterations_done": None}
+        runs.append(run)
+        history = []
+
+        def observe(iteration, values, image, name=name, run=run, history=history):
+            """Keep the losses; every --save-every steps write the image so far and the summary."""
+            history.append({"iteration": iteration, **values})
+            if iteration % args.save_every == 0:
+                save_image(args.out / f"tubingen-{name}.png", from_network(image, vgg.mean_pixel))
+                run.update(iterations_done=iteration, last=history[-1], first=history[0])
+                summary["size"] = list(image.shape[1:3])
+                write_summary()
+                terms = ", ".join(f"{key} {values[key]:.4g}" for key in ("total", "content", "style", "tv")
+                                  if key in values)
+                print(f"{name} {iteration}: {terms}, {values['elapsed']:.0f} s", flush=True)
+
         started = time.perf_counter()
-        result = legacy_nst.stylize(str(content), str(style), config, vgg=vgg, observe=progress(name))
+        result = legacy_nst.stylize(str(content), str(style), config, vgg=vgg, observe=observe)
         seconds = time.perf_counter() - started
         save_image(args.out / f"tubingen-{name}.png", result.image)
         last = result.history[-1]
-        runs.append({"style": style.name, "seconds": round(seconds, 1), "s_per_iter": result.s_per_iter,
-                     "precision": result.extra.get("precision"),
-                     "total_every_50": [entry["total"] for entry in result.history[::50]],
-                     "weighted_last": {"content": config.beta * last["content"], "style": config.alpha * last["style"],
-                                       **({"tv": config.tv_weight * last["tv"]} if "tv" in last else {})},
-                     "first": result.history[0], "last": last})
+        run.update({"status": "done", "iterations_done": last["iteration"], "seconds": round(seconds, 1),
+                    "s_per_iter": result.s_per_iter, "precision": result.extra.get("precision"),
+                    "total_every_50": [entry["total"] for entry in result.history[::50]],
+                    "weighted_last": {"content": config.beta * last["content"], "style": config.alpha * last["style"],
+                                      **({"tv": config.tv_weight * last["tv"]} if "tv" in last else {})},
+                    "first": result.history[0], "last": last})
         summary["size"] = list(result.size)
-        done = [run["style"].rsplit(".", 1)[0] for run in runs]
-        save_grid(args.out, content, images, done)
-        atomic_write(args.out / "gallery.json", json.dumps(summary, indent=1).encode())
+        write_summary()
         print(f"{name}: {seconds:.0f} s, {result.s_per_iter:.2f} s/iteration, loss {result.history[0]['total']:.3g}"
               f" -> {last['total']:.3g} (content {last['content']:.4g}, style {last['style']:.4g})", flush=True)
     print(f"wrote {args.out}", flush=True)
