@@ -31,9 +31,9 @@ from PIL import Image
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from legacy_nst.atomic import atomic_write  # noqa: E402
+from legacy_nst.io.atomic import atomic_write  # noqa: E402
 from legacy_nst.config import WEIGHTS_ENV  # noqa: E402
-from legacy_nst.images import load_image, read_image, save_image  # noqa: E402
+from legacy_nst.io.images import from_network, load_image, read_image, save_image  # noqa: E402
 
 STYLES = ("shipwreck", "starry_night", "the_scream", "seated-nude")  # Figure 2 B, C, D, E
 
@@ -87,8 +87,7 @@ def main(argv=None):
         save_grid(args.out, content, images, args.styles)
         return
     import legacy_nst
-    from legacy_nst.images import from_network
-    from legacy_nst.weights import load_vgg19
+    from legacy_nst.vgg.matfile import load_vgg19
 
     weights = args.weights or os.environ.get(WEIGHTS_ENV) or args.shared / "weights" / "vgg19-approx.mat"
     given = {name: value for name, value in (("width", args.width), ("image_size", args.image_size),
@@ -132,7 +131,7 @@ def main(argv=None):
         save_image(args.out / f"tubingen-{name}.png", result.image)
         last = result.history[-1]
         run.update({"status": "done", "iterations_done": last["iteration"], "seconds": round(seconds, 1),
-                    "s_per_iter": result.s_per_iter, "precision": result.extra.get("precision"),
+                    "s_per_iter": result.s_per_iter, "precision": result.precision,
                     "total_every_50": [entry["total"] for entry in result.history[::50]],
                     "weighted_last": {"content": config.beta * last["content"], "style": config.alpha * last["style"],
                                       **({"tv": config.tv_weight * last["tv"]} if "tv" in last else {})},

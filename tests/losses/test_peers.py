@@ -7,12 +7,11 @@ import tensorflow as tf
 import peers_reference as peer
 from legacy_nst import Config
 # legacy_nst internals, in one place so the architecture move re-points them here only
-from legacy_nst.cli import config_from_args, stylize_parser
-from legacy_nst.images import working_size
-from legacy_nst.layers import style_layers
-from legacy_nst.losses import build_losses, content_layer_loss, gram, style_layer_loss, total_variation
-from legacy_nst.styles import style_sizes
-from legacy_nst.transfer import initial_image
+from legacy_nst.cli.parser import config_from_args
+from legacy_nst.cli.stylize import stylize_parser
+from legacy_nst.io.images import working_size
+from legacy_nst.losses.terms import NORMALIZATIONS, build_losses, content_layer_loss, gram, objective, style_layer_loss
+from legacy_nst.problem import initial_image, style_layers, style_sizes
 
 STYLE_NAMES = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")  # ReLU outputs: the peers' relu*_1
 RELU = {f"conv{b}_{i}": f"relu{b}_{i}" for b in range(1, 6) for i in range(1, 5)}
@@ -25,6 +24,20 @@ def features(rng, shape, scale=20.0):
 
 def value(tensor):
     return float(np.asarray(tensor))
+
+
+def total_variation(image, normalization):
+    """The TV term of a normalization."""
+    return NORMALIZATIONS[normalization].tv(image)
+
+
+def losses_of(config, generated, content, style, layers_of_style=None):
+    """build_losses on the small maps with the config's layers, weights and normalization."""
+    terms = objective(config.content_layers, layers_of_style or config.style_layers, config.alpha, config.beta,
+                      config.tv_weight, config.loss_normalization)
+    targets = {"content": {"conv4_2": content["conv4_2"]},
+               "style": {name: gram(style[name]).numpy() for name in STYLE_NAMES}}
+    return build_losses(terms, {k: tf.constant(v) for k, v in generated.items()}, targets)
 
 
 def small_net(seed=0):
@@ -85,9 +98,7 @@ def test_the_transcribed_tv_loss_is_what_tvloss_is_the_gradient_of():
 def test_jcjohnson_preset_total_is_neural_style_lua_objective():
     config = Config.from_options(preset="jcjohnson")
     generated, content, style = small_net(5)
-    targets = ({"conv4_2": content["conv4_2"]}, {name: gram(style[name]).numpy() for name in STYLE_NAMES})
-    ours = build_losses({k: tf.constant(v) for k, v in generated.items()}, *targets, config.content_layers,
-                        config.style_layers, config.alpha, config.beta, config.loss_normalization, config.tv_weight)
+    ours = losses_of(config, generated, content, style)
     chw = peer.nhwc_to_chw
     want = peer.jcjohnson_total([(chw(generated["conv4_2"]), chw(content["conv4_2"]))],
                                 [(chw(generated[n]), peer.jcjohnson_style_target([chw(style[n])])) for n in STYLE_NAMES],
@@ -104,9 +115,7 @@ def test_anishathalye_terms_and_preset_total_match_neural_style_py():
     content_ref = peer.anish_content_loss(relu, {"relu4_2": content["conv4_2"]})
     style_ref = peer.anish_style_loss(relu, {RELU[n]: peer.anish_gram(style[n]) for n in STYLE_NAMES})
     tv_ref = peer.anish_tv_loss(generated["image"])
-    targets = ({"conv4_2": content["conv4_2"]}, {name: gram(style[name]).numpy() for name in STYLE_NAMES})
-    ours = build_losses({k: tf.constant(v) for k, v in generated.items()}, *targets, config.content_layers,
-                        config.style_layers, config.alpha, config.beta, config.loss_normalization, config.tv_weight)
+    ours = losses_of(config, generated, content, style)
     assert config.beta * value(ours["content"]) == pytest.approx(content_ref, rel=1e-5)
     assert config.alpha * value(ours["style"]) == pytest.approx(style_ref, rel=1e-5)
     assert config.tv_weight * value(ours["tv"]) == pytest.approx(tv_ref, rel=1e-5)
@@ -126,9 +135,7 @@ def test_every_option_composes_with_the_peer_normalizations():
     config = Config.from_options(preset="anishathalye", width=64, style_layer_weight_exp=2.0)
     generated, content, style = small_net(8)
     relu = {RELU[name]: array for name, array in generated.items() if name != "image"}
-    targets = ({"conv4_2": content["conv4_2"]}, {name: gram(style[name]).numpy() for name in STYLE_NAMES})
-    ours = build_losses({k: tf.constant(v) for k, v in generated.items()}, *targets, config.content_layers,
-                        style_layers(config), config.alpha, config.beta, config.loss_normalization)
+    ours = losses_of(config, generated, content, style, style_layers(config))
     want = peer.anish_style_loss(relu, {RELU[n]: peer.anish_gram(style[n]) for n in STYLE_NAMES},
                                  layer_weights=peer.anish_style_layer_weights(2.0))
     assert config.alpha * value(ours["style"]) == pytest.approx(want, rel=1e-5)
