@@ -100,7 +100,8 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
     vgg = vgg or load_vgg19(config.weights_path())
     content_rgb = as_rgb_image(content, "content")
     styles_rgb = [as_rgb_image(image, "style") for image in as_style_list(style)]
-    check_styles(config, styles_rgb, working_size(content_rgb.shape[:2], config.width, config.height))
+    check_styles(config, styles_rgb,
+                 working_size(content_rgb.shape[:2], config.width, config.height, config.image_size))
     checkpoints = checkpoint_dir_for(config, output)
     inputs = {"content": fingerprint(content), "style": [fingerprint(s) for s in as_style_list(style)]}
     if config.checkpoint_every or saved is not None:
