@@ -76,6 +76,20 @@ def parse_numbers(text) -> Tuple[float, ...]:
     return numbers
 
 
+def parse_tile(text) -> str:
+    """--tile: 'auto', 'off' or a core size, a positive multiple of 16 (kept as text: '512')."""
+    value = str(text).strip().lower()
+    if value in ("auto", "off"):
+        return value
+    if not value.isdigit() or int(value) <= 0:
+        raise ConfigError(f"--tile {text!r} is not a size; give a core size in pixels (a multiple of 16, e.g. "
+                          "512), auto or off")
+    if int(value) % 16:
+        raise ConfigError(f"--tile {value} is not a multiple of 16 (tile origins sit on VGG's 16-pixel pooling "
+                          f"grid); give e.g. --tile {max(16, 16 * round(int(value) / 16))}")
+    return str(int(value))
+
+
 def format_layer_weights(pairs: LayerWeights) -> str:
     return ",".join(f"{name}:{weight:g}" for name, weight in pairs)
 
@@ -229,11 +243,20 @@ class Config:
         None, "steps at each --multiscale level below full size, taken out of --iterations (default: "
         "--iterations shared equally among the levels)", metavar="N")
 
+
+    # -- engine: tiled evaluation (issue 11): fields below this line --
+    tile: str = _option(
+        "auto", "evaluate the loss and its exact gradient tile by tile, so any size fits in memory: SIZE is the "
+        "largest core in pixels (a multiple of 16; each tile adds a halo of the deepest layer's receptive field), "
+        "auto tiles only when the untiled run's memory estimate does not fit and then picks the largest tile "
+        "that fits, off never tiles", metavar="SIZE|auto|off", parse=parse_tile)
+
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
         set_("content_layers", parse_layer_weights(self.content_layers))
         set_("style_layers", parse_layer_weights(self.style_layers))
         set_("multiscale", parse_scales(self.multiscale))
+        set_("tile", parse_tile(self.tile))
         for name in ("iterations", "checkpoint_every", "print_every", "lbfgs_num_correction"):
             if int(getattr(self, name)) < 0:
                 raise ConfigError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")

@@ -18,6 +18,7 @@ from . import __version__
 from .atomic import atomic_write, check_directory
 from .config import Config
 from .colors import preserve_colors
+from .engines.tiled import TiledEvaluator, minimize_tiled, refused_features, tiled_targets
 from .errors import ConfigError, OptimizationError
 from .images import (check_output_path, from_network, load_image, pixel_bounds, read_image, resize, save_image,
                      to_network, working_size)
@@ -77,7 +78,7 @@ def initial_image(config, content, style, size_hw, mean_pixel):
 
 
 def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, state=None,
-            on_estimate=None, start=None, started=None, **options) -> Result:
+            on_estimate=None, start=None, started=None, on_tile=None, **options) -> Result:
     """Stylise `content` (path or uint8 RGB array) with `style` (one, or a list to blend), as art.py does.
 
     Options are Config fields (e.g. iterations=100, optimizer='lbfgs',
@@ -87,7 +88,8 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     is refused before the graph is built; `on_estimate(estimate)` sees the
     estimate. `state` (a resume.Checkpointer) saves and restores the run's state.
     `start` (network space, overrides --init) and `started` (the perf_counter
-    that `elapsed` counts from) let --multiscale chain runs.
+    that `elapsed` counts from) let --multiscale chain runs. A tiled run
+    (--tile, engines.tiled) calls `on_tile(pass, done, total)` after each tile.
     """
     config = (config or Config()).replace(**options) if options else (config or Config())
     vgg = vgg or load_vgg19(config.weights_path())
@@ -122,6 +124,28 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
             observe(iteration, values, image)
 
     bounds = pixel_bounds(vgg.mean_pixel) if config.clip_pixels else None
+    if estimate.tile:
+        refused = refused_features(config)
+        if refused:
+            raise ConfigError(f"{', '.join(refused)}: not available in a tiled run (--tile {config.tile} at "
+                              f"{size[1]}x{size[0]}); drop them, or give --tile off if the untiled run fits")
+        evaluator = TiledEvaluator(vgg, size, alpha=config.alpha, beta=config.beta, tile=estimate.tile,
+                                   tv_weight=config.tv_weight, normalization=config.loss_normalization,
+                                   pooling=config.pooling, kernel_layout=config.kernel_layout, precision=precision,
+                                   on_tile=on_tile, **layers)
+        try:
+            evaluator.set_targets(*tiled_targets(evaluator, vgg, content_x, styles_x, weights))
+            del content_x, styles_x, style_x
+            started = time.perf_counter() if started is None else started
+            final_image, stopwatch = minimize_tiled(evaluator, config, start, record, bounds, state)
+        finally:
+            evaluator.close()
+        tiling = {"tile": estimate.tile, "halo": evaluator.halo, "tiles": len(evaluator.tiles),
+                  "evaluations": evaluator.evaluations, "passes": 2,
+                  "window_shapes": sorted({t.shape for t in evaluator.tiles})}
+        return Result(image=render(config, final_image, vgg.mean_pixel, content_rgb), history=history,
+                      s_per_iter=stopwatch.median(), config=config, size=size,
+                      extra={"precision": precision, "network_image": final_image, "tiling": tiling})
     if config.backend != "graph":
         from .eager import minimize_eager  # TensorFlow 2 style; the graph path never imports it
 
@@ -256,10 +280,19 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
         if progress is not None:
             available = memory_limit_bytes(config)
             room = f" of {available / 1e9:.1f} GB available" if available else ""
-            progress.note(f"{estimate.width}x{estimate.height} {config.optimizer}: peak memory about "
+            tiled = f", tiled (core {estimate.tile}, halo {estimate.halo})" if estimate.tile else ""
+            progress.note(f"{estimate.width}x{estimate.height} {config.optimizer}{tiled}: peak memory about "
                           f"{estimate.total / 1e9:.1f} GB{room}")
 
-    def write_log(status, s_per_iter, size):
+    last_note = [time.perf_counter()]
+
+    def on_tile(label, done, total):
+        """Progress within a long tiled evaluation: a note at most every 30 s."""
+        if progress is not None and time.perf_counter() - last_note[0] > 30:
+            last_note[0] = time.perf_counter()
+            progress.note(f"{label}: tile {done} of {total}")
+
+    def write_log(status, s_per_iter, size, extra=None):
         if not log_json:
             return
         height, width = size
@@ -275,12 +308,14 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
             "best": state.best,
             "iterations": state.history,
         }
+        if extra and "tiling" in extra:  # --tile: core and halo sizes, tiles per evaluation (two passes each)
+            log["tiling"] = extra["tiling"]
         atomic_write(log_json, json.dumps(log, indent=1).encode())
 
     try:
         with stop:
             result = stylize(content_rgb, styles_rgb, config, vgg=vgg, observe=observe, state=state,
-                             on_estimate=on_estimate)
+                             on_estimate=on_estimate, on_tile=on_tile)
     except Interrupted as interrupted:
         steps, image = state.current
         size = image.shape[1:3]
@@ -308,7 +343,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None):
         if progress is not None:
             progress.close()
     save_image(output, result.image)
-    write_log("completed", result.s_per_iter, result.size)
+    write_log("completed", result.s_per_iter, result.size, result.extra)
     figures.all(state.history, result.image, state.history[-1]["iteration"])
     return result
 
