@@ -241,6 +241,8 @@ def check_fits(height, width, config, limit=None) -> Estimate:
     tiled = largest_fitting_tile(height, width, config, limit)
     if config.tile == "auto" and tiled is not None:
         return tiled
+    if tiled is None and config.tile != "off":  # what the smallest tiles would still need
+        needed = tiled_estimate(height, width, config, max(GRID, halo_for(config.layers_in_use, config.pooling)))
     advice = []
     if tiled is not None:
         advice.append(f"the tiled run fits: --tile {tiled.tile} (or auto)")
