@@ -292,9 +292,16 @@ class TiledEvaluator:
         return feeds
 
     # -- the loss and its gradient --
-    def compute_loss_and_grads(self, image):
-        """({'total', 'content', 'style'[, 'tv']}, float32 gradient of 'total') at `image` (1, H, W, 3)."""
+    def compute_losses(self, image):
+        """The losses alone: pass 1 only, a quarter of compute_loss_and_grads' work."""
         image = np.asarray(image, np.float32)
+        losses, _ = self._pass_1(image)
+        if self.tv_weight > 0:
+            losses["tv"] = tv_loss_and_grad(image)[0]
+            losses["total"] += self.tv_weight * losses["tv"]
+        return losses
+
+    def _pass_1(self, image):
         if self.content_target is None:
             raise RuntimeError("set_targets first")
         grams, squares = {}, {}
@@ -311,13 +318,18 @@ class TiledEvaluator:
             scale = weight * self._coefficients(name)[1]
             style += scale * float(np.sum(np.square(difference)))
             dl_dgram[name] = (self.alpha * scale * 2.0 * difference).astype(np.float32)
+        return {"total": self.beta * content + self.alpha * style, "content": content, "style": style}, dl_dgram
+
+    def compute_loss_and_grads(self, image):
+        """({'total', 'content', 'style'[, 'tv']}, float32 gradient of 'total') at `image` (1, H, W, 3)."""
+        image = np.asarray(image, np.float32)
+        losses, dl_dgram = self._pass_1(image)
         gradient = np.zeros_like(image)
         for tile, network in self._each_tile("pass 2"):
             feeds = {**self._feeds(network, tile, image), **self._content_feeds(network, tile),
                      **{network.dl_dgram[name]: value for name, value in dl_dgram.items()}}
             y0, y1, x0, x1 = tile.window
             gradient[:, y0:y1, x0:x1] += network.run(network.image_grad, feeds)
-        losses = {"total": self.beta * content + self.alpha * style, "content": content, "style": style}
         if self.tv_weight > 0:
             losses["tv"], tv_grad = tv_loss_and_grad(image)
             losses["total"] += self.tv_weight * losses["tv"]
@@ -339,7 +351,8 @@ class TiledStepper:
     The image and the optimizer's slots are variables of a small graph of their own (named as the
     untiled graph's: 'input', 'input/Adam', ...), so every tf.compat.v1 optimizer works tiled and
     --resume state has the same form. step()/evaluate() return the losses and image the step's
-    gradient was taken at (before the step), as the untiled loop does.
+    gradient was taken at (before the step), as the untiled loop does. `tf_variables`: the image and
+    the optimizer's slots, for resume.Checkpointer.attach(session, variables).
     """
 
     def __init__(self, evaluator, start, optimizer="adam", learning_rate=2.0, adam_beta1=0.9, adam_epsilon=1e-8,
@@ -359,18 +372,19 @@ class TiledStepper:
                     train = self.image.assign(tf.clip_by_value(self.image, *bounds)).op
             self.train = train
             self.session = tf1.Session(graph=self.graph, config=session_config())
-            self.session.run(tf1.variables_initializer([self.image, *self.trainer.variables()]))
-            self.image.load(np.asarray(start, np.float32), self.session)
+            # trainer.variables() lists only the default graph's: keep them while this graph is the default
+            self.tf_variables = [self.image, *self.trainer.variables()]
+            self.session.run(tf1.variables_initializer(self.tf_variables))
+        self._load(self.image, np.asarray(start, np.float32))
 
-    @property
-    def tf_variables(self):
-        """The image and the optimizer's slots, for resume.Checkpointer.attach(session, variables)."""
-        return [self.image, *self.trainer.variables()]
+    def _load(self, variable, value):
+        """Write a value into a variable by feeding its initial value (no new ops, no image-sized constant)."""
+        with self.graph.as_default():  # initial_value exists only in graph mode
+            self.session.run(variable.initializer, {variable.initial_value: value})
 
     def evaluate(self):
         image = self.session.run(self.image)
-        losses, _ = self.evaluator.compute_loss_and_grads(image)
-        return losses, image
+        return self.evaluator.compute_losses(image), image
 
     def step(self):
         image = self.session.run(self.image)
@@ -383,7 +397,7 @@ class TiledStepper:
 
     def restore(self, variables):
         for variable in self.tf_variables:
-            variable.load(variables[variable.op.name], self.session)
+            self._load(variable, variables[variable.op.name])
 
     def close(self):
         self.session.close()
@@ -441,7 +455,8 @@ def minimize_tiled(evaluator, config, start, observe, bounds=None, state=None):
     try:
         begin = state.start if state is not None else 0
         if state is not None:
-            state.attach(stepper.session, stepper.tf_variables)
+            with stepper.graph.as_default():  # it loads saved values through the variables' initial values
+                state.attach(stepper.session, stepper.tf_variables)
         stopwatch = Stopwatch()
         if lbfgs:
             _minimize_lbfgs(stepper, config, begin, observe, hint, stopwatch, state)
@@ -495,6 +510,6 @@ def _minimize_lbfgs(stepper, config, begin, observe, hint, stopwatch, state):
     if config.iterations > begin:
         x = lbfgs_float32.minimize(evaluate, x0, config.iterations - begin, history=config.lbfgs_num_correction,
                                    initial_step=config.lbfgs_initial_step, callback=callback)
-        stepper.image.load(x.reshape(shape), stepper.session)
+        stepper._load(stepper.image, x.reshape(shape))
     if state is not None:
         state.finished(done[0], stepper.session.run(stepper.image))
