@@ -46,11 +46,12 @@ def step_times(entries, optimizer):
 def run_stylize(spec, images):
     import tensorflow as tf
 
-    from legacy_nst import transfer
-    from legacy_nst.weights import load_vgg19
+    from legacy_nst.engines import graph as graph_engine
+    from legacy_nst.run.stylize import stylize
+    from legacy_nst.vgg.matfile import load_vgg19
 
     if spec.get("session") == "tf-defaults":
-        transfer.session_config = tf.compat.v1.ConfigProto
+        graph_engine.session_config = tf.compat.v1.ConfigProto
     vgg = load_vgg19(spec["weights"])
     target = spec.get("target")
     entries = []
@@ -63,9 +64,9 @@ def run_stylize(spec, images):
     began = time.perf_counter()
     out = {}
     try:
-        result = transfer.stylize(images["content"], images["style"], vgg=vgg, observe=observe,
-                                  weights=spec["weights"], **spec["options"])
-        out["precision"] = result.extra.get("precision")
+        result = stylize(images["content"], images["style"], vgg=vgg, observe=observe,
+                         weights=spec["weights"], **spec["options"])
+        out["precision"] = result.precision
         if spec.get("save_image"):
             np.save(spec["save_image"], result.image)
     except TargetReached:
@@ -79,8 +80,8 @@ def run_stylize(spec, images):
 
 def run_artpy(spec, images):
     from artpy_graph import run
-    from legacy_nst.images import resize, to_network
-    from legacy_nst.weights import load_vgg19
+    from legacy_nst.io.images import resize, to_network
+    from legacy_nst.vgg.matfile import load_vgg19
 
     vgg = load_vgg19(spec["weights"])
     height, width = spec["options"]["height"], spec["options"]["width"]
@@ -156,7 +157,7 @@ def main():
     spec = json.loads(sys.argv[1])
     images = {}
     if spec["kind"] != "machine":
-        from legacy_nst.images import read_image
+        from legacy_nst.io.images import read_image
 
         images = {"content": read_image(spec["content"]), "style": read_image(spec["style"])}
     kinds = {"stylize": run_stylize, "artpy": run_artpy, "machine": run_machine}

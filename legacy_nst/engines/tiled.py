@@ -17,13 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-# The package internals this engine reads, in one place (the architecture refactor moves them).
 from ..errors import ConfigError
-from ..network import build_graph, deepest_layer, layer_sequence
-from ..optim import lbfgs_float32
-from ..optimize import TF_OPTIMIZERS, Stopwatch, _check_finite
-from ..runtime import session_config
-from ..weights import CONV_SHAPES
+from ..losses.targets import blend_style_targets
+from ..vgg.graph import build_graph
+from ..vgg.spec import CONV_SHAPES, deepest_layer, layer_sequence
+from .base import Engine, Stepper
+from .graph import TF_OPTIMIZERS
+from .runtime import session_config
 
 tf1 = tf.compat.v1
 
@@ -345,15 +345,17 @@ class TiledEvaluator:
 
 
 
-class TiledStepper:
+class TiledStepper(Stepper):
     """A tf.compat.v1 optimizer stepping the image along the tiled gradient, fed through a placeholder.
 
     The image and the optimizer's slots are variables of a small graph of their own (named as the
     untiled graph's: 'input', 'input/Adam', ...), so every tf.compat.v1 optimizer works tiled and
     --resume state has the same form. step()/evaluate() return the losses and image the step's
     gradient was taken at (before the step), as the untiled loop does. `tf_variables`: the image and
-    the optimizer's slots, for resume.Checkpointer.attach(session, variables).
+    the optimizer's slots.
     """
+
+    resumable = True
 
     def __init__(self, evaluator, start, optimizer="adam", learning_rate=2.0, adam_beta1=0.9, adam_epsilon=1e-8,
                  bounds=None):
@@ -403,113 +405,85 @@ class TiledStepper:
         self.session.close()
 
 
-def tiled_targets(evaluator, vgg, content_x, styles_x, weights):
-    """Content features and blended style Gram targets, tile by tile (styles.materialize_all_targets' rules).
 
-    A style image at another size (--style-scale) gets an evaluator of its own size; its Gram matrix is
-    rescaled by M / M_s (positions of the working size over the style's), then the styles are blended.
+class TiledEngine(Engine):
+    """engines.base's Engine over TiledEvaluator: chosen by --tile (run.stylize), for any --backend graph run.
+
+    Its targets are tiled too (content features and each style's Gram matrices, a style at its own size
+    through an evaluator of that size), blended by losses.targets as the graph engine's are.
     """
-    content, grams = evaluator.targets(content_x, None)
-    style = {}
-    for style_x, weight in zip(styles_x, weights):
-        size = tuple(style_x.shape[1:3])
-        if size == evaluator.size:
-            _, grams = evaluator.targets(None, style_x)
-        else:
-            other = TiledEvaluator(vgg, size, (), evaluator.style_layers, 1.0, 1.0, evaluator.tile,
-                                   pooling=evaluator.pooling, kernel_layout=evaluator.kernel_layout,
-                                   precision=evaluator.precision, halo=evaluator.halo)
-            try:
-                _, grams = other.targets(None, style_x)
-            finally:
-                other.close()
-        for name, value in grams.items():
-            rows, cols, _ = evaluator.layer_shape(name)
-            positions = -(-size[0] // stride_of(name)) * -(-size[1] // stride_of(name))
-            target = weight * (value * np.float32(rows * cols / positions))
-            style[name] = style[name] + target if name in style else target
-    return content, style
+
+    backends = ("graph",)
+    refusal = "not available in a tiled run (--tile); drop them, or give --tile off where the untiled run fits"
+
+    @classmethod
+    def unsupported(cls, config, resuming=False):
+        return [flag for flag, used in (
+            ("--normalize-gradients", config.normalize_gradients),
+            (f"--backend {config.backend}", config.backend != "graph"),
+            ("--clip-pixels with --optimizer lbfgs (the float32 L-BFGS has no bounds)",
+             config.clip_pixels and config.optimizer == "lbfgs")) if used]
+
+    def __init__(self, problem, vgg, config, precision="float32", tile=512, on_tile=None):
+        self.problem, self.size = problem, tuple(problem.size)
+        self._steppers = []
+        terms = problem.objective.terms
+        content = tuple((t.layer, t.weight) for t in terms if t.group == "content")
+        style = tuple((t.layer, t.weight) for t in terms if t.group == "style")
+        weights = problem.objective.group_weights
+        settings = dict(normalization=config.loss_normalization, pooling=problem.pooling,
+                        kernel_layout=problem.kernel_layout, precision=precision)
+        self.evaluator = TiledEvaluator(vgg, self.size, content, style, weights["style"], weights["content"], tile,
+                                        tv_weight=weights.get("tv", 0.0), on_tile=on_tile, **settings)
+        try:
+            self.evaluator.set_targets(*self._targets(vgg, settings))
+        except BaseException:
+            self.evaluator.close()
+            raise
+
+    def _targets(self, vgg, settings):
+        evaluator = self.evaluator
+        content, _ = evaluator.targets(self.problem.content, None)
+        grams = []
+        for style_x in self.problem.styles:
+            size = tuple(style_x.shape[1:3])
+            if size == self.size:
+                values = evaluator.targets(None, style_x)[1]
+            else:  # --style-scale: an evaluator at the style's own size
+                other = TiledEvaluator(vgg, size, (), evaluator.style_layers, 1.0, 1.0, evaluator.tile,
+                                       halo=evaluator.halo, **settings)
+                try:
+                    values = other.targets(None, style_x)[1]
+                finally:
+                    other.close()
+            grams.append({name: (value, positions(size, name)) for name, value in values.items()})
+        generated = {name: positions(self.size, name) for name, _ in evaluator.style_layers}
+        return content, blend_style_targets(grams, self.problem.style_weights, generated)
+
+    @property
+    def tiling(self):
+        """For the run record: core and halo sizes, tiles per evaluation (two passes each), window shapes."""
+        evaluator = self.evaluator
+        return {"tile": evaluator.tile, "halo": evaluator.halo, "tiles": len(evaluator.tiles), "passes": 2,
+                "evaluations": evaluator.evaluations, "window_shapes": sorted({t.shape for t in evaluator.tiles})}
+
+    def compute_loss_and_grads(self, image):
+        return self.evaluator.compute_loss_and_grads(image)
+
+    def stepper(self, config):
+        stepper = TiledStepper(self.evaluator, self.problem.start, config.optimizer, config.learning_rate,
+                               adam_beta1=config.adam_beta1, adam_epsilon=config.adam_epsilon,
+                               bounds=self.problem.bounds)
+        self._steppers.append(stepper)
+        return stepper
+
+    def close(self):
+        for stepper in self._steppers:
+            stepper.close()
+        self.evaluator.close()
 
 
-def refused_features(config):
-    """The options a tiled run cannot honour, as flags (empty when it can run)."""
-    return [flag for flag, used in (
-        ("--normalize-gradients", config.normalize_gradients),
-        (f"--backend {config.backend}", config.backend != "graph"),
-        ("--clip-pixels with --optimizer lbfgs (the float32 L-BFGS has no bounds)",
-         config.clip_pixels and config.optimizer == "lbfgs")) if used]
-
-
-def minimize_tiled(evaluator, config, start, observe, bounds=None, state=None):
-    """Run config.iterations steps on the tiled evaluation; returns (final image, Stopwatch).
-
-    First-order optimizers step through TiledStepper; lbfgs is optim.lbfgs_float32 (its history of
-    2·M float32 image copies is what the memory plan sizes). `observe` and `state` as in optimize.minimize_tf.
-    """
-    lbfgs = config.optimizer == "lbfgs"
-    stepper = TiledStepper(evaluator, start, "sgd" if lbfgs else config.optimizer, config.learning_rate,
-                           adam_beta1=config.adam_beta1, adam_epsilon=config.adam_epsilon,
-                           bounds=None if lbfgs else bounds)
-    hint = ("L-BFGS diverged; try --optimizer adam or check the inputs" if lbfgs
-            else f"lower --learning-rate (now {config.learning_rate:g})")
-    try:
-        begin = state.start if state is not None else 0
-        if state is not None:
-            with stepper.graph.as_default():  # it loads saved values through the variables' initial values
-                state.attach(stepper.session, stepper.tf_variables)
-        stopwatch = Stopwatch()
-        if lbfgs:
-            _minimize_lbfgs(stepper, config, begin, observe, hint, stopwatch, state)
-        else:
-            stopwatch.start()
-            for iteration in range(begin, config.iterations):
-                values, image = stepper.step()
-                stopwatch.lap()
-                _check_finite(iteration, values, hint)
-                observe(iteration, values, image)
-                if state is not None:
-                    state.step_done(iteration + 1)
-            values, image = stepper.evaluate()
-            _check_finite(config.iterations, values, hint)
-            observe(config.iterations, values, image)
-            if state is not None:
-                state.finished(config.iterations)
-        return stepper.session.run(stepper.image), stopwatch
-    finally:
-        stepper.close()
-
-
-def _minimize_lbfgs(stepper, config, begin, observe, hint, stopwatch, state):
-    shape = tuple(stepper.image.shape)
-    last = {}
-
-    def evaluate(x):
-        image = x.reshape(shape)
-        values, gradient = stepper.evaluator.compute_loss_and_grads(image)
-        last.update(x=x.copy(), values=values, image=image.copy())
-        return values["total"], gradient.ravel()
-
-    def record(iteration, x):
-        if "x" not in last or not np.array_equal(last["x"], x):
-            evaluate(x)
-        _check_finite(iteration, last["values"], hint)
-        observe(iteration, last["values"], last["image"])
-
-    x0 = stepper.session.run(stepper.image).ravel()
-    record(begin, x0)
-    stopwatch.start()
-    done = [begin]
-
-    def callback(x):
-        stopwatch.lap()
-        done[0] += 1
-        record(done[0], x)
-        if state is not None:
-            state.step_done(done[0], last["image"])
-
-    if config.iterations > begin:
-        x = lbfgs_float32.minimize(evaluate, x0, config.iterations - begin, history=config.lbfgs_num_correction,
-                                   initial_step=config.lbfgs_initial_step, callback=callback)
-        stepper._load(stepper.image, x.reshape(shape))
-    if state is not None:
-        state.finished(done[0], stepper.session.run(stepper.image))
+def positions(size, layer):
+    """M of `layer` for an image of `size` (SAME pooling rounds up)."""
+    s = stride_of(layer)
+    return -(-size[0] // s) * -(-size[1] // s)

@@ -8,29 +8,22 @@ import tensorflow as tf
 
 from legacy_nst import stylize
 from legacy_nst.config import Config
-from legacy_nst.engines.tiled import TiledEvaluator, halo_for, plan_tiles, receptive_field, tv_loss_and_grad
+from legacy_nst.engines import check_supported
+from legacy_nst.engines.tiled import TiledEngine, TiledEvaluator, halo_for, plan_tiles, receptive_field, tv_loss_and_grad
 from legacy_nst.errors import ConfigError
-from legacy_nst.images import read_image, resize, to_network
-from legacy_nst.losses import build_losses, gram_targets
-from legacy_nst.memory import check_fits, estimate, tiled_estimate
-from legacy_nst.network import build_graph
+from legacy_nst.io.images import read_image, resize, to_network
+from legacy_nst.losses.targets import gram_targets
+from legacy_nst.run.memory import check_fits, estimate, tiled_estimate
+from problems import CONTENT, STYLE, graph_engine, make_problem
 
-tf1 = tf.compat.v1
-CONTENT = (("conv4_2", 1.0),)
-STYLE = (("conv1_1", 0.5), ("conv2_1", 1.0), ("conv3_1", 1.5), ("conv4_1", 3.0), ("conv5_1", 4.0))
 TERMS = dict(content_layers=CONTENT, style_layers=STYLE, alpha=100.0, beta=5.0)
 
 
-def untiled(vgg, content_x, style_x, image, tv_weight=0.0, normalization="artpy"):
-    """The untiled graph's targets (content features, style Grams), losses and gradient at `image`."""
-    with tf.Graph().as_default(), tf1.Session() as sess:
-        net = build_graph(vgg, *image.shape[1:3], deepest="conv5_1")
-        content = sess.run({n: net[n] for n, _ in CONTENT}, {net["image"]: content_x})
-        grams = gram_targets(sess.run({n: net[n] for n, _ in STYLE}, {net["image"]: style_x}))
-        losses = build_losses(net, content, grams, **TERMS, tv_weight=tv_weight, normalization=normalization)
-        gradient = tf1.gradients(losses["total"], net["image"])[0]
-        values, grad = sess.run([losses, gradient], {net["image"]: image})
-    return (content, grams), {k: float(v) for k, v in values.items()}, grad
+def untiled(vgg, content_x, style_x, image, **options):
+    """The graph engine's targets (content features, style Grams), losses and gradient at `image`."""
+    with graph_engine(vgg, content_x, style_x, **options) as engine:
+        losses, gradient = engine.compute_loss_and_grads(image)
+        return (engine.targets["content"], engine.targets["style"]), losses, gradient
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +64,8 @@ def test_cores_cover_the_image_once_and_windows_start_on_the_16_pixel_grid(size)
 def test_tiled_loss_and_gradient_equal_the_untiled_graph(vgg, images, size, tile, tv_weight, normalization):
     """At 512x384 with 128-px cores (12 tiles, halos cut at tile edges), and at an odd size with the TV term."""
     content_x, style_x, image = images(*size)
-    targets, want, want_grad = untiled(vgg, content_x, style_x, image, tv_weight, normalization)
+    targets, want, want_grad = untiled(vgg, content_x, style_x, image, tv_weight=tv_weight,
+                                       normalization=normalization)
     evaluator = TiledEvaluator(vgg, size, **TERMS, tile=tile, tv_weight=tv_weight, normalization=normalization)
     try:
         assert len(evaluator.tiles) > 1 and all(t.shape != size for t in evaluator.tiles)
@@ -95,12 +89,7 @@ def test_a_halo_smaller_than_the_receptive_field_shows(vgg, images):
     its 156 px receptive field) moves the gradient by more than 1e-3 relative; 80 px keeps it at rounding."""
     content_x, style_x, image = images(240, 320)
     terms = dict(TERMS, style_layers=(("conv5_1", 1.0),))
-    with tf.Graph().as_default(), tf1.Session() as sess:
-        net = build_graph(vgg, 240, 320, deepest="conv5_1")
-        targets = (sess.run({"conv4_2": net["conv4_2"]}, {net["image"]: content_x}),
-                   gram_targets(sess.run({"conv5_1": net["conv5_1"]}, {net["image"]: style_x})))
-        loss = build_losses(net, *targets, **terms)["total"]
-        want = sess.run(tf1.gradients(loss, net["image"])[0], {net["image"]: image})
+    targets, _, want = untiled(vgg, content_x, style_x, image, style_layers=terms["style_layers"])
     errors = {}
     for halo in (80, 64):
         evaluator = TiledEvaluator(vgg, (240, 320), **terms, tile=128, halo=halo)
@@ -118,8 +107,8 @@ def test_three_adam_steps_tiled_follow_the_untiled_run(approx_weights_path, cont
     options = dict(weights=str(approx_weights_path), width=512, height=384, iterations=3, init="content")
     untiled_run = stylize(str(content_path), str(style_path), tile="off", **options)
     tiled_run = stylize(str(content_path), str(style_path), tile="128", **options)
-    assert "tiling" not in untiled_run.extra
-    assert tiled_run.extra["tiling"]["tiles"] == 12 and tiled_run.extra["tiling"]["halo"] == 80
+    assert untiled_run.tiling is None
+    assert tiled_run.tiling["tiles"] == 12 and tiled_run.tiling["halo"] == 80
     want = [entry["total"] for entry in untiled_run.history]
     got = [entry["total"] for entry in tiled_run.history]
     assert len(got) == 4
@@ -183,3 +172,28 @@ def test_bad_tile_is_one_line_exit_2_nothing_written(tmp_path, content_path, sty
     lines = [line for line in done.stderr.splitlines() if line.startswith("legacy-nst:")]
     assert done.returncode == 2 and len(lines) == 1 and message in lines[0], done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_tiled_engine_blends_styles_at_their_own_sizes_as_the_graph_engine(vgg, images):
+    """Two styles, one at another size (--style-scale), blended 0.7/0.3: tiled targets, losses and gradient."""
+    content_x, style_x, image = images(240, 320)
+    small_style = images(176, 208)[1]
+    options = dict(style_weights=(0.7, 0.3), start=image)
+    targets, want, want_grad = untiled(vgg, content_x, [style_x, small_style], image, **options)
+    with TiledEngine(make_problem(vgg, content_x, [style_x, small_style], **options), vgg, Config(), tile=128) as engine:
+        for name, value in targets[1].items():
+            np.testing.assert_allclose(engine.evaluator.style_target[name], value, rtol=1e-5,
+                                       atol=1e-6 * np.abs(value).max())
+        got, grad = engine.compute_loss_and_grads(image)
+        stepper = engine.stepper(Config())
+        assert stepper.evaluate()[0]["total"] == pytest.approx(want["total"], rel=1e-5)
+    for name in want:
+        assert got[name] == pytest.approx(want[name], rel=1e-5), name
+    assert relative_l2(grad, want_grad) < 1e-4
+
+
+def test_options_the_tiled_engine_cannot_honour_are_refused_in_one_line():
+    with pytest.raises(ConfigError, match=r"^--normalize-gradients, --clip-pixels with --optimizer lbfgs .*: not "
+                                          r"available in a tiled run"):
+        check_supported(Config(normalize_gradients=True, clip_pixels=True, optimizer="lbfgs"), tile=128)
+    check_supported(Config(normalize_gradients=True))  # untiled: fine

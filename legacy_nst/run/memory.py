@@ -1,0 +1,274 @@
+"""How much memory a run needs, how much there is, and the largest size that fits.
+
+The estimate is a model fitted to measured peak RSS (bench/memory_estimate.py):
+a fixed cost of the TensorFlow runtime and the graph's weight constants, a
+multiple of the feature maps of every layer up to the deepest one in use (the
+forward pass keeps them for the gradient, the backward pass makes as many
+again), and the optimizer's own state, which for L-BFGS is 2·M float64 copies
+of the image. It is checked before the graph is built, so a size that cannot
+fit is refused in a second rather than after minutes of swapping.
+"""
+import math
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+from ..engines.tiled import GRID, check_tile, halo_for, window_lengths
+from ..errors import ConfigError
+from ..problem import content_layers, layers_in_use
+from ..vgg.spec import CONV_SHAPES, MIN_SIZE, channels, deepest_layer, layer_sequence
+
+GB = 1e9
+FLOAT32 = 4
+FLOAT64 = 8
+
+# Fitted on peak RSS above the process's RSS once the weights are loaded
+# (bench/memory_estimate.py; figures in the README): the runtime's thread pools,
+# oneDNN and Grappler's copies of the constants, and the feature maps.
+RUNTIME_BYTES = 1.1 * GB
+WEIGHT_COPIES = 3.0
+FEATURE_MAP_COPIES = 2.5
+# Slot variables (image-sized float32 arrays) of the tf.compat.v1 optimizers.
+OPTIMIZER_SLOTS = {"adam": 2, "sgd": 0, "momentum": 1, "rmsprop": 2, "adagrad": 1}
+# Image-sized float32 arrays besides the slots: content, style, start image, the
+# variable, its gradient, the fetched copy and the checkpoint snapshot.
+IMAGE_COPIES = 8
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Peak memory a run needs above what the process already holds, in bytes, by part."""
+
+    height: int
+    width: int
+    runtime: int
+    weights: int
+    feature_maps: int
+    optimizer: int
+    images: int
+    tile: Optional[int] = None  # the core size of a tiled run, None untiled
+    halo: Optional[int] = None
+
+    @property
+    def total(self) -> int:
+        return self.runtime + self.weights + self.feature_maps + self.optimizer + self.images
+
+    def describe(self) -> str:
+        tiled = f" tiled (--tile {self.tile})" if self.tile else ""
+        return (f"{self.width}x{self.height}{tiled}: about {self.total / GB:.1f} GB (feature maps {self.feature_maps / GB:.2f}, "
+                f"optimizer {self.optimizer / GB:.2f}, weights and runtime {(self.runtime + self.weights) / GB:.2f})")
+
+
+def feature_map_bytes(height, width, deepest, pooling="avg"):
+    """Bytes of the float32 outputs of every layer up to `deepest` (SAME pooling rounds up)."""
+    total = 0
+    for name in layer_sequence(pooling):
+        if not name.startswith("conv"):
+            height, width = math.ceil(height / 2), math.ceil(width / 2)
+        total += height * width * channels(name) * FLOAT32
+        if name == deepest:
+            break
+    return total
+
+
+def weight_bytes(deepest, pooling="avg"):
+    total = 0
+    for name in layer_sequence(pooling):
+        if name in CONV_SHAPES:
+            total += (math.prod(CONV_SHAPES[name]) + CONV_SHAPES[name][3]) * FLOAT32
+        if name == deepest:
+            break
+    return total
+
+
+def optimizer_bytes(height, width, config, tiled=False):
+    pixels = height * width * 3
+    if config.optimizer == "lbfgs" and tiled:
+        # optim.lbfgs_float32: m float32 pairs (s, y) plus x, g, the direction and the trial point's x and g
+        return (2 * config.lbfgs_num_correction + 5) * pixels * FLOAT32
+    if config.optimizer == "lbfgs":
+        # scipy's L-BFGS-B workspace: 2·M correction vectors plus about a dozen
+        # image-sized float64 arrays (x, gradient, search direction, bounds...).
+        return (2 * config.lbfgs_num_correction + 12) * pixels * FLOAT64
+    return OPTIMIZER_SLOTS.get(config.optimizer, 2) * pixels * FLOAT32
+
+
+def estimate(height, width, config) -> Estimate:
+    """The modelled peak memory of a run at `height` x `width` with `config`."""
+    deepest = deepest_layer(layers_in_use(config), config.pooling)
+    return Estimate(
+        height=height, width=width, runtime=int(RUNTIME_BYTES),
+        weights=int(WEIGHT_COPIES * weight_bytes(deepest, config.pooling)),
+        feature_maps=int(FEATURE_MAP_COPIES * feature_map_bytes(height, width, deepest, config.pooling)),
+        optimizer=int(optimizer_bytes(height, width, config)),
+        images=IMAGE_COPIES * height * width * 3 * FLOAT32)
+
+
+# Image-sized float32 arrays a tiled run adds: the summed gradient and the TV term's temporaries.
+TILED_IMAGE_COPIES = 3
+
+
+def content_feature_bytes(height, width, config):
+    """The content targets a tiled run keeps for the whole image (conv4_2: pixels/64 x 512 channels)."""
+    total = 0
+    for name, _ in content_layers(config):
+        stride = 2 ** (int(name[4]) - 1)
+        total += math.ceil(height / stride) * math.ceil(width / stride) * CONV_SHAPES[name][3] * FLOAT32
+    return total
+
+
+def tiled_estimate(height, width, config, core) -> Estimate:
+    """The modelled peak memory of a tiled run: one window's feature maps, a graph's weights per window
+    shape, and the image-sized arrays (image, gradient, optimizer state, content targets)."""
+    deepest = deepest_layer(layers_in_use(config), config.pooling)
+    halo = halo_for(layers_in_use(config), config.pooling)
+    rows, cols = window_lengths(height, core, halo), window_lengths(width, core, halo)
+    return Estimate(
+        height=height, width=width, runtime=int(RUNTIME_BYTES),
+        weights=int(WEIGHT_COPIES * weight_bytes(deepest, config.pooling) * len(rows) * len(cols)),
+        feature_maps=int(FEATURE_MAP_COPIES * feature_map_bytes(max(rows), max(cols), deepest, config.pooling)),
+        optimizer=int(optimizer_bytes(height, width, config, tiled=True)),
+        images=(IMAGE_COPIES + TILED_IMAGE_COPIES) * height * width * 3 * FLOAT32
+        + content_feature_bytes(height, width, config),
+        tile=core, halo=halo)
+
+
+def largest_fitting_tile(height, width, config, limit) -> Optional[Estimate]:
+    """The tiled estimate with the largest core (a multiple of 16, at least the halo) within `limit`."""
+    halo = halo_for(layers_in_use(config), config.pooling)
+    smallest = max(GRID, halo)
+    for core in range(GRID * math.ceil(max(height, width) / GRID), smallest - 1, -GRID):
+        needed = tiled_estimate(height, width, config, core)
+        if needed.total <= limit:
+            return needed
+    return None
+
+
+def _meminfo_available(path="/proc/meminfo"):
+    try:
+        with open(path) as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _read_int(path):
+    try:
+        with open(path) as handle:
+            text = handle.read().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _cgroup_available(root="/sys/fs/cgroup"):
+    """Room left under a container's memory limit (cgroup v2, then v1), or None if unlimited."""
+    for limit_file, usage_file, stat_file, inactive_key in (
+            ("memory.max", "memory.current", "memory.stat", "inactive_file"),
+            ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes", "memory/memory.stat",
+             "total_inactive_file")):
+        limit = _read_int(os.path.join(root, limit_file))
+        usage = _read_int(os.path.join(root, usage_file))
+        if limit is None or usage is None or limit >= 1 << 60:
+            continue
+        inactive = 0  # page cache the kernel can drop counts as available, as in MemAvailable
+        try:
+            with open(os.path.join(root, stat_file)) as stat:
+                for line in stat:
+                    key, _, value = line.partition(" ")
+                    if key == inactive_key:
+                        inactive = int(value)
+        except (OSError, ValueError):
+            pass
+        return max(0, limit - usage + inactive)
+    return None
+
+
+def available_bytes():
+    """Memory this process can still take: MemAvailable, or less under a container's limit."""
+    candidates = [n for n in (_meminfo_available(), _cgroup_available()) if n is not None]
+    return min(candidates) if candidates else None
+
+
+def memory_limit_bytes(config) -> Optional[int]:
+    """--memory-limit in bytes; None when the check is off (--memory-limit 0) or nothing is known."""
+    if config.memory_limit is not None:
+        return None if config.memory_limit == 0 else int(config.memory_limit * GB)
+    return available_bytes()
+
+
+def largest_fitting(height, width, config, limit) -> Optional[tuple]:
+    """The largest (height, width) with the same aspect ratio whose estimate is within `limit`."""
+    def fits(scale):
+        h, w = max(1, round(height * scale)), max(1, round(width * scale))
+        return min(h, w) >= MIN_SIZE and estimate(h, w, config).total <= limit
+
+    low, high = 0.0, 1.0
+    if not fits(MIN_SIZE / min(height, width)):
+        return None
+    low = MIN_SIZE / min(height, width)
+    for _ in range(40):
+        middle = (low + high) / 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return max(MIN_SIZE, round(height * low)), max(MIN_SIZE, round(width * low))
+
+
+def check_fits(height, width, config, limit=None) -> Estimate:
+    """The run's estimate, tiled or not as --tile says; ConfigError if it cannot fit in `limit` bytes
+    (default: --memory-limit or what is available). --tile auto tiles only when the untiled run does not
+    fit, with the largest core that does; a refused untiled run is offered the tiled run that fits."""
+    limit = memory_limit_bytes(config) if limit is None else limit
+    if config.tile not in ("auto", "off"):
+        core = int(config.tile)
+        check_tile(core, halo_for(layers_in_use(config), config.pooling))
+        needed = tiled_estimate(height, width, config, core)
+    else:
+        needed = estimate(height, width, config)
+    if limit is None or needed.total <= limit:
+        return needed
+    tiled = largest_fitting_tile(height, width, config, limit)
+    if config.tile == "auto" and tiled is not None:
+        return tiled
+    if tiled is None and config.tile != "off":  # what the smallest tiles would still need
+        needed = tiled_estimate(height, width, config, max(GRID, halo_for(layers_in_use(config), config.pooling)))
+    advice = []
+    if tiled is not None:
+        advice.append(f"the tiled run fits: --tile {tiled.tile} (or auto)")
+    fitting = largest_fitting(height, width, config, limit)
+    if tiled is None:
+        fitting = largest_fitting_tiled(height, width, config, limit) or fitting
+    if fitting is not None:
+        fit_h, fit_w = fitting
+        advice.append(f"the largest size that fits{' even tiled' if tiled is None else ''} is {fit_w}x{fit_h}: "
+                      f"--width {fit_w} --height {fit_h}")
+    if config.optimizer == "lbfgs":
+        advice.append(f"lower --lbfgs-num-correction (now {config.lbfgs_num_correction})")
+    if not advice:
+        advice = ["free some memory"]
+    # No --multiscale advice: its last level runs at the full size, so it needs the same peak memory.
+    raise ConfigError(f"size {width}x{height} needs about {needed.total / GB:.1f} GB of memory"
+                      f"{' even tiled' if tiled is None and config.tile != 'off' else ''} but only "
+                      f"{limit / GB:.1f} GB is available; {', or '.join(advice)} "
+                      f"(the estimate can be skipped with --memory-limit 0)")
+
+
+def largest_fitting_tiled(height, width, config, limit) -> Optional[tuple]:
+    """The largest (height, width) with the same aspect ratio that fits with some tile (the smallest core)."""
+    halo = halo_for(layers_in_use(config), config.pooling)
+    core = max(GRID, halo)
+
+    def fits(scale):
+        h, w = max(1, round(height * scale)), max(1, round(width * scale))
+        return min(h, w) >= MIN_SIZE and tiled_estimate(h, w, config, core).total <= limit
+
+    low = MIN_SIZE / min(height, width)
+    if not fits(low):
+        return None
+    high = 1.0
+    for _ in range(40):
+        middle = (low + high) / 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return max(MIN_SIZE, round(height * low)), max(MIN_SIZE, round(width * low))
