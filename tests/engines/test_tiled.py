@@ -197,3 +197,17 @@ def test_options_the_tiled_engine_cannot_honour_are_refused_in_one_line():
                                           r"available in a tiled run"):
         check_supported(Config(normalize_gradients=True, clip_pixels=True, optimizer="lbfgs"), tile=128)
     check_supported(Config(normalize_gradients=True))  # untiled: fine
+
+
+def test_lbfgs_runs_tiled_with_the_float32_lbfgs_and_follows_scipy(approx_weights_path, content_path, style_path):
+    """Tiled L-BFGS (optim.lbfgs_float32) against the untiled run (scipy's L-BFGS-B) over 3 iterations."""
+    options = dict(weights=str(approx_weights_path), width=128, height=96, iterations=3, init="content",
+                   optimizer="lbfgs")
+    untiled_run = stylize(str(content_path), str(style_path), tile="off", **options)
+    tiled_run = stylize(str(content_path), str(style_path), tile="80", **options)
+    assert tiled_run.tiling["tiles"] == 4
+    want = [entry["total"] for entry in untiled_run.history]
+    got = [entry["total"] for entry in tiled_run.history]
+    assert got[0] == pytest.approx(want[0], rel=1e-5)
+    np.testing.assert_allclose(got, want, rtol=1e-3)
+    assert got[-1] < 0.9 * got[0]
