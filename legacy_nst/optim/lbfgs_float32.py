@@ -17,7 +17,7 @@ scipy's (up to float32 round-off; tests/optim/test_lbfgs_float32.py):
   f(x + a d) <= f(x) + 1e-3 a g'd and |g(x + a d)'d| <= 0.9 |g'd|;
 - the first trial step of each line search is 1, except with an empty history
   (the first iteration, or after a restart), where it changes the pixels by
-  `initial_step` levels RMS (legacy_nst.optimize.scipy_lbfgs's convention;
+  `initial_step` levels RMS (legacy_nst.optim.lbfgs.scipy_lbfgs's convention;
   initial_step=0: L-BFGS-B's own step of length 1);
 - a line search that fails (20 evaluations, or a direction that does not
   descend) restarts from the last iterate with an empty history, as L-BFGS-B
@@ -25,7 +25,7 @@ scipy's (up to float32 round-off; tests/optim/test_lbfgs_float32.py):
 
 Box bounds are refused: projecting L-BFGS steps onto a box is not a sound
 method (the projected direction need not descend, and the pairs then describe
-a different problem); only scipy's L-BFGS-B (legacy_nst.optimize) does bounds.
+a different problem); only scipy's L-BFGS-B (legacy_nst.optim.lbfgs) does bounds.
 """
 import math
 
