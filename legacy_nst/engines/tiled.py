@@ -422,7 +422,9 @@ class TiledEngine(Engine):
             ("--normalize-gradients", config.normalize_gradients),
             (f"--backend {config.backend}", config.backend != "graph"),
             ("--clip-pixels with --optimizer lbfgs (the float32 L-BFGS has no bounds)",
-             config.clip_pixels and config.optimizer == "lbfgs")) if used]
+             config.clip_pixels and config.optimizer == "lbfgs"),
+            (f"--loss-normalization {config.loss_normalization} (tiled: {', '.join(NORMALIZATIONS)})",
+             config.loss_normalization not in NORMALIZATIONS)) if used]
 
     def __init__(self, problem, vgg, config, precision="float32", tile=512, on_tile=None):
         self.problem, self.size = problem, tuple(problem.size)
