@@ -12,6 +12,7 @@ with weight 0 left out (so B = 1 is the default conv4_2 alone).
 1, E, E^2, ..., rescaled to the total weight of --style-layers (art.py's: 10),
 so E redistributes the style weight between layers without changing its sum.
 """
+import math
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
@@ -67,7 +68,9 @@ def style_sizes(style_shapes, working_hw, config):
     """(height, width) of each style image in the network.
 
     Without --style-scale: the working size (art.py stretches the style to it).
-    With S: S times the working width, the style's own aspect ratio kept.
+    With S: S times the working width, the style's own aspect ratio kept
+    (anishathalye's); with --image-size L as well, the style's longest side is
+    ceil(S * L) (the working size's longest side), as jcjohnson's -style_scale.
     """
     scales = config.style_scale
     if scales is None:
@@ -79,8 +82,13 @@ def style_sizes(style_shapes, working_hw, config):
                           "give one value, or one per --style")
     sizes = []
     for (image_h, image_w), scale in zip(style_shapes, scales):
-        width = max(1, round(scale * working_hw[1]))
-        height = max(1, round(width * image_h / image_w))
+        if config.image_size is not None:
+            longest = math.ceil(scale * max(working_hw))  # = --image-size at full size, scaled at --multiscale levels
+            height, width = ((max(1, round(longest * image_h / image_w)), longest) if image_w >= image_h
+                             else (longest, max(1, round(longest * image_w / image_h))))
+        else:
+            width = max(1, round(scale * working_hw[1]))
+            height = max(1, round(width * image_h / image_w))
         if min(height, width) < MIN_SIZE or max(height, width) > MAX_SIZE:
             raise ConfigError(f"--style-scale {scale:g} makes a {image_w}x{image_h} style image {width}x{height}; "
                               f"each side must be within {MIN_SIZE}..{MAX_SIZE} pixels, choose another scale")
@@ -105,13 +113,18 @@ def initial_image(config, content, style, size_hw, mean_pixel):
 
     'noise' is art.py's generate_noise_image: uniform(-20, 20) noise mixed with
     the content by noise_ratio; with --seed S the draws equal art.py's after
-    np.random.seed(S).
+    np.random.seed(S). 'randn' is the peers' normal noise of --init-std around
+    the mean pixel (network space 0), from numpy's RandomState(seed): Torch's
+    and TensorFlow's generators are not reproduced.
     """
     height, width = size_hw
     if config.init == "content":
         return content
     if config.init == "style":
         return style
+    if config.init == "randn":  # jcjohnson: torch.randn(...):mul(0.001); anishathalye: tf.random_normal * 0.256
+        rng = np.random.RandomState(config.seed)
+        return (rng.standard_normal((1, height, width, 3)) * config.init_std).astype(np.float32)
     if config.init in ("noise", "random"):
         rng = np.random.RandomState(config.seed)
         noise = rng.uniform(-NOISE_RANGE, NOISE_RANGE, (1, height, width, 3)).astype(np.float32)

@@ -1,14 +1,22 @@
 #!/usr/bin/env python
 """Render the README's gallery: Tübingen in the four shared styles, as in Figure 2 of Gatys et al.
 
-    python scripts/gallery.py [--out docs/gallery] [--width 256] [--iterations 200] [--preset gatys] ...
+    python scripts/gallery.py --preset NAME [--out DIR] [--width W | --image-size L] [--iterations N]
+                              [--precision bfloat16] ...
+
+--preset names any legacy_nst preset (gatys, jcjohnson, anishathalye, ...);
+the size and iterations are the preset's unless given (gatys has neither: the
+old 256 px, 200-step gallery is `--preset gatys --width 256 --iterations 200`).
 
 Images come from $LEGACY_NST_SHARED/images (default: ../shared/images); the
 weights from --weights, else $LEGACY_NST_WEIGHTS, else ../shared/weights/vgg19-approx.mat.
-Writes one PNG per style, `grid.jpg` (the content photograph, then each result
-with its painting inset in the corner) and `gallery.json` (settings, seconds
-and losses), each written atomically. `--grid-only` lays out the grid again
-from the PNGs already in --out, without stylising.
+Writes, into --out (default docs/gallery/PRESET), one PNG per style,
+`grid.jpg` (the content photograph, then each result with its painting inset
+in the corner) and `gallery.json` (settings, seconds and losses), each written
+atomically and refreshed every --save-every steps (each run's status and
+iterations_done say how far it got), so a long run that is stopped keeps what
+it has done. `--grid-only` lays out the grid again from the PNGs already
+in --out, without stylising.
 """
 import argparse
 import json
@@ -25,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from legacy_nst.io.atomic import atomic_write  # noqa: E402
 from legacy_nst.config import WEIGHTS_ENV  # noqa: E402
-from legacy_nst.io.images import load_image, read_image, save_image  # noqa: E402
+from legacy_nst.io.images import from_network, load_image, read_image, save_image  # noqa: E402
 
 STYLES = ("shipwreck", "starry_night", "the_scream", "seated-nude")  # Figure 2 B, C, D, E
 
@@ -36,12 +44,17 @@ def parse_args(argv=None):
     parser.add_argument("--shared", type=Path, default=shared, help="folder holding images/ (and weights/)")
     parser.add_argument("--weights",
                         help=f"VGG-19 .mat (default: ${WEIGHTS_ENV}, else SHARED/weights/vgg19-approx.mat)")
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "gallery")
-    parser.add_argument("--width", type=int, default=256)
-    parser.add_argument("--iterations", type=int, default=200)
-    parser.add_argument("--preset", default="gatys")
+    parser.add_argument("--out", type=Path, help="output folder (default: docs/gallery/PRESET)")
+    parser.add_argument("--width", type=int, help="working width (default: the preset's size)")
+    parser.add_argument("--image-size", type=int, help="working size by the longest side (default: the preset's)")
+    parser.add_argument("--iterations", type=int, help="optimizer steps (default: the preset's)")
+    parser.add_argument("--precision", choices=("float32", "bfloat16"), default="float32",
+                        help="bfloat16 convolutions (faster; the gallery.json says which)")
+    parser.add_argument("--preset", default="jcjohnson", help="any legacy_nst preset (default: jcjohnson)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--styles", nargs="+", default=list(STYLES), help="style image names in SHARED/images")
+    parser.add_argument("--save-every", type=int, default=50,
+                        help="write the image so far and gallery.json every N steps (a stopped run keeps them)")
     parser.add_argument("--grid-only", action="store_true", help="only rebuild grid.jpg from the PNGs in --out")
     return parser.parse_args(argv)
 
@@ -67,6 +80,7 @@ def save_grid(out, content, images, styles):
 
 def main(argv=None):
     args = parse_args(argv)
+    args.out = args.out or REPO / "docs" / "gallery" / args.preset
     images = args.shared / "images"
     content = images / "tubingen.jpg"
     if args.grid_only:
@@ -76,28 +90,56 @@ def main(argv=None):
     from legacy_nst.vgg.matfile import load_vgg19
 
     weights = args.weights or os.environ.get(WEIGHTS_ENV) or args.shared / "weights" / "vgg19-approx.mat"
-    config = legacy_nst.Config.from_options(preset=args.preset, width=args.width, iterations=args.iterations,
-                                            seed=args.seed, weights=str(weights))
+    given = {name: value for name, value in (("width", args.width), ("image_size", args.image_size),
+                                             ("iterations", args.iterations)) if value is not None}
+    config = legacy_nst.Config.from_options(preset=args.preset, seed=args.seed, weights=str(weights),
+                                            precision=args.precision, **given)
     vgg = load_vgg19(config.weights_path())
     args.out.mkdir(parents=True, exist_ok=True)
 
     runs = []
+    summary = {"content": content.name, "preset": args.preset, "precision": args.precision,
+               "config": {**config.to_json(), "weights": Path(str(weights)).name}, "runs": runs}
+
+    def write_summary():
+        shown = [run["style"].rsplit(".", 1)[0] for run in runs if run["iterations_done"] is not None]
+        if shown:
+            save_grid(args.out, content, images, shown)
+        atomic_write(args.out / "gallery.json", json.dumps(summary, indent=1).encode())
+
     for name in args.styles:
         style = images / f"{name}.jpg"
+        run = {"style": style.name, "status": "running", "iterations_done": None}
+        runs.append(run)
+        history = []
+
+        def observe(iteration, values, image, name=name, run=run, history=history):
+            """Keep the losses; every --save-every steps write the image so far and the summary."""
+            history.append({"iteration": iteration, **values})
+            if iteration % args.save_every == 0:
+                save_image(args.out / f"tubingen-{name}.png", from_network(image, vgg.mean_pixel))
+                run.update(iterations_done=iteration, last=history[-1], first=history[0])
+                summary["size"] = list(image.shape[1:3])
+                write_summary()
+                terms = ", ".join(f"{key} {values[key]:.4g}" for key in ("total", "content", "style", "tv")
+                                  if key in values)
+                print(f"{name} {iteration}: {terms}, {values['elapsed']:.0f} s", flush=True)
+
         started = time.perf_counter()
-        result = legacy_nst.stylize(str(content), str(style), config, vgg=vgg)
+        result = legacy_nst.stylize(str(content), str(style), config, vgg=vgg, observe=observe)
         seconds = time.perf_counter() - started
         save_image(args.out / f"tubingen-{name}.png", result.image)
-        runs.append({"style": style.name, "seconds": round(seconds, 1), "s_per_iter": result.s_per_iter,
-                     "total_every_50": [entry["total"] for entry in result.history[::50]],
-                     "first": result.history[0], "last": result.history[-1]})
+        last = result.history[-1]
+        run.update({"status": "done", "iterations_done": last["iteration"], "seconds": round(seconds, 1),
+                    "s_per_iter": result.s_per_iter, "precision": result.precision,
+                    "total_every_50": [entry["total"] for entry in result.history[::50]],
+                    "weighted_last": {"content": config.beta * last["content"], "style": config.alpha * last["style"],
+                                      **({"tv": config.tv_weight * last["tv"]} if "tv" in last else {})},
+                    "first": result.history[0], "last": last})
+        summary["size"] = list(result.size)
+        write_summary()
         print(f"{name}: {seconds:.0f} s, {result.s_per_iter:.2f} s/iteration, loss {result.history[0]['total']:.3g}"
-              f" -> {result.history[-1]['total']:.3g}", flush=True)
-
-    save_grid(args.out, content, images, args.styles)
-    summary = {"content": content.name, "preset": args.preset, "config": {**config.to_json(), "weights": Path(
-        str(weights)).name}, "size": list(result.size), "runs": runs}
-    atomic_write(args.out / "gallery.json", json.dumps(summary, indent=1).encode())
+              f" -> {last['total']:.3g} (content {last['content']:.4g}, style {last['style']:.4g})", flush=True)
     print(f"wrote {args.out}", flush=True)
 
 

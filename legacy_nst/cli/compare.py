@@ -156,7 +156,7 @@ def table(report):
     """The report as a plain-text table."""
     config = report["config"]
     lines = [f"{config['width']}x{config['height']}, {config['iterations']} {config['optimizer']} steps, "
-             f"init {config['init']}" + (f" (seed {config['seed']})" if config["init"] in ("noise", "random") else "")
+             f"init {config['init']}" + (f" (seed {config['seed']})" if config["init"] in ("noise", "random", "randn") else "")
              + (f", preset {config['preset']}" if config.get("preset") else "")
              + f"; differences versus {report['reference']}",
              f"{'backend':<13}{'s/iter':>9}{'x graph':>9}{'wall s':>8}{'final loss':>13}"
@@ -267,7 +267,7 @@ def run_compare(argv):
     if args.repeat < 1:
         raise ConfigError(f"--repeat must be >= 1, got {args.repeat}")
     config = config_from_args(args, exclude=NOT_COMPARE_OPTIONS)
-    if config.init in ("noise", "random") and config.seed is None:
+    if config.init in ("noise", "random", "randn") and config.seed is None:
         config = config.replace(seed=int(np.random.SeedSequence().entropy % 2**31))  # the same noise for all
     for name in backends:
         check_supported(config.replace(backend=name))  # refuses what a backend cannot do, before anything runs
@@ -279,7 +279,7 @@ def run_compare(argv):
         raise NSTError(missing_weights_message(config.weights_path()))
 
     content_rgb, style_rgb = read_image(args.content), read_image(args.style)
-    working_size(content_rgb.shape[:2], config.width, config.height)
+    working_size(content_rgb.shape[:2], config.width, config.height, config.image_size)
     vgg = load_vgg19(config.weights_path())
     progress = _progress_printer(config.iterations, config.print_every, args.quiet)
     runs = run_backends(content_rgb, style_rgb, config, backends, vgg, args.repeat, progress)

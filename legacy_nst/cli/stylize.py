@@ -33,7 +33,8 @@ def stylize_parser():
     parser = Parser(prog=PROG, description="Gatys et al.'s neural style transfer as logO's art.py, "
                     "in TensorFlow graph mode (tf.compat.v1).",
                     epilog=f"Subcommands: '{PROG} weights download|verify' (see '{PROG} weights --help'), "
-                           f"'{PROG} compare' (graph vs eager backends; see '{PROG} compare --help').")
+                           f"'{PROG} compare' (graph vs eager backends; see '{PROG} compare --help'), "
+                           f"'{PROG} sweep SPEC.toml --out DIR' (many runs on Ray; see '{PROG} sweep --help').")
     io = parser.add_argument_group("images")
     io.add_argument("--content", required=True, metavar="PATH", help="content image")
     io.add_argument("--style", required=True, action="append", metavar="PATH",
@@ -100,7 +101,8 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
     vgg = vgg or load_vgg19(config.weights_path())
     content_rgb = as_rgb_image(content, "content")
     styles_rgb = [as_rgb_image(image, "style") for image in as_style_list(style)]
-    check_styles(config, styles_rgb, working_size(content_rgb.shape[:2], config.width, config.height))
+    check_styles(config, styles_rgb,
+                 working_size(content_rgb.shape[:2], config.width, config.height, config.image_size))
     checkpoints = checkpoint_dir_for(config, output)
     inputs = {"content": fingerprint(content), "style": [fingerprint(s) for s in as_style_list(style)]}
     if config.checkpoint_every or saved is not None:

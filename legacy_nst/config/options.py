@@ -15,18 +15,18 @@ from typing import Optional, Tuple
 from ..errors import ConfigError
 from .parse import (LayerWeights, format_layer_weights, parse_flag, parse_layer_weights, parse_numbers, parse_scales,
                     parse_tile)
-from .presets import PRESETS, with_preset
+from .presets import PRESETS, SIZE_OPTIONS, with_preset
 
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "adagrad", "lbfgs")
-INITS = ("noise", "content", "style", "random")
+INITS = ("noise", "content", "style", "random", "randn")
 BACKENDS = ("graph", "eager", "function", "function-xla")
-LOSS_NORMALIZATIONS = ("artpy", "tutorial", "paper")
+LOSS_NORMALIZATIONS = ("artpy", "tutorial", "paper", "jcjohnson", "anishathalye")  # losses.terms.NORMALIZATIONS
 PRECISIONS = ("float32", "bfloat16")
 DEFAULT_WEIGHTS = Path("weights") / "imagenet-vgg-verydeep-19.mat"
 WEIGHTS_ENV = "LEGACY_NST_WEIGHTS"
 # The groups of fields, in order: the CLI's --help sections.
 GROUPS = {
-    'images': ('width', 'height', 'init', 'noise_ratio', 'seed', 'style_blend_weights', 'style_scale', 'preserve_colors'),
+    'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'seed', 'style_blend_weights', 'style_scale', 'preserve_colors'),
     'algorithm': ('preset', 'alpha', 'beta', 'content_layers', 'style_layers', 'content_weight_blend', 'style_layer_weight_exp', 'loss_normalization', 'tv_weight', 'normalize_gradients', 'pooling', 'kernel_layout'),
     'optimizer': ('optimizer', 'iterations', 'learning_rate', 'adam_beta1', 'adam_epsilon', 'lbfgs_num_correction', 'lbfgs_initial_step', 'clip_pixels', 'multiscale', 'multiscale_iterations'),
     'engine': ('backend', 'precision', 'weights', 'memory_limit', 'tile'),
@@ -47,10 +47,18 @@ class Config:
         None, "working width in pixels; with only --height given, keeps the content's aspect ratio "
         "(default: 800 x 600, as art.py)", metavar="W")
     height: Optional[int] = _option(None, "working height in pixels (see --width)", metavar="H")
+    image_size: Optional[int] = _option(
+        None, "working size by the longest side in pixels, the other side following the content's aspect ratio "
+        "(jcjohnson's -image_size); with it, --style-scale S sizes each style's longest side to S * this "
+        "(default: --width/--height)", metavar="PIXELS")
     init: str = _option("noise", "initial image: noise (art.py: uniform(-20,20) mixed with the content by "
-                        "--noise-ratio), content, style, random (the uniform noise alone) or an image PATH",
-                        metavar="noise|content|style|random|PATH")
+                        "--noise-ratio), content, style, random (the uniform noise alone), randn (normal noise of "
+                        "--init-std around the mean pixel, as jcjohnson and anishathalye) or an image PATH",
+                        metavar="noise|content|style|random|randn|PATH")
     noise_ratio: float = _option(0.6, "share of noise in the noise init (art.py NOISE_RATIO)", metavar="R")
+    init_std: float = _option(0.001, "standard deviation, in network units around the mean pixel, of --init "
+                              "randn's normal noise (jcjohnson: 0.001; anishathalye: 0.256), drawn with numpy's "
+                              "RandomState(--seed)", metavar="SIGMA")
     seed: Optional[int] = _option(None, "seed of numpy's RandomState for the noise (same draws as art.py "
                                   "after np.random.seed(S))", metavar="S")
     style_blend_weights: Optional[Tuple[float, ...]] = _option(
@@ -68,7 +76,8 @@ class Config:
     preset: Optional[str] = _option(None, "start from a named recipe; options given explicitly override it: "
                                     "artpy (art.py's values, 800x600, checkpoints every 100), tutorial (the "
                                     "TensorFlow eager tutorials' recipe), gatys (the paper's: L-BFGS from white "
-                                    "noise, equal style layers, content:style 1e-3 on its losses); see the README", choices=tuple(PRESETS), metavar="|".join(PRESETS))
+                                    "noise, equal style layers, content:style 1e-3 on its losses), jcjohnson (neural_style.lua's "
+                                    "defaults and losses, 512 px), anishathalye (neural_style.py's); see the README", choices=tuple(PRESETS), metavar="|".join(PRESETS))
     alpha: float = _option(100.0, "style weight (art.py ALPHA)", metavar="A")
     beta: float = _option(5.0, "content weight (art.py BETA)", metavar="B")
     content_layers: LayerWeights = _option((("conv4_2", 1.0),), "content layers with weights",
@@ -86,9 +95,14 @@ class Config:
                                       "tutorial: the means of the squared differences, Gram matrices divided by "
                                       "the number of locations M (4x artpy's per layer); paper: content "
                                       "1/2*sum (x-p)^2 (Gatys et al. eq. 1, 2NM times artpy's: the scale of the "
-                                      "paper's content:style ratios), style as artpy", choices=LOSS_NORMALIZATIONS)
+                                      "paper's content:style ratios), style as artpy; jcjohnson (neural_style.lua) "
+                                      "and anishathalye (neural_style.py): content mean (x-p)^2, style mean "
+                                      "(G/NM-A/NM)^2, TV 1/2*sum over the interior (jcjohnson) or the mean "
+                                      "squared differences (anishathalye, and the others')",
+                                      choices=LOSS_NORMALIZATIONS)
     tv_weight: float = _option(0.0, "total variation weight: adds W * (mean squared difference of vertically "
-                               "and of horizontally adjacent pixels), smoothing the result (0: off)", metavar="W")
+                               "and of horizontally adjacent pixels; --loss-normalization jcjohnson: 1/2 * their "
+                               "sum over the (H-1)x(W-1) interior), smoothing the result (0: off)", metavar="W")
     normalize_gradients: bool = _option(False, "divide each loss term's gradient at its layer by its L1 norm "
                                         "before weighting and summing, as jcjohnson")
     pooling: str = _option("avg", "pooling between blocks: avg as art.py and Gatys, or max as VGG",
@@ -193,6 +207,14 @@ class Config:
             raise ConfigError(f"--style-blend-weights must be >= 0 with a positive sum, got {self.style_blend_weights}")
         if self.style_scale is not None and not min(self.style_scale) > 0:
             raise ConfigError(f"--style-scale must be > 0, got {self.style_scale}")
+        if self.image_size is not None:
+            if isinstance(self.image_size, bool) or int(self.image_size) != self.image_size or self.image_size < 1:
+                raise ConfigError(f"--image-size must be a whole number of pixels >= 1, got {self.image_size}")
+            if self.width is not None or self.height is not None:
+                raise ConfigError("--image-size sets both sides from the longest one; give it or --width/--height, "
+                                  "not both")
+        if not self.init_std >= 0:
+            raise ConfigError(f"--init-std must be >= 0, got {self.init_std}")
 
     def _check_algorithm(self):
         _choose("preset", self.preset, tuple(PRESETS), optional=True)
@@ -249,8 +271,14 @@ class Config:
                               "--iterations)")
 
     def replace(self, **changes) -> "Config":
-        """A copy with `changes`; with preset=NAME, the preset's values first, then the other changes."""
-        return dataclasses.replace(self, **with_preset(changes))
+        """A copy with `changes`; with preset=NAME, the preset's values first, then the other changes.
+
+        --width, --height and --image-size are one setting: changing any clears those not given.
+        """
+        changes = with_preset(changes)
+        if SIZE_OPTIONS & set(changes):
+            changes = {**{name: None for name in SIZE_OPTIONS}, **changes}
+        return dataclasses.replace(self, **changes)
 
     def weights_path(self) -> Path:
         """--weights, else $LEGACY_NST_WEIGHTS, else weights/imagenet-vgg-verydeep-19.mat."""

@@ -19,10 +19,32 @@ pooling, content:style weight ratio 1e-3: beta = 1 (content), alpha = 1000
 takes the paper's content loss 1/2 * sum (x - p)^2 (loss_normalization
 'paper'); with art.py's 1/(4NM) (2NM times smaller: 2e5 at conv4_2 of a
 128 x 96 image) a ratio of 1e-3 leaves almost no content, only texture.
+
+jcjohnson: neural_style.lua's defaults and losses (jcjohnson/neural-style):
+512 px on the longest side, the style's longest side 512 too, content relu4_2
+(our conv4_2: conv + ReLU) weight 5, style relu1_1 ... relu5_1 each weight
+100, TV 1e-3, loss_normalization 'jcjohnson' (nn.MSECriterion means, Gram / CHW,
+TVLoss's sum form), max pooling, randn * 0.001 around the mean pixel, L-BFGS
+with history 100 and 1000 iterations with no early stop.
+
+anishathalye: neural_style.py's defaults (anishathalye/neural-style): content
+relu4_2 weight 5 (--content-weight-blend 1), style weight 500 over relu1_1 ...
+relu5_1 at 1/5 each (--style-layer-weight-exp 1), TV 100 in its per-size
+form, loss_normalization 'anishathalye', max pooling, randn * 0.256 around
+the mean pixel, Adam(10, 0.9, 0.999, 1e-8), 1000 iterations, the style
+resized to the content's width. neural_style.py works at the content's own
+size unless --width is given; give --width or --height (our default without
+one is art.py's 800x600).
+
+docs/peers.md cites the peers' source for every value and lists what is not
+matched (Torch's and TensorFlow's random numbers, optim.lbfgs's fixed-step
+iterations against scipy's line search, image resampling, Torch's x256 pixel scale).
 """
 from ..errors import ConfigError
 
+SIZE_OPTIONS = {"width", "height", "image_size"}  # one setting: any of them replaces a preset's size
 EQUAL_STYLE_LAYERS = ",".join(f"conv{block}_1:0.2" for block in range(1, 6))  # the paper's w_l = 1/5
+FULL_STYLE_LAYERS = ",".join(f"conv{block}_1:1" for block in range(1, 6))  # jcjohnson: each at full weight
 
 PRESETS = {
     "artpy": dict(kernel_layout="artpy", width=800, height=600, iterations=5000, checkpoint_every=100,
@@ -36,14 +58,23 @@ PRESETS = {
                      loss_normalization="tutorial", clip_pixels=True),
     "gatys": dict(optimizer="lbfgs", init="random", pooling="avg", content_layers="conv4_2:1",
                   style_layers=EQUAL_STYLE_LAYERS, loss_normalization="paper", alpha=1000.0, beta=1.0),
+    "jcjohnson": dict(image_size=512, style_scale=(1.0,), iterations=1000, optimizer="lbfgs",
+                      lbfgs_num_correction=100, init="randn", init_std=0.001, pooling="max",
+                      content_layers="conv4_2:1", style_layers=FULL_STYLE_LAYERS, loss_normalization="jcjohnson",
+                      beta=5.0, alpha=100.0, tv_weight=1e-3, clip_pixels=False),
+    "anishathalye": dict(style_scale=(1.0,), iterations=1000, optimizer="adam", learning_rate=10.0,
+                         adam_beta1=0.9, adam_epsilon=1e-8, init="randn", init_std=0.256, pooling="max",
+                         content_layers="conv4_2:1", style_layers=EQUAL_STYLE_LAYERS,
+                         loss_normalization="anishathalye", beta=5.0, alpha=500.0, tv_weight=100.0,
+                         clip_pixels=False),
 }
 
 
 def with_preset(options: dict) -> dict:
     """`options` over the values of the preset they name (options['preset']), if any.
 
-    Width and height count as one setting: giving either replaces the preset's
-    size, so --width alone keeps the content's aspect ratio as usual.
+    Width, height and image size count as one setting: giving any replaces the
+    preset's size, so --width alone keeps the content's aspect ratio as usual.
     """
     name = options.get("preset")
     if name is None:
@@ -51,7 +82,7 @@ def with_preset(options: dict) -> dict:
     if name not in PRESETS:
         raise ConfigError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
     preset = dict(PRESETS[name])
-    if {"width", "height"} & set(options):
-        preset.pop("width", None)
-        preset.pop("height", None)
+    if SIZE_OPTIONS & set(options):
+        for name in SIZE_OPTIONS:
+            preset.pop(name, None)
     return {**preset, **options}

@@ -135,13 +135,21 @@ def _one_line(exc):
     return " ".join(str(exc).split())
 
 
-def working_size(image_hw, width=None, height=None):
+def working_size(image_hw, width=None, height=None, longest=None):
     """The (height, width) to style at, following art.py's --width/--height.
 
     Neither given: art.py's fixed 800x600, whatever the image. One given: the
     other follows the image's aspect ratio (`image_hw` is (H, W), or an image
-    shape). Both given: exactly those.
+    shape). Both given: exactly those. `longest` (--image-size, jcjohnson's
+    -image_size) stands for whichever of width and height is the image's longer side.
     """
+    if longest is not None and width is None and height is None:
+        _check_dimension("image size", longest)
+        image_h, image_w = (int(n) for n in image_hw[:2])
+        if image_w >= image_h:
+            width = longest
+        else:
+            height = longest
     for name, value in (("width", width), ("height", height)):
         if value is not None:
             _check_dimension(name, value)

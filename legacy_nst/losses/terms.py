@@ -9,7 +9,8 @@ summed over its layers with the layers' weights.
 A loss normalization is a family of these formulas (`NORMALIZATIONS`); a new
 one is a new entry there and a name in config.options.LOSS_NORMALIZATIONS.
 Targets are always raw: content features, and Gram matrices F^T F summed over
-positions; a normalization divides what it needs to.
+positions; a normalization divides what it needs to. The peers' normalizations
+('jcjohnson', 'anishathalye') are transcribed and cited in docs/peers.md.
 
 The functions take TensorFlow tensors (graph) or eager tensors alike.
 """
@@ -43,7 +44,8 @@ def content_artpy(x, p):
 
 
 def content_tutorial(x, p):
-    """The TensorFlow tutorials: mean (x - p)^2."""
+    """The TensorFlow tutorials: mean (x - p)^2; also jcjohnson's (nn.MSECriterion) and anishathalye's
+    (2 * tf.nn.l2_loss(x - p) / size)."""
     return tf.reduce_mean(tf.square(x - p))
 
 
@@ -65,6 +67,13 @@ def style_tutorial(x, a_gram):
     return tf.reduce_mean(tf.square(gram(x) / m - a_gram / m))
 
 
+def style_elements(x, a_gram):
+    """jcjohnson and anishathalye: Gram matrices divided by the feature map's N*M elements, then
+    mean (G/NM - A/NM)^2 over the N^2 entries (nn.MSECriterion; 2 * tf.nn.l2_loss(d) / d.size)."""
+    n, m = _size(x)
+    return tf.reduce_mean(tf.square(gram(x) / (n * m) - a_gram / (n * m)))
+
+
 def total_variation(image):
     """Mean squared difference of vertically plus of horizontally adjacent pixels (anishathalye's TV term).
 
@@ -73,6 +82,18 @@ def total_variation(image):
     down = image[:, 1:, :, :] - image[:, :-1, :, :]
     right = image[:, :, 1:, :] - image[:, :, :-1, :]
     return tf.reduce_mean(tf.square(down)) + tf.reduce_mean(tf.square(right))
+
+
+def total_variation_interior(image):
+    """jcjohnson's: 1/2 * sum over the (H-1) x (W-1) interior of (x[i,j] - x[i,j+1])^2 + (x[i,j] - x[i+1,j])^2.
+
+    neural_style.lua's TVLoss reports no loss and writes its gradient by hand;
+    this is the loss that gradient belongs to (the last row's horizontal and the
+    last column's vertical differences left out), so its autodiff gradient is TVLoss's.
+    """
+    corner = image[:, :-1, :-1, :]
+    return 0.5 * (tf.reduce_sum(tf.square(corner - image[:, :-1, 1:, :]))
+                  + tf.reduce_sum(tf.square(corner - image[:, 1:, :-1, :])))
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,9 @@ NORMALIZATIONS = {
     "artpy": Normalization(content_artpy, style_artpy),
     "tutorial": Normalization(content_tutorial, style_tutorial),
     "paper": Normalization(content_paper, style_artpy),
+    # the peers (docs/peers.md): the same content and style terms, their own TV forms
+    "jcjohnson": Normalization(content_tutorial, style_elements, total_variation_interior),
+    "anishathalye": Normalization(content_tutorial, style_elements, total_variation),
 }
 
 

@@ -146,7 +146,7 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     vgg = vgg or load_vgg19(config.weights_path())
     precision = resolve_precision(config.precision)
     content_rgb = as_rgb_image(content, "content")
-    size = working_size(content_rgb.shape[:2], config.width, config.height)
+    size = working_size(content_rgb.shape[:2], config.width, config.height, config.image_size)
     estimate = check_fits(*size, config)  # before the working-size arrays, which alone can be gigabytes
     if on_estimate is not None:
         on_estimate(estimate)
