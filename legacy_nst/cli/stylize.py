@@ -6,6 +6,7 @@ figures, each atomically.
 """
 import json
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -138,21 +139,32 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
         if progress is not None:
             available = memory_limit_bytes(config)
             room = f" of {available / 1e9:.1f} GB available" if available else ""
-            progress.note(f"{estimate.width}x{estimate.height} {config.optimizer}: peak memory about "
+            tiled = f", tiled (core {estimate.tile}, halo {estimate.halo})" if estimate.tile else ""
+            progress.note(f"{estimate.width}x{estimate.height} {config.optimizer}{tiled}: peak memory about "
                           f"{estimate.total / 1e9:.1f} GB{room}")
 
-    def write_log(status, s_per_iter, size):
+    last_note = [time.perf_counter()]
+
+    def on_tile(label, done, total):
+        """Progress within a long tiled evaluation: a note at most every 30 s."""
+        if progress is not None and time.perf_counter() - last_note[0] > 30:
+            last_note[0] = time.perf_counter()
+            progress.note(f"{label}: tile {done} of {total}")
+
+    def write_log(status, s_per_iter, size, tiling=None):
         if not log_json:
             return
         log = {**run_record(config, size, content, [str(s) for s in as_style_list(style)], output=str(output),
                             precision=effective_precision(config.precision)),
                "s_per_iter": s_per_iter, "status": status, "best": state.best, "iterations": state.history}
+        if tiling:  # --tile: core and halo sizes, tiles per evaluation (two passes each), window shapes
+            log["tiling"] = tiling
         atomic_write(log_json, json.dumps(log, indent=1).encode())
 
     try:
         with stop:
             result = stylize(content_rgb, styles_rgb, config, vgg=vgg, observe=observe, observers=[state],
-                             saved=saved, on_estimate=on_estimate)
+                             saved=saved, on_estimate=on_estimate, on_tile=on_tile)
     except Interrupted as interrupted:
         steps, image = state.current
         size = image.shape[1:3]
@@ -180,6 +192,6 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
         if progress is not None:
             progress.close()
     save_image(output, result.image)
-    write_log("completed", result.s_per_iter, result.size)
+    write_log("completed", result.s_per_iter, result.size, result.tiling)
     figures.all(state.history, result.image, state.history[-1]["iteration"])
     return result

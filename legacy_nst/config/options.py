@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 from ..errors import ConfigError
-from .parse import LayerWeights, format_layer_weights, parse_flag, parse_layer_weights, parse_numbers, parse_scales
+from .parse import (LayerWeights, format_layer_weights, parse_flag, parse_layer_weights, parse_numbers, parse_scales,
+                    parse_tile)
 from .presets import PRESETS, SIZE_OPTIONS, with_preset
 
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "adagrad", "lbfgs")
@@ -28,7 +29,7 @@ GROUPS = {
     'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'seed', 'style_blend_weights', 'style_scale', 'preserve_colors'),
     'algorithm': ('preset', 'alpha', 'beta', 'content_layers', 'style_layers', 'content_weight_blend', 'style_layer_weight_exp', 'loss_normalization', 'tv_weight', 'normalize_gradients', 'pooling', 'kernel_layout'),
     'optimizer': ('optimizer', 'iterations', 'learning_rate', 'adam_beta1', 'adam_epsilon', 'lbfgs_num_correction', 'lbfgs_initial_step', 'clip_pixels', 'multiscale', 'multiscale_iterations'),
-    'engine': ('backend', 'precision', 'weights', 'memory_limit'),
+    'engine': ('backend', 'precision', 'weights', 'memory_limit', 'tile'),
     'run': ('checkpoint_every', 'checkpoint_dir', 'print_every', 'resume', 'plot', 'strip'),
 }
 
@@ -149,6 +150,11 @@ class Config:
                                      metavar="PATH")
     memory_limit: Optional[float] = _option(None, "refuse sizes whose estimated peak memory exceeds GB (default: "
                                             "the memory available now; 0: do not check)", metavar="GB")
+    tile: str = _option(
+        "auto", "evaluate the loss and its exact gradient tile by tile (engines.tiled), so any size fits in "
+        "memory: SIZE is the largest core in pixels (a multiple of 16; each tile adds a halo of the deepest "
+        "layer's receptive field), auto tiles only when the untiled run's memory estimate does not fit and then "
+        "picks the largest tile that fits, off never tiles", metavar="SIZE|auto|off", parse=parse_tile)
 
     # -- run: checkpoints, resuming, progress and figures --
     checkpoint_every: int = _option(0, "write the image and the resumable state every K iterations (art.py: 100; "
@@ -180,6 +186,7 @@ class Config:
         self._set("content_layers", parse_layer_weights(self.content_layers))
         self._set("style_layers", parse_layer_weights(self.style_layers))
         self._set("multiscale", parse_scales(self.multiscale))
+        self._set("tile", parse_tile(self.tile))
         self._set("clip_pixels", parse_flag(self.clip_pixels))
         for name in ("style_blend_weights", "style_scale"):
             if getattr(self, name) is not None:

@@ -86,3 +86,17 @@ def parse_scales(text) -> Tuple[float, ...]:
         raise ConfigError(f"--multiscale fractions {','.join(f'{s:g}' for s in scales)} must increase, "
                           "coarsest first, e.g. 0.25,0.5")
     return scales
+
+
+def parse_tile(text) -> str:
+    """--tile: 'auto', 'off' or a core size, a positive multiple of 16 (kept as text: '512')."""
+    value = str(text).strip().lower()
+    if value in ("auto", "off"):
+        return value
+    if not value.isdigit() or int(value) <= 0:
+        raise ConfigError(f"--tile {text!r} is not a size; give a core size in pixels (a multiple of 16, e.g. "
+                          "512), auto or off")
+    if int(value) % 16:
+        raise ConfigError(f"--tile {value} is not a multiple of 16 (tile origins sit on VGG's 16-pixel pooling "
+                          f"grid); give e.g. --tile {max(16, 16 * round(int(value) / 16))}")
+    return str(int(value))

@@ -2,9 +2,11 @@
 
 graph  art.py's tf.compat.v1 graph dictionary in a session (engines.graph)
 eager, function, function-xla  a Keras VGG-19 with tf.GradientTape (engines.eager)
+--tile (any graph run whose memory plan tiles)  the same loss and gradient tile by tile (engines.tiled)
 """
 from ..errors import ConfigError
 from .graph import GraphEngine
+from .tiled import TiledEngine
 
 
 def engine_class(backend):
@@ -18,15 +20,21 @@ def engine_class(backend):
     raise ConfigError(f"unknown backend {backend!r}; choose from graph, {', '.join(EagerEngine.backends)}")
 
 
-def check_supported(config, resuming=False):
-    """Refuse, in one line naming them, the options the chosen engine cannot honour: the one place this is checked."""
-    engine = engine_class(config.backend)
+def check_supported(config, resuming=False, tile=None):
+    """Refuse, in one line naming them, the options the chosen engine cannot honour: the one place this is checked.
+
+    `tile`: the core size when the memory plan tiles the run (run.memory.check_fits), which picks TiledEngine.
+    """
+    engine = TiledEngine if tile else engine_class(config.backend)
     flags = engine.unsupported(config, resuming)
     if flags:
         raise ConfigError(f"{', '.join(flags)}: {engine.refusal}")
     return engine
 
 
-def create_engine(problem, vgg, config, precision="float32"):
-    """The engine of config.backend for `problem` (its options already checked with check_supported)."""
+def create_engine(problem, vgg, config, precision="float32", tile=None, on_tile=None):
+    """The engine of config.backend for `problem`, or the tiled one with cores of `tile` pixels (its options
+    already checked with check_supported); `on_tile(pass, done, total)` sees a tiled evaluation's progress."""
+    if tile:
+        return TiledEngine(problem, vgg, config, precision, tile=tile, on_tile=on_tile)
     return engine_class(config.backend)(problem, vgg, config, precision)

@@ -10,8 +10,10 @@ from .terms import gram
 
 tf1 = tf.compat.v1
 
+CONSTANT_LIMIT_BYTES = 1 << 30  # GraphDef protos stop at 2 GB; stay well below
 
-def gram_targets(features):
+
+def gram_targets(features, constant_limit=CONSTANT_LIMIT_BYTES):
     """Gram matrices of fetched feature maps (numpy, by layer), computed as art.py computes A.
 
     art.py takes the Gram matrix of the sess.run features as graph constants;
@@ -22,11 +24,20 @@ def gram_targets(features):
     constant folding rounds as art.py did (a fed placeholder, eager and numpy do
     not), and one graph per layer keeps the copies of the constants to one
     layer's: +90 MB peak at 800x600 instead of +706 MB with all layers in one graph.
+
+    Features above `constant_limit` bytes (conv1_1 above about 4 MP) go through a fed placeholder instead:
+    a tf.constant of 2 GB or more cannot be built at all (`Cannot create a tensor proto whose content is
+    larger than 2GB`, conv1_1 above 8.4 MP). The two agree to float32 rounding
+    (tests/engines/test_tiled.py), not bit for bit, which only the small art.py reproduction tests need.
     """
     targets = {}
     for name, value in features.items():  # a graph per layer: one layer's constant copies at a time
         with tf.Graph().as_default(), tf1.Session() as sess:
-            targets[name] = sess.run(gram(tf.constant(value)))
+            if value.nbytes <= constant_limit:
+                targets[name] = sess.run(gram(tf.constant(value)))
+            else:
+                fed = tf1.placeholder(tf.float32, value.shape)
+                targets[name] = sess.run(gram(fed), {fed: value})
     return targets
 
 

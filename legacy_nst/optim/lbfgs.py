@@ -8,20 +8,26 @@ import math
 import numpy as np
 import scipy.optimize
 
+from . import lbfgs_float32
 from .loop import State, Stopwatch, check_finite
 
 HINT = "L-BFGS diverged; try --optimizer adam or check the inputs"
 
 
 def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, start=0, num_correction=100, bounds=None,
-                   initial_step=0.0, stopwatch=None, resumable=True):
+                   initial_step=0.0, stopwatch=None, resumable=True, float32=False):
     """L-BFGS-B from the image `x0` (float32 (1, H, W, 3)) for steps start..iterations; returns the final image.
 
     `compute_loss_and_grads(image)` -> (losses dict, gradient array); `bounds`
     (low, high), broadcast to the image: L-BFGS-B's box constraints.
     `initial_step`: see scipy_lbfgs (Config.lbfgs_initial_step; 0 is scipy's own first step).
     A resumed run starts from its saved image with an empty curvature history.
+    `float32`: optim.lbfgs_float32 instead of scipy (2·M float32 image copies instead of (2·M + 12) float64
+    ones: what makes print sizes fit, used by tiled runs; no bounds).
     """
+    if float32 and bounds is not None:
+        raise ValueError("the float32 L-BFGS has no bounds")
+    dtype = np.float32 if float32 else np.float64
     shape = tuple(x0.shape)
     last = {}
 
@@ -29,7 +35,7 @@ def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, start=0, n
         image = x.reshape(shape).astype(np.float32)
         values, gradient = compute_loss_and_grads(image)
         last.update(x=x.copy(), values=values, image=image)
-        return values["total"], np.asarray(gradient).ravel().astype(np.float64)
+        return values["total"], np.asarray(gradient).ravel().astype(dtype)
 
     def record(iteration, x):
         if "x" not in last or not np.array_equal(last["x"], x):
@@ -38,7 +44,7 @@ def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, start=0, n
         observers.observe(iteration, last["values"], last["image"])
 
     box = lbfgs_bounds(bounds, shape)
-    x = np.asarray(x0, np.float64).ravel()
+    x = np.asarray(x0, dtype).ravel()
     if box is not None:
         x = np.clip(x, box.lb, box.ub)  # where L-BFGS-B starts
     record(start, x)
@@ -53,7 +59,10 @@ def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, start=0, n
         image = last["image"]
         observers.step_done(State(done[0], lambda: {"input": image}, resumable))
 
-    if iterations > start:
+    if iterations > start and float32:
+        x = lbfgs_float32.minimize(evaluate, x, iterations - start, history=num_correction,
+                                   initial_step=initial_step, callback=callback)
+    elif iterations > start:
         x = scipy_lbfgs(evaluate, x, iterations - start, num_correction, box, initial_step, callback)
     final = x.reshape(shape).astype(np.float32)
     observers.finished(State(done[0], lambda: {"input": final}, resumable))

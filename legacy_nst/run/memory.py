@@ -13,8 +13,9 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
+from ..engines.tiled import GRID, check_tile, halo_for, window_lengths
 from ..errors import ConfigError
-from ..problem import layers_in_use
+from ..problem import content_layers, layers_in_use
 from ..vgg.spec import CONV_SHAPES, MIN_SIZE, channels, deepest_layer, layer_sequence
 
 GB = 1e9
@@ -45,13 +46,16 @@ class Estimate:
     feature_maps: int
     optimizer: int
     images: int
+    tile: Optional[int] = None  # the core size of a tiled run, None untiled
+    halo: Optional[int] = None
 
     @property
     def total(self) -> int:
         return self.runtime + self.weights + self.feature_maps + self.optimizer + self.images
 
     def describe(self) -> str:
-        return (f"{self.width}x{self.height}: about {self.total / GB:.1f} GB (feature maps {self.feature_maps / GB:.2f}, "
+        tiled = f" tiled (--tile {self.tile})" if self.tile else ""
+        return (f"{self.width}x{self.height}{tiled}: about {self.total / GB:.1f} GB (feature maps {self.feature_maps / GB:.2f}, "
                 f"optimizer {self.optimizer / GB:.2f}, weights and runtime {(self.runtime + self.weights) / GB:.2f})")
 
 
@@ -77,8 +81,11 @@ def weight_bytes(deepest, pooling="avg"):
     return total
 
 
-def optimizer_bytes(height, width, config):
+def optimizer_bytes(height, width, config, tiled=False):
     pixels = height * width * 3
+    if config.optimizer == "lbfgs" and tiled:
+        # optim.lbfgs_float32: m float32 pairs (s, y) plus x, g, the direction and the trial point's x and g
+        return (2 * config.lbfgs_num_correction + 5) * pixels * FLOAT32
     if config.optimizer == "lbfgs":
         # scipy's L-BFGS-B workspace: 2·M correction vectors plus about a dozen
         # image-sized float64 arrays (x, gradient, search direction, bounds...).
@@ -95,6 +102,47 @@ def estimate(height, width, config) -> Estimate:
         feature_maps=int(FEATURE_MAP_COPIES * feature_map_bytes(height, width, deepest, config.pooling)),
         optimizer=int(optimizer_bytes(height, width, config)),
         images=IMAGE_COPIES * height * width * 3 * FLOAT32)
+
+
+# Image-sized float32 arrays a tiled run adds: the summed gradient and the TV term's temporaries.
+TILED_IMAGE_COPIES = 3
+
+
+def content_feature_bytes(height, width, config):
+    """The content targets a tiled run keeps for the whole image (conv4_2: pixels/64 x 512 channels)."""
+    total = 0
+    for name, _ in content_layers(config):
+        stride = 2 ** (int(name[4]) - 1)
+        total += math.ceil(height / stride) * math.ceil(width / stride) * CONV_SHAPES[name][3] * FLOAT32
+    return total
+
+
+def tiled_estimate(height, width, config, core) -> Estimate:
+    """The modelled peak memory of a tiled run: the largest window's feature maps, one graph's weights, and
+    the image-sized arrays (image, gradient, optimizer state, content targets). Measured against it:
+    6000x4000 at tile 768, estimate 9.4 GB, peak RSS 8.3 GB (bench/results/2026-11-30-print-6000x4000.md)."""
+    deepest = deepest_layer(layers_in_use(config), config.pooling)
+    halo = halo_for(layers_in_use(config), config.pooling)
+    rows, cols = window_lengths(height, core, halo), window_lengths(width, core, halo)
+    return Estimate(
+        height=height, width=width, runtime=int(RUNTIME_BYTES),
+        weights=int(WEIGHT_COPIES * weight_bytes(deepest, config.pooling)),  # one graph serves every window shape
+        feature_maps=int(FEATURE_MAP_COPIES * feature_map_bytes(max(rows), max(cols), deepest, config.pooling)),
+        optimizer=int(optimizer_bytes(height, width, config, tiled=True)),
+        images=(IMAGE_COPIES + TILED_IMAGE_COPIES) * height * width * 3 * FLOAT32
+        + content_feature_bytes(height, width, config),
+        tile=core, halo=halo)
+
+
+def largest_fitting_tile(height, width, config, limit) -> Optional[Estimate]:
+    """The tiled estimate with the largest core (a multiple of 16, at least the halo) within `limit`."""
+    halo = halo_for(layers_in_use(config), config.pooling)
+    smallest = max(GRID, halo)
+    for core in range(GRID * math.ceil(max(height, width) / GRID), smallest - 1, -GRID):
+        needed = tiled_estimate(height, width, config, core)
+        if needed.total <= limit:
+            return needed
+    return None
 
 
 def _meminfo_available(path="/proc/meminfo"):
@@ -170,22 +218,57 @@ def largest_fitting(height, width, config, limit) -> Optional[tuple]:
 
 
 def check_fits(height, width, config, limit=None) -> Estimate:
-    """Raise ConfigError if the run cannot fit in `limit` bytes (default: --memory-limit or what is available)."""
-    needed = estimate(height, width, config)
+    """The run's estimate, tiled or not as --tile says; ConfigError if it cannot fit in `limit` bytes
+    (default: --memory-limit or what is available). --tile auto tiles only when the untiled run does not
+    fit, with the largest core that does; a refused untiled run is offered the tiled run that fits."""
     limit = memory_limit_bytes(config) if limit is None else limit
+    if config.tile not in ("auto", "off"):
+        core = int(config.tile)
+        check_tile(core, halo_for(layers_in_use(config), config.pooling))
+        needed = tiled_estimate(height, width, config, core)
+    else:
+        needed = estimate(height, width, config)
     if limit is None or needed.total <= limit:
         return needed
-    fitting = largest_fitting(height, width, config, limit)
-    if fitting is None:
-        advice = ["free some memory"]
-    else:
+    tiled = largest_fitting_tile(height, width, config, limit)
+    if config.tile == "auto" and tiled is not None:
+        return tiled
+    if tiled is None and config.tile != "off":  # what the smallest tiles would still need
+        needed = tiled_estimate(height, width, config, max(GRID, halo_for(layers_in_use(config), config.pooling)))
+    advice = []
+    if tiled is not None:
+        advice.append(f"the tiled run fits: --tile {tiled.tile} (or auto)")
+    even_tiled = tiled is None and config.tile != "off"  # no tile fits: name the largest size some tile fits
+    fitting = (largest_fitting_tiled if even_tiled else largest_fitting)(height, width, config, limit)
+    if fitting is not None:
         fit_h, fit_w = fitting
-        advice = [f"the largest size that fits is {fit_w}x{fit_h}: --width {fit_w} --height {fit_h}"]
-        if config.optimizer == "lbfgs":
-            advice.append(f"lower --lbfgs-num-correction (now {config.lbfgs_num_correction})")
+        advice.append(f"the largest size that fits{' even tiled' if even_tiled else ''} is {fit_w}x{fit_h}: "
+                      f"--width {fit_w} --height {fit_h}")
+    if config.optimizer == "lbfgs":
+        advice.append(f"lower --lbfgs-num-correction (now {config.lbfgs_num_correction})")
+    if not advice:
+        advice = ["free some memory"]
     # No --multiscale advice: its last level runs at the full size, so it needs the same peak memory.
-    raise ConfigError(f"size {width}x{height} needs about {needed.total / GB:.1f} GB of memory but only "
+    raise ConfigError(f"size {width}x{height} needs about {needed.total / GB:.1f} GB of memory"
+                      f"{' even tiled' if tiled is None and config.tile != 'off' else ''} but only "
                       f"{limit / GB:.1f} GB is available; {', or '.join(advice)} "
                       f"(the estimate can be skipped with --memory-limit 0)")
 
 
+def largest_fitting_tiled(height, width, config, limit) -> Optional[tuple]:
+    """The largest (height, width) with the same aspect ratio that fits with some tile (the smallest core)."""
+    halo = halo_for(layers_in_use(config), config.pooling)
+    core = max(GRID, halo)
+
+    def fits(scale):
+        h, w = max(1, round(height * scale)), max(1, round(width * scale))
+        return min(h, w) >= MIN_SIZE and tiled_estimate(h, w, config, core).total <= limit
+
+    low = MIN_SIZE / min(height, width)
+    if not fits(low):
+        return None
+    high = 1.0
+    for _ in range(40):
+        middle = (low + high) / 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return max(MIN_SIZE, round(height * low)), max(MIN_SIZE, round(width * low))

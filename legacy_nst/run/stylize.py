@@ -38,6 +38,7 @@ class Result:
     precision: str                # what the convolutions ran in (bfloat16 falls back to float32)
     network_image: np.ndarray     # the final image in network space, float32 (1, H, W, 3)
     levels: list = field(default_factory=list)  # --multiscale: per level scale, size, iterations, s_per_iter
+    tiling: Optional[dict] = None  # --tile: the last level's tiling (engines.tiled.TiledEngine.tiling), else None
 
 
 class Recorder:
@@ -86,15 +87,18 @@ def render(config, image, mean_pixel, content_rgb):
     return preserve_colors(rgb, content_rgb) if config.preserve_colors else rgb
 
 
-def solve(problem, vgg, config, precision, iterations, observers, saved=None, ready=None):
+def solve(problem, vgg, config, precision, iterations, observers, saved=None, ready=None, tile=None, on_tile=None,
+          report=None):
     """Minimise one Problem with config's engine and optimizer; returns (final image, Stopwatch).
 
     `saved` (a record.checkpoints.SavedState) continues a run from its step count;
     `ready()` is called once the engine is built, just before the first step.
+    `tile`: the core size when the memory plan tiles this level (the tiled engine, and L-BFGS in float32);
+    `report` (a dict) receives the tiled engine's "tiling".
     """
     start = saved.steps if saved is not None else 0
     stopwatch = Stopwatch()
-    with create_engine(problem, vgg, config, precision) as engine:
+    with create_engine(problem, vgg, config, precision, tile=tile, on_tile=on_tile) as engine:
         if config.optimizer == "lbfgs":
             x0 = problem.start
             if saved is not None:
@@ -105,7 +109,7 @@ def solve(problem, vgg, config, precision, iterations, observers, saved=None, re
             image = minimize_lbfgs(engine.compute_loss_and_grads, x0, iterations, observers, start=start,
                                    num_correction=config.lbfgs_num_correction, bounds=problem.bounds,
                                    initial_step=config.lbfgs_initial_step, stopwatch=stopwatch,
-                                   resumable=config.backend == "graph")
+                                   resumable=config.backend == "graph", float32=bool(tile))
         else:
             stepper = engine.stepper(config)
             if saved is not None:
@@ -115,11 +119,13 @@ def solve(problem, vgg, config, precision, iterations, observers, saved=None, re
                 ready()
             image = first_order(stepper, iterations, observers, start=start, stopwatch=stopwatch,
                                 hint=f"lower --learning-rate (now {config.learning_rate:g})")
+        if tile and report is not None:
+            report["tiling"] = engine.tiling
     return image, stopwatch
 
 
 def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, observers=(), saved=None,
-            on_estimate=None, **options) -> Result:
+            on_estimate=None, on_tile=None, **options) -> Result:
     """Stylise `content` (path or uint8 RGB array) with `style` (one, or a list to blend), as art.py does.
 
     Options are Config fields (e.g. iterations=100, optimizer='lbfgs',
@@ -129,6 +135,8 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     memory estimate exceeds --memory-limit (default: what is available) is
     refused before the graph is built; `on_estimate(estimate)` sees the
     estimate. `saved` (record.checkpoints.SavedState) continues a saved run.
+    Each level whose memory plan tiles (--tile; auto when the untiled run does
+    not fit) runs on the tiled engine, which calls `on_tile(pass, done, total)`.
     """
     config = (config or Config()).replace(**options) if options else (config or Config())
     check_supported(config, resuming=saved is not None)
@@ -145,12 +153,16 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     styles_rgb = [as_rgb_image(image, "style") for image in as_style_list(style)]
     recorder = Recorder(Observers(FunctionObserver(observe) if observe else None, *observers))
     levels = plan(config, size)
-    start, offset, summary = None, 0, []
+    start, offset, summary, report = None, 0, [], {}
     for index, (level_size, steps, scale) in enumerate(levels):
         last = index == len(levels) - 1
+        tile = (estimate if last else check_fits(*level_size, config)).tile  # the one place --tile picks the engine
+        if tile:
+            check_supported(config, resuming=saved is not None, tile=tile)
         problem = build_problem(config, content_rgb, styles_rgb, vgg.mean_pixel, level_size, start)
         sink = recorder if len(levels) == 1 else LevelObservers(recorder, offset, steps, scale, last)
-        image, stopwatch = solve(problem, vgg, config, precision, steps, sink, saved, ready=recorder.start_clock)
+        image, stopwatch = solve(problem, vgg, config, precision, steps, sink, saved, ready=recorder.start_clock,
+                                 tile=tile, on_tile=on_tile, report=report)
         summary.append({"scale": scale, "width": level_size[1], "height": level_size[0], "iterations": steps,
                         "s_per_iter": stopwatch.median()})
         offset += steps
@@ -158,4 +170,4 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
             start = upsample(image, levels[index + 1][0])
     return Result(image=render(config, image, vgg.mean_pixel, content_rgb), history=recorder.history,
                   s_per_iter=stopwatch.median(), config=config, size=size, precision=precision,
-                  network_image=image, levels=summary if len(levels) > 1 else [])
+                  network_image=image, levels=summary if len(levels) > 1 else [], tiling=report.get("tiling"))

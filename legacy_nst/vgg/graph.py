@@ -39,8 +39,14 @@ def build_graph(weights, height, width, pooling="avg", kernel_layout="tf", deepe
     Stopping at the deepest layer in use saves building and holding the layers
     after it, which could never change the loss (a session run executes only
     what its fetches need, so they would not run anyway).
+
+    height=width=None builds a network of any size: 'image' is then a placeholder
+    to feed, and there is no 'input' variable (engines.tiled runs every tile shape
+    through one such graph: one session's weights instead of ~350 MB per shape).
     """
-    if height < MIN_SIZE or width < MIN_SIZE:
+    if height is None and width is None:
+        pass
+    elif height < MIN_SIZE or width < MIN_SIZE:
         raise ConfigError(f"size {width}x{height} is too small; width and height must be at least {MIN_SIZE} pixels")
     sequence = layer_sequence(pooling)
     if deepest is not None and deepest not in sequence:
@@ -50,8 +56,13 @@ def build_graph(weights, height, width, pooling="avg", kernel_layout="tf", deepe
         raise ConfigError(f"unknown precision {precision!r}; choose float32 or bfloat16")
     compute = tf.bfloat16 if precision == "bfloat16" else tf.float32
 
-    net = {"input": tf1.Variable(np.zeros((1, height, width, 3), np.float32), name="input", use_resource=True)}
-    net["image"] = current = tf.identity(net["input"], name="image")
+    if height is None and width is None:
+        net = {"image": tf1.placeholder(tf.float32, (1, None, None, 3), name="image")}
+        current = net["image"]
+    else:
+        # tf.zeros, not np.zeros: an image-sized numpy constant would hit the 2 GB GraphDef limit at 178 MP
+        net = {"input": tf1.Variable(tf.zeros((1, height, width, 3)), name="input", use_resource=True)}
+        net["image"] = current = tf.identity(net["input"], name="image")
     if compute != tf.float32:
         current = tf.cast(current, compute)
     for name in sequence:

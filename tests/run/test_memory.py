@@ -51,10 +51,11 @@ def test_largest_fitting_size_is_the_boundary():
 
 
 def test_refusal_names_the_largest_size_that_fits():
+    """Untiled (--tile off; the default, auto, would tile instead: tests/engines/test_tiled.py)."""
     with pytest.raises(ConfigError) as error:
-        check_fits(600, 800, Config(), limit=int(2.0 * GB))
+        check_fits(600, 800, Config(tile="off"), limit=int(2.0 * GB))
     message = str(error.value)
-    height, width = largest_fitting(600, 800, Config(), int(2.0 * GB))
+    height, width = largest_fitting(600, 800, Config(tile="off"), int(2.0 * GB))
     assert "size 800x600 needs about 2.8 GB" in message and "only 2.0 GB is available" in message
     assert f"--width {width} --height {height}" in message and "--multiscale" not in message
     assert check_fits(600, 800, Config(), limit=int(100 * GB)).total == estimate(600, 800, Config()).total
@@ -63,7 +64,7 @@ def test_refusal_names_the_largest_size_that_fits():
 def test_multiscale_is_not_offered_as_a_memory_fix():
     """--multiscale's last level runs at the full size: it needs the same peak memory, so it is no advice here."""
     with pytest.raises(ConfigError) as error:
-        check_fits(600, 800, Config(multiscale=(0.5,)), limit=int(2.0 * GB))
+        check_fits(600, 800, Config(multiscale=(0.5,), tile="off"), limit=int(2.0 * GB))
     assert "--multiscale" not in str(error.value)
 
 
@@ -104,7 +105,8 @@ def test_available_memory_sources(tmp_path):
 def test_cli_refuses_too_big_for_memory_in_one_line(tmp_path, content_path, style_path, approx_weights_path, capsys):
     out = tmp_path / "out.png"
     status = main(["--content", str(content_path), "--style", str(style_path), "--weights", str(approx_weights_path),
-                   "--output", str(out), "--memory-limit", "1.5", "--checkpoint-every", "10", "--quiet"])
+                   "--output", str(out), "--memory-limit", "1.5", "--tile", "off", "--checkpoint-every", "10",
+                   "--quiet"])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len(err) == 1, err
     assert err[0].startswith("legacy-nst: error: size 800x600 needs about") and "the largest size that fits is" in err[0]

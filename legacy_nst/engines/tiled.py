@@ -1,0 +1,491 @@
+"""Exact tiled evaluation of art.py's loss and gradient: any image size in the memory of one tile.
+
+- A Gram matrix is a sum over positions, and content features are local.
+- Each tile is a core plus a halo of at least the deepest layer's receptive-field radius, with
+  its origin on the 16-pixel grid of VGG's four poolings, so its core features equal the whole
+  image's (pooling windows and SAME padding fall as on the whole image).
+- Pass 1 sums every style layer's Gram matrix over the cores and the content loss over the cores.
+- Pass 2: with G fixed, dL/dF is local (style 2·F·dL/dG, content ∝ F − P); each tile's core dL/dF
+  is backpropagated through the tile, and its pixel gradient (halo included) added into the image's.
+- The total-variation term is taken on the whole image in numpy (cheap).
+
+Same loss and gradient as the untiled graph to float rounding: no seams, one global style.
+"""
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from ..errors import ConfigError
+from ..losses.targets import blend_style_targets
+from ..vgg.graph import build_graph
+from ..vgg.spec import CONV_SHAPES, deepest_layer, layer_sequence
+from .base import Engine, Stepper
+from .graph import TF_OPTIMIZERS
+from .runtime import session_config
+
+tf1 = tf.compat.v1
+
+GRID = 16  # VGG-19's four 2x2 poolings: tile origins on multiples of 16 see the same pooling windows
+NORMALIZATIONS = ("artpy", "tutorial", "paper")
+
+
+def receptive_field(layer, pooling="avg"):
+    """Pixels across the receptive field of one position of `layer` (156 for conv5_1)."""
+    size, jump = 1, 1
+    for name in layer_sequence(pooling):
+        if name.startswith("conv"):
+            size += 2 * jump  # 3x3 convolution
+        else:
+            size += jump  # 2x2 pooling, stride 2
+            jump *= 2
+        if name == layer:
+            return size
+    raise ConfigError(f"unknown layer {layer!r}")
+
+
+def halo_for(layers, pooling="avg"):
+    """The halo a tile needs around its core: half the deepest layer's receptive field, on the 16-px grid."""
+    radius = math.ceil(receptive_field(deepest_layer(layers, pooling), pooling) / 2)
+    return GRID * math.ceil(radius / GRID)
+
+
+def stride_of(layer):
+    """Pixels per position of conv layer `layer`: 1 in block 1, 2 in block 2, ... 16 in block 5."""
+    return 2 ** (int(layer[4]) - 1)
+
+
+def check_tile(core, halo):
+    """Raise ConfigError unless `core` is a multiple of 16 and at least the halo (smaller wastes > 9x)."""
+    if core % GRID:
+        raise ConfigError(f"--tile {core} is not a multiple of {GRID}; give e.g. "
+                          f"{max(GRID, GRID * round(core / GRID))}, or auto")
+    smallest = max(GRID, halo)
+    if core < smallest:
+        raise ConfigError(f"--tile {core} is smaller than the smallest useful core, {smallest} pixels (the halo "
+                          f"of the deepest layer in use); give --tile {smallest} or more, or auto")
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A core (the positions this tile answers for) inside its window (the pixels it reads), image pixels."""
+
+    core: tuple  # (y0, y1, x0, x1)
+    window: tuple  # (y0, y1, x0, x1)
+
+    @property
+    def shape(self):
+        y0, y1, x0, x1 = self.window
+        return y1 - y0, x1 - x0
+
+    def core_in_window(self):
+        (cy0, cy1, cx0, cx1), (wy0, _, wx0, _) = self.core, self.window
+        return cy0 - wy0, cy1 - wy0, cx0 - wx0, cx1 - wx0
+
+    def at_layer(self, layer):
+        """(window, core) rows and columns in `layer`'s feature map of the whole image (SAME pooling rounds up)."""
+        s = stride_of(layer)
+        up = lambda v: -(-v // s)  # noqa: E731
+        wy0, wy1, wx0, wx1 = self.window
+        cy0, cy1, cx0, cx1 = self.core
+        return (wy0 // s, up(wy1), wx0 // s, up(wx1)), (cy0 // s, up(cy1), cx0 // s, up(cx1))
+
+
+def _cores(length, core):
+    """Split [0, length) into the fewest cores of at most `core` pixels, as equal as the 16-px grid allows.
+
+    Equal cores make the edge windows one shape (fewer tile graphs) and no core a sliver.
+    """
+    count = -(-length // core)
+    step = GRID * -(-length // (count * GRID))
+    starts = list(range(0, length, step))
+    return [(start, min(start + step, length)) for start in starts]
+
+
+def window_lengths(length, core, halo):
+    """The distinct window lengths along one side (each pair of a row's and a column's is one tile graph)."""
+    return sorted({min(length, end + halo) - max(0, start - halo) for start, end in _cores(length, core)})
+
+
+def plan_tiles(height, width, core, halo):
+    """Cores of at most `core` pixels on the 16-px grid, row by row; windows add the halo, clipped at the border."""
+    if core % GRID or halo % GRID:
+        raise ValueError("core and halo must be multiples of 16")
+    tiles = []
+    for y0, y1 in _cores(height, core):
+        for x0, x1 in _cores(width, core):
+            window = (max(0, y0 - halo), min(height, y1 + halo), max(0, x0 - halo), min(width, x1 + halo))
+            tiles.append(Tile((y0, y1, x0, x1), window))
+    return tiles
+
+
+def _layer_coefficients(normalization, channels, positions):
+    """(content c, style s) with content loss c·sum (F − P)² and style loss s·sum (G − A)² (losses.py's forms)."""
+    n, m = float(channels), float(positions)
+    if normalization == "tutorial":
+        return 1.0 / (n * m), 1.0 / (n * n * m * m)
+    if normalization == "paper":
+        return 0.5, 1.0 / (4.0 * n * n * m * m)
+    if normalization == "artpy":
+        return 1.0 / (4.0 * n * m), 1.0 / (4.0 * n * n * m * m)
+    raise ConfigError(f"unknown loss normalization {normalization!r}; choose from {', '.join(NORMALIZATIONS)}")
+
+
+def tv_loss_and_grad(image):
+    """losses.total_variation on the whole image, and its gradient (numpy, float32 arrays, float64 sums)."""
+    down = image[:, 1:] - image[:, :-1]
+    right = image[:, :, 1:] - image[:, :, :-1]
+    loss = float(np.sum(np.square(down, dtype=np.float64)) / down.size
+                 + np.sum(np.square(right, dtype=np.float64)) / right.size)
+    grad = np.zeros_like(image)
+    down *= np.float32(2.0 / down.size)
+    grad[:, 1:] += down
+    grad[:, :-1] -= down
+    del down
+    right *= np.float32(2.0 / right.size)
+    grad[:, :, 1:] += right
+    grad[:, :, :-1] -= right
+    return loss, grad
+
+
+class TileNetwork:
+    """The VGG graph for windows of any shape, in its own graph and session, with the per-tile ops.
+
+    One graph for every window shape: a graph and session per shape held ~350 MB each (measured at
+    512x384, tile 128: 4 shapes, 2.5 GB after the first runs), mostly copies of the weights.
+
+    Fed: the window's pixels (net['image']) and the core's rows/columns in the window; for the
+    losses also the content targets over the window and each style layer's dL/dG.
+    """
+
+    def __init__(self, vgg, content_layers, style_layers, pooling, kernel_layout, precision,
+                 content_coefficients):
+        self.graph = tf.Graph()
+        names = sorted({n for n, _ in content_layers} | {n for n, _ in style_layers},
+                       key=layer_sequence(pooling).index)
+        with self.graph.as_default():
+            self.net = build_graph(vgg, None, None, pooling=pooling, kernel_layout=kernel_layout,
+                                   deepest=deepest_layer(names, pooling), precision=precision)
+            self.bounds = tf1.placeholder(tf.int32, (4,), name="core")  # y0, y1, x0, x1 in the window
+            masks = {name: self._mask(self.net[name], stride_of(name)) for name in names}
+            self.features = {name: self.net[name] for name in names}
+            self.grams, self.dl_dgram = {}, {}
+            grad_ys = {}
+            for name, _ in style_layers:
+                features = self.net[name] * masks[name]
+                flat = tf.reshape(features, (-1, features.shape[-1]))
+                self.grams[name] = tf.matmul(flat, flat, transpose_a=True)
+                self.dl_dgram[name] = tf1.placeholder(tf.float32, (features.shape[-1],) * 2, name=f"dl_dgram_{name}")
+                # dL/dF = F (dL/dG + dL/dG^T) = 2 F dL/dG on the core (dL/dG is symmetric)
+                grad = tf.reshape(tf.matmul(flat, 2.0 * self.dl_dgram[name]), tf.shape(features)) * masks[name]
+                grad_ys[name] = grad_ys.get(name, 0.0) + grad
+            self.content_targets, self.content_squares = {}, {}
+            for name, weight in content_layers:
+                target = tf1.placeholder(tf.float32, self.net[name].shape, name=f"target_{name}")
+                self.content_targets[name] = target
+                difference = (self.net[name] - target) * masks[name]
+                self.content_squares[name] = tf.reduce_sum(tf.square(difference))
+                grad_ys[name] = grad_ys.get(name, 0.0) + 2.0 * content_coefficients[name] * difference
+            order = sorted(grad_ys)
+            self.image_grad = tf1.gradients([self.net[n] for n in order], self.net["image"],
+                                            grad_ys=[grad_ys[n] for n in order])[0]
+        self.session = tf1.Session(graph=self.graph, config=session_config())
+
+    def _mask(self, features, stride):
+        """1 on the core's positions of a feature map, 0 on the halo's (the core at that layer's stride)."""
+        height, width = tf.shape(features)[1], tf.shape(features)[2]
+        y0, y1 = self.bounds[0] // stride, -(-self.bounds[1] // stride)
+        x0, x1 = self.bounds[2] // stride, -(-self.bounds[3] // stride)
+        rows = tf.cast((tf.range(height) >= y0) & (tf.range(height) < y1), tf.float32)
+        cols = tf.cast((tf.range(width) >= x0) & (tf.range(width) < x1), tf.float32)
+        return rows[None, :, None, None] * cols[None, None, :, None]
+
+    def run(self, fetches, feeds):
+        return self.session.run(fetches, feeds)
+
+    def close(self):
+        self.session.close()
+
+
+class TiledEvaluator:
+    """compute_loss_and_grads(image) tile by tile, equal to the untiled graph's to float rounding.
+
+    `content_layers`/`style_layers`: (name, weight) pairs; `tile` the core size (a multiple of 16);
+    `halo` defaults to halo_for(the layers in use). Targets: set_targets(content features by layer
+    (whole-image arrays), style Gram matrices by layer), e.g. from targets().
+    """
+
+    def __init__(self, vgg, size, content_layers, style_layers, alpha, beta, tile, tv_weight=0.0,
+                 normalization="artpy", pooling="avg", kernel_layout="tf", precision="float32", halo=None,
+                 on_tile=None):
+        self.vgg, self.size = vgg, tuple(size)
+        self.content_layers, self.style_layers = tuple(content_layers), tuple(style_layers)
+        self.alpha, self.beta, self.tv_weight = float(alpha), float(beta), float(tv_weight)
+        self.normalization, self.pooling = normalization, pooling
+        self.kernel_layout, self.precision = kernel_layout, precision
+        names = [n for n, _ in self.content_layers + self.style_layers]
+        self.halo = halo_for(names, pooling) if halo is None else halo
+        check_tile(tile, min(self.halo, tile))  # an explicit small halo is the caller's experiment
+        self.tile = tile
+        self.tiles = plan_tiles(*self.size, tile, self.halo)
+        self.on_tile = on_tile  # on_tile(pass_name, done, total), e.g. progress on long evaluations
+        self._network_ = None
+        self.content_target = self.style_target = None
+        self.evaluations = 0
+
+    # -- sizes of the whole image's feature maps --
+    def layer_shape(self, name):
+        s = stride_of(name)
+        height, width = self.size
+        return -(-height // s), -(-width // s), CONV_SHAPES[name][3]
+
+    def _coefficients(self, name):
+        h, w, n = self.layer_shape(name)
+        return _layer_coefficients(self.normalization, n, h * w)
+
+    def _network(self, shape=None):
+        """The one tile network (for any window shape), built on first use."""
+        if self._network_ is None:
+            # dL/dF = 2 · beta · weight · c · (F − P) for content loss beta · weight · c · sum (F − P)²
+            scales = {name: self.beta * weight * self._coefficients(name)[0] for name, weight in self.content_layers}
+            self._network_ = TileNetwork(self.vgg, self.content_layers, self.style_layers, self.pooling,
+                                         self.kernel_layout, self.precision, scales)
+        return self._network_
+
+    def _feeds(self, network, tile, image):
+        y0, y1, x0, x1 = tile.window
+        return {network.net["image"]: image[:, y0:y1, x0:x1], network.bounds: np.array(tile.core_in_window(), np.int32)}
+
+    def _each_tile(self, label):
+        for index, tile in enumerate(self.tiles):
+            yield tile, self._network(tile.shape)
+            if self.on_tile is not None:
+                self.on_tile(label, index + 1, len(self.tiles))
+
+    # -- targets, tile by tile --
+    def targets(self, content_image, style_image):
+        """(content features by layer over the whole image, style Gram matrices by layer), tile by tile."""
+        content = {name: np.zeros((1, *self.layer_shape(name)), np.float32)
+                   for name, _ in (self.content_layers if content_image is not None else ())}
+        grams = {}
+        for tile, network in self._each_tile("targets"):
+            if content_image is not None and content:
+                fetched = network.run({n: network.features[n] for n in content}, self._feeds(network, tile, content_image))
+                for name, value in fetched.items():
+                    (wy0, _, wx0, _), (cy0, cy1, cx0, cx1) = tile.at_layer(name)
+                    content[name][:, cy0:cy1, cx0:cx1] = value[:, cy0 - wy0:cy1 - wy0, cx0 - wx0:cx1 - wx0]
+            if style_image is not None:
+                for name, value in network.run(network.grams, self._feeds(network, tile, style_image)).items():
+                    grams[name] = grams[name] + value.astype(np.float64) if name in grams else value.astype(np.float64)
+        return content, {name: value.astype(np.float32) for name, value in grams.items()}
+
+    def set_targets(self, content_features, style_grams):
+        self.content_target = {name: np.asarray(content_features[name], np.float32) for name, _ in self.content_layers}
+        self.style_target = {name: np.asarray(style_grams[name], np.float64) for name, _ in self.style_layers}
+
+    def _content_feeds(self, network, tile):
+        feeds = {}
+        for name, target in network.content_targets.items():
+            (wy0, wy1, wx0, wx1), _ = tile.at_layer(name)
+            feeds[target] = self.content_target[name][:, wy0:wy1, wx0:wx1]
+        return feeds
+
+    # -- the loss and its gradient --
+    def compute_losses(self, image):
+        """The losses alone: pass 1 only, a quarter of compute_loss_and_grads' work."""
+        image = np.asarray(image, np.float32)
+        losses, _ = self._pass_1(image)
+        if self.tv_weight > 0:
+            losses["tv"] = tv_loss_and_grad(image)[0]
+            losses["total"] += self.tv_weight * losses["tv"]
+        return losses
+
+    def _pass_1(self, image):
+        if self.content_target is None:
+            raise RuntimeError("set_targets first")
+        grams, squares = {}, {}
+        for tile, network in self._each_tile("pass 1"):
+            feeds = {**self._feeds(network, tile, image), **self._content_feeds(network, tile)}
+            fetched = network.run((network.grams, network.content_squares), feeds)
+            for store, values in zip((grams, squares), fetched):
+                for name, value in values.items():
+                    store[name] = store.get(name, 0.0) + np.asarray(value, np.float64)
+        content = sum(weight * self._coefficients(name)[0] * float(squares[name]) for name, weight in self.content_layers)
+        style, dl_dgram = 0.0, {}
+        for name, weight in self.style_layers:
+            difference = grams[name] - self.style_target[name]
+            scale = weight * self._coefficients(name)[1]
+            style += scale * float(np.sum(np.square(difference)))
+            dl_dgram[name] = (self.alpha * scale * 2.0 * difference).astype(np.float32)
+        return {"total": self.beta * content + self.alpha * style, "content": content, "style": style}, dl_dgram
+
+    def compute_loss_and_grads(self, image):
+        """({'total', 'content', 'style'[, 'tv']}, float32 gradient of 'total') at `image` (1, H, W, 3)."""
+        image = np.asarray(image, np.float32)
+        losses, dl_dgram = self._pass_1(image)
+        gradient = np.zeros_like(image)
+        for tile, network in self._each_tile("pass 2"):
+            feeds = {**self._feeds(network, tile, image), **self._content_feeds(network, tile),
+                     **{network.dl_dgram[name]: value for name, value in dl_dgram.items()}}
+            y0, y1, x0, x1 = tile.window
+            gradient[:, y0:y1, x0:x1] += network.run(network.image_grad, feeds)
+        if self.tv_weight > 0:
+            losses["tv"], tv_grad = tv_loss_and_grad(image)
+            losses["total"] += self.tv_weight * losses["tv"]
+            tv_grad *= np.float32(self.tv_weight)
+            gradient += tv_grad
+        self.evaluations += 1
+        return losses, gradient
+
+    def close(self):
+        if self._network_ is not None:
+            self._network_.close()
+            self._network_ = None
+
+
+
+class TiledStepper(Stepper):
+    """A tf.compat.v1 optimizer stepping the image along the tiled gradient, fed through a placeholder.
+
+    The image and the optimizer's slots are variables of a small graph of their own (named as the
+    untiled graph's: 'input', 'input/Adam', ...), so every tf.compat.v1 optimizer works tiled and
+    --resume state has the same form. step()/evaluate() return the losses and image the step's
+    gradient was taken at (before the step), as the untiled loop does. `tf_variables`: the image and
+    the optimizer's slots.
+    """
+
+    resumable = True
+
+    def __init__(self, evaluator, start, optimizer="adam", learning_rate=2.0, adam_beta1=0.9, adam_epsilon=1e-8,
+                 bounds=None):
+        self.evaluator = evaluator
+        self.graph = tf.Graph()
+        shape = tuple(np.shape(start))
+        with self.graph.as_default():
+            # tf.zeros, not a numpy constant: an image-sized constant would hit the 2 GB GraphDef limit
+            self.image = tf1.Variable(tf.zeros(shape), name="input", use_resource=True)
+            self.gradient = tf1.placeholder(tf.float32, shape, name="gradient")
+            options = dict(beta1=adam_beta1, epsilon=adam_epsilon) if optimizer == "adam" else {}
+            self.trainer = TF_OPTIMIZERS[optimizer](learning_rate, **options)
+            train = self.trainer.apply_gradients([(self.gradient, self.image)])
+            if bounds is not None:
+                with tf1.control_dependencies([train]):
+                    train = self.image.assign(tf.clip_by_value(self.image, *bounds)).op
+            self.train = train
+            self.session = tf1.Session(graph=self.graph, config=session_config())
+            # trainer.variables() lists only the default graph's: keep them while this graph is the default
+            self.tf_variables = [self.image, *self.trainer.variables()]
+            self.session.run(tf1.variables_initializer(self.tf_variables))
+        self._load(self.image, np.asarray(start, np.float32))
+
+    def _load(self, variable, value):
+        """Write a value into a variable by feeding its initial value (no new ops, no image-sized constant)."""
+        with self.graph.as_default():  # initial_value exists only in graph mode
+            self.session.run(variable.initializer, {variable.initial_value: value})
+
+    def evaluate(self):
+        image = self.session.run(self.image)
+        return self.evaluator.compute_losses(image), image
+
+    def step(self):
+        image = self.session.run(self.image)
+        losses, gradient = self.evaluator.compute_loss_and_grads(image)
+        self.session.run(self.train, {self.gradient: gradient})
+        return losses, image
+
+    def variables(self):
+        return {v.op.name: value for v, value in zip(self.tf_variables, self.session.run(self.tf_variables))}
+
+    def restore(self, variables):
+        for variable in self.tf_variables:
+            self._load(variable, variables[variable.op.name])
+
+    def close(self):
+        self.session.close()
+
+
+
+class TiledEngine(Engine):
+    """engines.base's Engine over TiledEvaluator: chosen by --tile (run.stylize), for any --backend graph run.
+
+    Its targets are tiled too (content features and each style's Gram matrices, a style at its own size
+    through an evaluator of that size), blended by losses.targets as the graph engine's are.
+    """
+
+    backends = ("graph",)
+    refusal = "not available in a tiled run (--tile); drop them, or give --tile off where the untiled run fits"
+
+    @classmethod
+    def unsupported(cls, config, resuming=False):
+        return [flag for flag, used in (
+            ("--normalize-gradients", config.normalize_gradients),
+            (f"--backend {config.backend}", config.backend != "graph"),
+            ("--clip-pixels with --optimizer lbfgs (the float32 L-BFGS has no bounds)",
+             config.clip_pixels and config.optimizer == "lbfgs"),
+            (f"--loss-normalization {config.loss_normalization} (tiled: {', '.join(NORMALIZATIONS)})",
+             config.loss_normalization not in NORMALIZATIONS)) if used]
+
+    def __init__(self, problem, vgg, config, precision="float32", tile=512, on_tile=None):
+        self.problem, self.size = problem, tuple(problem.size)
+        self._steppers = []
+        terms = problem.objective.terms
+        content = tuple((t.layer, t.weight) for t in terms if t.group == "content")
+        style = tuple((t.layer, t.weight) for t in terms if t.group == "style")
+        weights = problem.objective.group_weights
+        settings = dict(normalization=config.loss_normalization, pooling=problem.pooling,
+                        kernel_layout=problem.kernel_layout, precision=precision)
+        self.evaluator = TiledEvaluator(vgg, self.size, content, style, weights["style"], weights["content"], tile,
+                                        tv_weight=weights.get("tv", 0.0), on_tile=on_tile, **settings)
+        try:
+            self.evaluator.set_targets(*self._targets(vgg, settings))
+        except BaseException:
+            self.evaluator.close()
+            raise
+
+    def _targets(self, vgg, settings):
+        evaluator = self.evaluator
+        content, _ = evaluator.targets(self.problem.content, None)
+        grams = []
+        for style_x in self.problem.styles:
+            size = tuple(style_x.shape[1:3])
+            if size == self.size:
+                values = evaluator.targets(None, style_x)[1]
+            else:  # --style-scale: an evaluator at the style's own size
+                other = TiledEvaluator(vgg, size, (), evaluator.style_layers, 1.0, 1.0, evaluator.tile,
+                                       halo=evaluator.halo, **settings)
+                try:
+                    values = other.targets(None, style_x)[1]
+                finally:
+                    other.close()
+            grams.append({name: (value, positions(size, name)) for name, value in values.items()})
+        generated = {name: positions(self.size, name) for name, _ in evaluator.style_layers}
+        return content, blend_style_targets(grams, self.problem.style_weights, generated)
+
+    @property
+    def tiling(self):
+        """For the run record: core and halo sizes, tiles per evaluation (two passes each), window shapes."""
+        evaluator = self.evaluator
+        return {"tile": evaluator.tile, "halo": evaluator.halo, "tiles": len(evaluator.tiles), "passes": 2,
+                "evaluations": evaluator.evaluations, "window_shapes": sorted({t.shape for t in evaluator.tiles})}
+
+    def compute_loss_and_grads(self, image):
+        return self.evaluator.compute_loss_and_grads(image)
+
+    def stepper(self, config):
+        stepper = TiledStepper(self.evaluator, self.problem.start, config.optimizer, config.learning_rate,
+                               adam_beta1=config.adam_beta1, adam_epsilon=config.adam_epsilon,
+                               bounds=self.problem.bounds)
+        self._steppers.append(stepper)
+        return stepper
+
+    def close(self):
+        for stepper in self._steppers:
+            stepper.close()
+        self.evaluator.close()
+
+
+def positions(size, layer):
+    """M of `layer` for an image of `size` (SAME pooling rounds up)."""
+    s = stride_of(layer)
+    return -(-size[0] // s) * -(-size[1] // s)
