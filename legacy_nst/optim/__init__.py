@@ -1,0 +1,1 @@
+"""Optimizers on flat arrays: the float32 L-BFGS (lbfgs_float32)."""
