@@ -78,22 +78,40 @@ def run_stylize(spec, images):
 
 
 def run_artpy(spec, images):
+    """The art.py-style baseline. options: height, width, iterations, init (content|noise), seed,
+    noise_ratio (0.6), kernel_layout (tf|artpy), loss_every (1: every step; 100: art.py's own loop)."""
     from artpy_graph import run
     from legacy_nst.images import resize, to_network
     from legacy_nst.weights import load_vgg19
 
+    options = spec["options"]
     vgg = load_vgg19(spec["weights"])
-    height, width = spec["options"]["height"], spec["options"]["width"]
+    height, width = options["height"], options["width"]
     content = to_network(resize(images["content"], (height, width)), vgg.mean_pixel)
     style = to_network(resize(images["style"], (height, width)), vgg.mean_pixel)
-    entries = []
+    start = content
+    if options.get("init", "content") == "noise":  # art.py's generate_noise_image after np.random.seed(seed)
+        noise = np.random.RandomState(options.get("seed")).uniform(-20, 20, content.shape).astype(np.float32)
+        ratio = options.get("noise_ratio", 0.6)
+        start = (noise * ratio + content * (1.0 - ratio)).astype(np.float32)
+    entries, steps = [], []
     began = time.perf_counter()
-    run(vgg, content, style, content, spec["options"]["iterations"],
-        lambda i, total, elapsed: entries.append({"iteration": i, "total": total, "elapsed": elapsed,
-                                                  "wall": time.perf_counter() - began}))
+    image = run(vgg, content, style, start, options["iterations"],
+                lambda i, total, elapsed: entries.append({"iteration": i, "total": total, "elapsed": elapsed,
+                                                          "wall": time.perf_counter() - began}),
+                loss_every=options.get("loss_every", 1), kernel_layout=options.get("kernel_layout", "tf"),
+                on_step=lambda i, elapsed: steps.append(elapsed))
     wall = time.perf_counter() - began
-    # Entry i follows step i's train run and loss run; entry 0 only a loss run.
-    times = list(np.diff([e["elapsed"] for e in entries]))[1:]
+    if spec.get("save_image"):
+        np.save(spec["save_image"], image)
+    # Step i's time: from the end of step i-1 (or of the loss fetch after it) to the end of step i's
+    # train run, plus the loss fetch when the loop fetches after every step. Step 1 (warm-up) left out.
+    ends = {e["iteration"]: e["elapsed"] for e in entries}
+    times = []
+    for i in range(2, len(steps) + 1):
+        previous = ends.get(i - 1, steps[i - 2])
+        fetch = ends[i] - steps[i - 1] if options.get("loss_every", 1) == 1 and i in ends else 0.0
+        times.append(steps[i - 1] - previous + fetch)
     return {"wall_s": wall, "entries": entries, "step_times": times, "precision": "float32"}
 
 
