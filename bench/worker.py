@@ -43,28 +43,60 @@ def step_times(entries, optimizer):
     return list(np.diff(elapsed))[1:-1] if len(elapsed) > 3 else []
 
 
+def float32_lbfgs_driver(evaluate, x0, iterations, num_correction, box=None, initial_step=0.0, callback=None):
+    """optimize.scipy_lbfgs's signature, run by the float32 L-BFGS (legacy_nst.optim.lbfgs_float32)."""
+    from legacy_nst.optim import lbfgs_float32
+
+    if box is not None:
+        raise ValueError("the float32 L-BFGS refuses bounds")
+    return lbfgs_float32.minimize(evaluate, x0, iterations, num_correction, initial_step, callback)
+
+
 def run_stylize(spec, images):
+    """legacy_nst.stylize with spec["options"]; spec["phases"]: option changes run one after the other,
+    each starting from the previous one's image (e.g. bfloat16, then a float32 finish), `elapsed` running on.
+    The target counts only entries at full size (scale 1) computed in float32 (a bfloat16 loss is approximate).
+    spec["lbfgs"] == "float32" swaps scipy's L-BFGS-B for the float32 L-BFGS."""
     import tensorflow as tf
 
-    from legacy_nst import transfer
+    from legacy_nst import optimize, transfer
     from legacy_nst.weights import load_vgg19
 
     if spec.get("session") == "tf-defaults":
         transfer.session_config = tf.compat.v1.ConfigProto
+    if spec.get("lbfgs") == "float32":
+        optimize.scipy_lbfgs = float32_lbfgs_driver
     vgg = load_vgg19(spec["weights"])
     target = spec.get("target")
     entries = []
+    phases = spec.get("phases") or [{}]
+    clock = {}
 
-    def observe(iteration, values, image):
-        entries.append({"iteration": iteration, **values, "wall": time.perf_counter() - began})
-        if target is not None and values.get("scale", 1.0) == 1.0 and values["total"] <= target:
+    def observe(iteration, values, image, phase=0, exact=True):
+        clock.setdefault("started", time.perf_counter() - values["elapsed"])
+        entries.append({"iteration": iteration, **values, "wall": time.perf_counter() - began, "phase": phase,
+                        "exact": exact, "cpu": time.process_time() - cpu_began})
+        if (target is not None and exact and values.get("scale", 1.0) == 1.0 and values["total"] <= target):
             raise TargetReached
 
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     out = {}
+    start, offset = None, 0
     try:
-        result = transfer.stylize(images["content"], images["style"], vgg=vgg, observe=observe,
-                                  weights=spec["weights"], **spec["options"])
+        for index, change in enumerate(phases):
+            options = {**spec["options"], **change}
+            exact = options.get("precision", "float32") == "float32"
+            last = index == len(phases) - 1
+
+            def phase_observe(iteration, values, image, index=index, exact=exact, offset=offset, last=last,
+                              steps=options.get("iterations")):
+                if last or iteration < steps:  # a phase's final image is the next one's entry 0
+                    observe(offset + iteration, values, image, index, exact)
+
+            result = transfer.stylize(images["content"], images["style"], vgg=vgg, observe=phase_observe,
+                                      weights=spec["weights"], start=start, started=clock.get("started"),
+                                      **options)
+            start, offset = result.extra["network_image"], offset + options.get("iterations", 0)
         out["precision"] = result.extra.get("precision")
         if spec.get("save_image"):
             np.save(spec["save_image"], result.image)
@@ -94,13 +126,14 @@ def run_artpy(spec, images):
         noise = np.random.RandomState(options.get("seed")).uniform(-20, 20, content.shape).astype(np.float32)
         ratio = options.get("noise_ratio", 0.6)
         start = (noise * ratio + content * (1.0 - ratio)).astype(np.float32)
-    entries, steps = [], []
-    began = time.perf_counter()
+    entries, steps, cpu = [], [], []
+    began, cpu_began = time.perf_counter(), time.process_time()
     image = run(vgg, content, style, start, options["iterations"],
                 lambda i, total, elapsed: entries.append({"iteration": i, "total": total, "elapsed": elapsed,
-                                                          "wall": time.perf_counter() - began}),
+                                                          "wall": time.perf_counter() - began,
+                                                          "cpu": time.process_time() - cpu_began}),
                 loss_every=options.get("loss_every", 1), kernel_layout=options.get("kernel_layout", "tf"),
-                on_step=lambda i, elapsed: steps.append(elapsed))
+                on_step=lambda i, elapsed: (steps.append(elapsed), cpu.append(time.process_time())))
     wall = time.perf_counter() - began
     if spec.get("save_image"):
         np.save(spec["save_image"], image)
@@ -112,7 +145,10 @@ def run_artpy(spec, images):
         previous = ends.get(i - 1, steps[i - 2])
         fetch = ends[i] - steps[i - 1] if options.get("loss_every", 1) == 1 and i in ends else 0.0
         times.append(steps[i - 1] - previous + fetch)
-    return {"wall_s": wall, "entries": entries, "step_times": times, "precision": "float32"}
+    # CPU seconds per step (this process, all its threads), loss fetches included: robust to a loaded machine.
+    cpu_steps = list(np.diff(cpu))
+    return {"wall_s": wall, "entries": entries, "step_times": times, "cpu_step_times": cpu_steps,
+            "precision": "float32"}
 
 
 def run_machine(spec, images):
