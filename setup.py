@@ -23,5 +23,5 @@ setup(
         "matplotlib",
     ],
     extras_require={"test": ["pytest"]},
-    entry_points={"console_scripts": ["legacy-nst=legacy_nst.cli:console_main"]},
+    entry_points={"console_scripts": ["legacy-nst=legacy_nst.cli.console:console_main"]},
 )

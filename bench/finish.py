@@ -41,38 +41,33 @@ def artpy_options(height, width, iterations, loss_every, init="noise"):
 
 
 def recipes(height, width, most, init="noise"):
-    """(label, worker spec) for every recipe measured; `most` caps every run's iterations."""
-    base = dict(height=height, width=width, init=init, seed=0, kernel_layout="artpy", optimizer="lbfgs",
-                iterations=most)
-    f32, bf16 = "float32", "bfloat16"
+    """(label, worker spec) for every recipe measured; `most` caps every run's full-size iterations."""
+    # memory_limit 0: the other jobs on this shared machine hold memory that the estimate counts against us
+    size = dict(height=height, width=width, init=init, seed=0, kernel_layout="artpy", memory_limit=0)
+    base = dict(size, optimizer="lbfgs", iterations=most)
 
-    def lbfgs(label, impl="scipy", phases=None, **options):
-        spec = dict(kind="stylize", options=dict(base, **options))
-        if impl == "float32":
-            spec["lbfgs"] = "float32"
-        if phases:
-            spec["phases"] = phases
-        return label, spec
+    def row(label, **options):
+        return label, dict(kind="stylize", options=dict(base, **options))
 
+    f32 = dict(lbfgs_implementation="float32")
     half = dict(multiscale="0.5", multiscale_iterations=60)
+    bf16_then = dict(f32, lbfgs_num_correction=10, precision="bfloat16", float32_finish=most)
     return [
-        lbfgs("scipy L-BFGS-B, history 100 (today's default)"),
-        lbfgs("scipy L-BFGS-B, history 10", lbfgs_num_correction=10),
-        lbfgs("scipy L-BFGS-B, history 3", lbfgs_num_correction=3),
-        lbfgs("float32 L-BFGS, history 3", "float32", lbfgs_num_correction=3),
-        lbfgs("float32 L-BFGS, history 100", "float32"),
-        lbfgs("float32 L-BFGS, history 10", "float32", lbfgs_num_correction=10),
-        lbfgs("float32 L-BFGS, history 10, scipy's first step", "float32", lbfgs_num_correction=10,
-              lbfgs_initial_step=0),
-        lbfgs("float32 L-BFGS, history 10, first step 30 levels", "float32", lbfgs_num_correction=10,
-              lbfgs_initial_step=30),
-        lbfgs("float32 L-BFGS, history 10, coarse 0.5 (60 its) first", "float32", lbfgs_num_correction=10,
-              **half, iterations=most + 60),
-        lbfgs("bfloat16 L-BFGS 100 its, float32 finish (float32 L-BFGS, history 10)", "float32",
-              lbfgs_num_correction=10, phases=[dict(precision=bf16, iterations=100), dict(precision=f32)]),
-        lbfgs("bfloat16 coarse 0.5 (60 its) + 60 full, float32 finish (history 10)", "float32",
-              lbfgs_num_correction=10,
-              phases=[dict(precision=bf16, iterations=120, **half), dict(precision=f32)]),
+        row("scipy L-BFGS-B, history 100 (today's default)"),
+        row("scipy L-BFGS-B, history 10", lbfgs_num_correction=10),
+        row("scipy L-BFGS-B, history 3", lbfgs_num_correction=3),
+        row("float32 L-BFGS, history 100", **f32),
+        row("float32 L-BFGS, history 10", **f32, lbfgs_num_correction=10),
+        row("float32 L-BFGS, history 3", **f32, lbfgs_num_correction=3),
+        row("float32 L-BFGS, history 10, scipy's first step", **f32, lbfgs_num_correction=10, lbfgs_initial_step=0),
+        row("float32 L-BFGS, history 10, first step 30 levels", **f32, lbfgs_num_correction=10, lbfgs_initial_step=30),
+        row("float32 L-BFGS, history 10, coarse 0.5 (60 its) first", **f32, lbfgs_num_correction=10, **half,
+            iterations=most + 60),
+        row("bfloat16 L-BFGS 100 its, float32 finish (float32 L-BFGS, history 10)", **bf16_then,
+            iterations=100 + most),
+        row("bfloat16 coarse 0.5 (60 its) + 60 full, float32 finish (history 10)", **bf16_then, **half,
+            iterations=120 + most),
+        ("--preset fast", dict(kind="stylize", options=dict(size, preset="fast"))),
     ]
 
 
@@ -115,7 +110,8 @@ def run_recipes(args, bench):
         order = rows if index % 2 == 0 else rows[::-1]
         round_ = {"artpy_s_per_step": [short_artpy(bench, height, width, init)], "rows": {}}
         for label, spec in order:
-            spec = dict(spec, target=target * (1 - args.beyond))
+            spec = dict(spec, target=target * (1 - args.beyond),
+                        save_image_at_target=str(args.out / f"{args.stem}-{index + 1}-{_slug(label)}.npy"))
             load = os.getloadavg()[0]
             out = bench.run(label, spec)
             out["load_before"] = load
@@ -163,8 +159,9 @@ def render(report):
              f"{steps} × the median s/step of short art.py runs before and after each round.", ""]
     labels = list(report["rounds"][0]["rows"]) if report["rounds"] else []
     lines += ["| recipe | round | s to target | with set-up | iterations | × art.py (long run) | × art.py "
-              "(side by side) | CPU s to target | × art.py CPU (side by side) | load |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+              "(side by side) | CPU s to target | × art.py CPU (side by side) | CPU s after entry 0 | × art.py CPU "
+              "| load |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for label in labels:
         for index, round_ in enumerate(report["rounds"]):
             out = round_["rows"].get(label)
@@ -177,20 +174,26 @@ def render(report):
             if hit is None:
                 note = out.get("error") or (f"not reached; last loss {out['entries'][-1]['total']:.4g}"
                                             if out.get("entries") else "no entries")
-                lines.append(f"| {label} | {index + 1} | {note[:70]} | | | | | | | {out.get('load_before', 0):.1f} |")
+                lines.append(f"| {label} | {index + 1} | {note[-90:]} | | | | | | | | | {out.get('load_before', 0):.1f} |")
                 continue
             lines.append(f"| {label} | {index + 1} | {hit['elapsed']:.1f} | {hit['wall']:.1f} | {hit['iteration']} | "
                          f"{hit['elapsed'] / artpy_time:.3f} | {_ratio(hit['elapsed'], side)} | {hit['cpu']:.1f} | "
-                         f"{_ratio(hit['cpu'], side_cpu)} | {out.get('load_before', 0):.1f} |")
+                         f"{_ratio(hit['cpu'], side_cpu)} | {hit['cpu'] - out['entries'][0]['cpu']:.1f} | "
+                         f"{_ratio(hit['cpu'] - out['entries'][0]['cpu'], side_cpu)} | {out.get('load_before', 0):.1f} |")
     lines += ["", "s to target: the `elapsed` of the first float32 full-size entry at or below the target (from the "
               "end of the set-up: graph, targets); with set-up: from the worker's start of the run (weights loaded). "
               "CPU s: the worker's CPU time (all threads) from the start of the run, set-up included, against "
               f"{steps} × art.py's median CPU s/step: on a machine this loaded, CPU time depends far less on the "
-              "other jobs than wall time does.",
+              "other jobs than wall time does. CPU s after entry 0: the same without the set-up and the first evaluation "
+              "(graph, targets, grappler's first run), as art.py's s/step leaves its set-up out.",
               "Side-by-side art.py (wall, CPU) s/step, before and after each round: " + "; ".join(
                   ", ".join(f"({p[0]:.3f}, {p[1]:.3f})" for p in r["artpy_s_per_step"] if p)
                   for r in report["rounds"]), ""]
     return "\n".join(lines) + "\n"
+
+
+def _slug(label):
+    return "".join(c if c.isalnum() else "-" for c in label.lower()).strip("-")[:48]
 
 
 def _ratio(value, reference):

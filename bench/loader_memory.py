@@ -27,7 +27,7 @@ SHARED_APPROX = Path(os.environ.get("LEGACY_NST_SHARED", REPO.parent / "shared")
 _MEASURE = """
 import sys, time
 import numpy, scipy.io
-from legacy_nst.weights import load_vgg19
+from legacy_nst.vgg.matfile import load_vgg19
 
 def peak_rss():
     with open("/proc/self/status") as status:

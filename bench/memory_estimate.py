@@ -1,4 +1,4 @@
-"""legacy_nst.memory's estimate against the measured peak RSS of real runs.
+"""legacy_nst.run.memory's estimate against the measured peak RSS of real runs.
 
 Each (size, optimizer) runs in a fresh Python process: import TensorFlow, load
 the shared vgg19-approx.mat, note the RSS (what the estimate is compared
@@ -25,9 +25,9 @@ _MEASURE = """
 import sys
 import numpy as np
 from legacy_nst import Config
-from legacy_nst.memory import estimate
-from legacy_nst.transfer import stylize
-from legacy_nst.weights import load_vgg19
+from legacy_nst.run.memory import estimate
+from legacy_nst.run.stylize import stylize
+from legacy_nst.vgg.matfile import load_vgg19
 
 def status(field):
     with open("/proc/self/status") as handle:

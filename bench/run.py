@@ -26,7 +26,6 @@ from the start.
 Writes bench/results/DATE[-quick].json and .md (Markdown tables) and prints the tables.
 """
 import argparse
-import dataclasses
 import datetime
 import json
 import os
@@ -66,14 +65,11 @@ def step_flops(height, width):
 
 
 def backends():
-    """Extra backends, if Config has a `backend` field (its choices other than the default)."""
-    from legacy_nst.config import Config
+    """The backends other than the default graph one."""
+    from legacy_nst.config import FIELDS
 
-    fields = {f.name: f for f in dataclasses.fields(Config)}
-    if "backend" not in fields:
-        return []
-    field = fields["backend"]
-    return [choice for choice in (field.metadata.get("choices") or ()) if choice != field.default]
+    field = FIELDS["backend"]
+    return [choice for choice in field.metadata["choices"] if choice != field.default]
 
 
 class Bench:
@@ -346,13 +342,11 @@ def main(argv=None):
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     bench = Bench(args)
-    import tensorflow as tf
-
-    from legacy_nst.runtime import bfloat16_unsupported_reason, cpu_flags
+    from legacy_nst.engines.runtime import bfloat16_unsupported_reason, cpu_flags
+    from legacy_nst.record.run_record import versions
 
     report = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "quick": args.quick,
-              "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
-                          "tensorflow": tf.__version__, "numpy": np.__version__,
+              "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), **versions(),
                           "bf16_flags": sorted(cpu_flags() & {"avx512_bf16", "amx_bf16", "amx_tile"}),
                           "bf16_unsupported_reason": bfloat16_unsupported_reason()},
               "loadavg_start": os.getloadavg(), "settings": {k: (str(v) if isinstance(v, Path) else v)

@@ -33,43 +33,34 @@ def main():
     from tensorflow.core.protobuf import rewriter_config_pb2
 
     from legacy_nst.config import Config
-    from legacy_nst.images import read_image, resize, to_network
-    from legacy_nst.losses import build_losses, materialize_targets
-    from legacy_nst.network import build_graph, deepest_layer
-    from legacy_nst.weights import load_vgg19
+    from legacy_nst.io.images import read_image
+    from legacy_nst.engines import graph as graph_engine
+    from legacy_nst.engines.graph import GraphEngine
+    from legacy_nst.problem import build_problem
+    from legacy_nst.vgg.matfile import load_vgg19
 
     tf1 = tf.compat.v1
     vgg = load_vgg19(SHARED / "weights" / "vgg19-approx.mat")
     config, size = Config(), (args.size, args.size)
-    content = to_network(resize(read_image(SHARED / "images" / "tubingen.jpg"), size), vgg.mean_pixel)
-    style = to_network(resize(read_image(SHARED / "images" / "starry_night.jpg"), size), vgg.mean_pixel)
+    images = [read_image(SHARED / "images" / name) for name in ("tubingen.jpg", "starry_night.jpg")]
+    problem = build_problem(config.replace(init="content"), images[0], images[1:], vgg.mean_pixel, size)
 
     def session(inter, folding):
         proto = tf1.ConfigProto(intra_op_parallelism_threads=len(os.sched_getaffinity(0)), inter_op_parallelism_threads=inter)
         if not folding:
             proto.graph_options.rewrite_options.constant_folding = rewriter_config_pb2.RewriterConfig.OFF
         began = time.perf_counter()
-        graph = tf.Graph()
-        with graph.as_default():
-            sess = tf1.Session(graph=graph, config=proto)
-            net = build_graph(vgg, *size, deepest=deepest_layer(config.layers_in_use))
-            sess.run(net["input"].initializer)
-            targets = materialize_targets(sess, net, content, style, config.content_layers, config.style_layers)
-            losses = build_losses(net, *targets, config.content_layers, config.style_layers, alpha=config.alpha,
-                                  beta=config.beta)
-            sess.run(net["input"].assign(content))
-            trainer = tf1.train.AdamOptimizer(2.0)
-            fetch = [trainer.minimize(losses["total"], var_list=[net["input"]]), losses, net["image"]]
-            sess.run(tf1.variables_initializer(trainer.variables()))
-            sess.run(fetch)
-        return sess, fetch, time.perf_counter() - began
+        graph_engine.session_config = lambda: proto  # the engine's session with these settings
+        stepper = GraphEngine(problem, vgg, config).stepper(config)
+        stepper.step()
+        return stepper, time.perf_counter() - began
 
     variants = {}
     for inter in (1, 0):
         for folding in (False, True):
             name = f"inter-op {'1' if inter else 'TF default'}, constant folding {'on' if folding else 'off'}"
-            sess, fetch, setup = session(inter, folding)
-            variants[name] = {"sess": sess, "fetch": fetch, "setup_s": setup, "steps": [], "totals": []}
+            stepper, setup = session(inter, folding)
+            variants[name] = {"stepper": stepper, "setup_s": setup, "steps": [], "totals": []}
             print(f"{name}: set-up {setup:.2f} s", flush=True)
     names = list(variants)
     load_start = os.getloadavg()
@@ -77,9 +68,9 @@ def main():
         for name in (names if step % 2 == 0 else names[::-1]):
             v = variants[name]
             began = time.perf_counter()
-            out = v["sess"].run(v["fetch"])
+            losses, _ = v["stepper"].step()
             v["steps"].append(time.perf_counter() - began)
-            v["totals"].append(float(out[1]["total"]))
+            v["totals"].append(losses["total"])
     reference = np.array(variants[names[0]]["steps"])
     result = {"size": size, "steps": args.steps, "loadavg_start": load_start, "loadavg_end": os.getloadavg(),
               "variants": {}}

@@ -43,61 +43,37 @@ def step_times(entries, optimizer):
     return list(np.diff(elapsed))[1:-1] if len(elapsed) > 3 else []
 
 
-def float32_lbfgs_driver(evaluate, x0, iterations, num_correction, box=None, initial_step=0.0, callback=None):
-    """optimize.scipy_lbfgs's signature, run by the float32 L-BFGS (legacy_nst.optim.lbfgs_float32)."""
-    from legacy_nst.optim import lbfgs_float32
-
-    if box is not None:
-        raise ValueError("the float32 L-BFGS refuses bounds")
-    return lbfgs_float32.minimize(evaluate, x0, iterations, num_correction, initial_step, callback)
-
-
 def run_stylize(spec, images):
-    """legacy_nst.stylize with spec["options"]; spec["phases"]: option changes run one after the other,
-    each starting from the previous one's image (e.g. bfloat16, then a float32 finish), `elapsed` running on.
-    The target counts only entries at full size (scale 1) computed in float32 (a bfloat16 loss is approximate).
-    spec["lbfgs"] == "float32" swaps scipy's L-BFGS-B for the float32 L-BFGS."""
+    """legacy_nst.stylize with spec["options"]. The target counts only entries at full size (scale 1)
+    computed in float32 (a bfloat16 loss is approximate; with --float32-finish the finish's first entry is
+    the float32 loss of the bfloat16 image)."""
     import tensorflow as tf
 
-    from legacy_nst import optimize, transfer
-    from legacy_nst.weights import load_vgg19
+    from legacy_nst.engines import graph as graph_engine
+    from legacy_nst.run.stylize import stylize
+    from legacy_nst.vgg.matfile import load_vgg19
 
     if spec.get("session") == "tf-defaults":
-        transfer.session_config = tf.compat.v1.ConfigProto
-    if spec.get("lbfgs") == "float32":
-        optimize.scipy_lbfgs = float32_lbfgs_driver
+        graph_engine.session_config = tf.compat.v1.ConfigProto
     vgg = load_vgg19(spec["weights"])
     target = spec.get("target")
     entries = []
-    phases = spec.get("phases") or [{}]
-    clock = {}
 
-    def observe(iteration, values, image, phase=0, exact=True):
-        clock.setdefault("started", time.perf_counter() - values["elapsed"])
-        entries.append({"iteration": iteration, **values, "wall": time.perf_counter() - began, "phase": phase,
-                        "exact": exact, "cpu": time.process_time() - cpu_began})
+    def observe(iteration, values, image):
+        exact = values.get("precision", "float32") == "float32"
+        entries.append({"iteration": iteration, **values, "wall": time.perf_counter() - began, "exact": exact,
+                        "cpu": time.process_time() - cpu_began})
         if (target is not None and exact and values.get("scale", 1.0) == 1.0 and values["total"] <= target):
+            if spec.get("save_image_at_target"):  # network space; the image at the target, for the eye
+                np.save(spec["save_image_at_target"], image)
             raise TargetReached
 
     began, cpu_began = time.perf_counter(), time.process_time()
     out = {}
-    start, offset = None, 0
     try:
-        for index, change in enumerate(phases):
-            options = {**spec["options"], **change}
-            exact = options.get("precision", "float32") == "float32"
-            last = index == len(phases) - 1
-
-            def phase_observe(iteration, values, image, index=index, exact=exact, offset=offset, last=last,
-                              steps=options.get("iterations")):
-                if last or iteration < steps:  # a phase's final image is the next one's entry 0
-                    observe(offset + iteration, values, image, index, exact)
-
-            result = transfer.stylize(images["content"], images["style"], vgg=vgg, observe=phase_observe,
-                                      weights=spec["weights"], start=start, started=clock.get("started"),
-                                      **options)
-            start, offset = result.extra["network_image"], offset + options.get("iterations", 0)
-        out["precision"] = result.extra.get("precision")
+        result = stylize(images["content"], images["style"], vgg=vgg, observe=observe,
+                         weights=spec["weights"], **spec["options"])
+        out["precision"] = result.precision
         if spec.get("save_image"):
             np.save(spec["save_image"], result.image)
     except TargetReached:
@@ -113,8 +89,8 @@ def run_artpy(spec, images):
     """The art.py-style baseline. options: height, width, iterations, init (content|noise), seed,
     noise_ratio (0.6), kernel_layout (tf|artpy), loss_every (1: every step; 100: art.py's own loop)."""
     from artpy_graph import run
-    from legacy_nst.images import resize, to_network
-    from legacy_nst.weights import load_vgg19
+    from legacy_nst.io.images import resize, to_network
+    from legacy_nst.vgg.matfile import load_vgg19
 
     options = spec["options"]
     vgg = load_vgg19(spec["weights"])
@@ -210,7 +186,7 @@ def main():
     spec = json.loads(sys.argv[1])
     images = {}
     if spec["kind"] != "machine":
-        from legacy_nst.images import read_image
+        from legacy_nst.io.images import read_image
 
         images = {"content": read_image(spec["content"]), "style": read_image(spec["style"])}
     kinds = {"stylize": run_stylize, "artpy": run_artpy, "machine": run_machine}

@@ -12,8 +12,8 @@ from .errors import NSTError  # noqa: E402
 
 
 def stylize(content, style, config=None, **options):
-    """Run the algorithm; see legacy_nst.transfer.stylize (imports TensorFlow on first use)."""
-    from .transfer import stylize as _stylize
+    """Run the algorithm; see legacy_nst.run.stylize.stylize."""
+    from .run.stylize import stylize as _stylize  # lazily: `import legacy_nst` should not import TensorFlow
 
     return _stylize(content, style, config, **options)
 

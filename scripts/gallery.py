@@ -23,9 +23,9 @@ from PIL import Image
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from legacy_nst.atomic import atomic_write  # noqa: E402
+from legacy_nst.io.atomic import atomic_write  # noqa: E402
 from legacy_nst.config import WEIGHTS_ENV  # noqa: E402
-from legacy_nst.images import load_image, read_image, save_image  # noqa: E402
+from legacy_nst.io.images import load_image, read_image, save_image  # noqa: E402
 
 STYLES = ("shipwreck", "starry_night", "the_scream", "seated-nude")  # Figure 2 B, C, D, E
 
@@ -73,7 +73,7 @@ def main(argv=None):
         save_grid(args.out, content, images, args.styles)
         return
     import legacy_nst
-    from legacy_nst.weights import load_vgg19
+    from legacy_nst.vgg.matfile import load_vgg19
 
     weights = args.weights or os.environ.get(WEIGHTS_ENV) or args.shared / "weights" / "vgg19-approx.mat"
     config = legacy_nst.Config.from_options(preset=args.preset, width=args.width, iterations=args.iterations,

@@ -33,7 +33,7 @@ def approx_weights_path():
 @pytest.fixture(scope="session")
 def vgg(approx_weights_path):
     """The shared weights, loaded once for the whole run (no test modifies them)."""
-    from legacy_nst.weights import load_vgg19
+    from legacy_nst.vgg.matfile import load_vgg19
 
     return load_vgg19(approx_weights_path)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.io
 
-# The same plan as legacy_nst.weights, written out independently so tests can compare.
+# The same plan as legacy_nst.vgg.matfile, written out independently so tests can compare.
 README_MEAN_PIXEL = (123.68, 116.779, 103.939)
 VGG19_BLOCKS = ((1, 2, 3, 64), (2, 2, 64, 128), (3, 4, 128, 256), (4, 4, 256, 512), (5, 4, 512, 512))
 FC_FULL_SHAPES = {"fc6": (7, 7, 512, 4096), "fc7": (1, 1, 4096, 4096), "fc8": (1, 1, 4096, 1000)}

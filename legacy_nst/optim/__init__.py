@@ -1,1 +1,1 @@
-"""Optimizers on flat arrays: the float32 L-BFGS (lbfgs_float32)."""
+"""Minimising over the image: the first-order loop and the L-BFGS driver, over any engine."""

@@ -7,7 +7,7 @@ import pytest
 import scipy.optimize
 
 from legacy_nst.optim import lbfgs_float32
-from legacy_nst.optimize import scipy_lbfgs  # the project's scipy driver (initial_step convention)
+from legacy_nst.optim.lbfgs import scipy_lbfgs  # the project's scipy driver (initial_step convention)
 
 
 def quadratic(n=8, seed=0):

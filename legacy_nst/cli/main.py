@@ -1,0 +1,39 @@
+"""The `legacy-nst` command line.
+
+    legacy-nst --content PATH --style PATH --output PATH [options]   stylise
+    legacy-nst weights download [--dest DIR]                         fetch the real VGG-19 file
+    legacy-nst weights verify PATH                                   check a .mat file
+    legacy-nst compare --content PATH --style PATH [options]         graph vs eager backends, one report
+
+The options are the fields of `legacy_nst.config.Config` (cli.parser). Each
+subcommand has its module: cli.stylize, cli.weights, cli.compare. Problems with the
+input are reported in one line on stderr with exit status 2, never a traceback.
+"""
+import sys
+
+from ..errors import NSTError
+from ..record.interrupts import Interrupted
+from .compare import run_compare
+from .parser import PROG, UsageError
+from .stylize import run_stylize
+from .weights import run_weights
+
+
+def main(argv=None):
+    """Entry point of the `legacy-nst` console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:1] == ["weights"]:
+            return run_weights(argv[1:])
+        if argv[:1] == ["compare"]:
+            return run_compare(argv[1:])
+        return run_stylize(argv)
+    except (UsageError, NSTError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except Interrupted as stop:
+        print(f"{PROG}: {stop.report or stop}", file=sys.stderr)
+        return stop.exit_status
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

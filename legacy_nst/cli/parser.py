@@ -1,0 +1,70 @@
+"""The command line's options, generated from Config: one flag per field, in Config's groups."""
+import argparse
+import os
+import typing
+
+from ..config import FIELD_NAMES, FIELDS, GROUPS, WEIGHTS_ENV, Config
+
+PROG = "legacy-nst"
+
+
+class UsageError(Exception):
+    """argparse found the arguments malformed."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line, raised rather than printed with the usage."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _field_type(f):
+    if "parse" in f.metadata:
+        return f.metadata["parse"]
+    kind = f.type
+    if typing.get_origin(kind) is typing.Union:
+        kind = next(a for a in typing.get_args(kind) if a is not type(None))
+    return kind
+
+
+def add_config_options(parser, exclude=()):
+    """One flag per Config field (--learning-rate for learning_rate, help from the field), grouped by concern."""
+    defaults = Config()
+    for group_name, names in GROUPS.items():
+        group = parser.add_argument_group(f"{group_name} options")
+        for name in names:
+            if name not in exclude:
+                _add_option(group, FIELDS[name], getattr(defaults, name))
+
+
+def _add_option(group, f, default):
+    shown = ",".join(f"{n}:{w:g}" for n, w in default) if isinstance(default, tuple) else default
+    help_text = f.metadata["help"] + ("" if default is None or "default:" in f.metadata["help"]
+                                      else f" (default: {shown})")
+    flags = ["--" + f.name.replace("_", "-"), *f.metadata.get("aliases", ())]
+    if _field_type(f) is bool:
+        group.add_argument(*flags, dest=f.name, action="store_true", default=argparse.SUPPRESS, help=help_text)
+        return
+    group.add_argument(*flags, dest=f.name, type=_field_type(f), choices=f.metadata.get("choices"),
+                       metavar=f.metadata.get("metavar"), default=argparse.SUPPRESS, help=help_text,
+                       **{key: f.metadata[key] for key in ("nargs", "const") if key in f.metadata})
+
+
+def config_from_args(args, exclude=()):
+    """The Config of the flags given, over the --preset's values if one is named (see Config.from_options)."""
+    return Config.from_options(**{k: v for k, v in vars(args).items() if k in FIELD_NAMES and k not in exclude})
+
+
+def style_paths(values):
+    """--style A --style B, or --style A,B (split on commas unless the whole value is an existing file)."""
+    paths = []
+    for value in values:
+        paths += [value] if os.path.exists(value) else [part for part in value.split(",") if part]
+    return paths
+
+
+def missing_weights_message(path):
+    return (f"VGG-19 weights not found at {path}; run '{PROG} weights download' (about 510 MB) or pass "
+            f"--weights PATH / set ${WEIGHTS_ENV}")
+

@@ -1,0 +1,305 @@
+"""Every option, its default and its help text, in one place, grouped by concern.
+
+The defaults are art.py's (logO's TensorFlow port of Gatys et al.). The command
+line builds its flags from these fields (in this order, in these groups), the
+Python API takes them as keyword arguments, and bench and sweeps reuse them, so
+a default is changed here or nowhere. Which options an engine cannot honour is
+each engine's own business (legacy_nst.engines); this module knows only values.
+"""
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Tuple
+
+from ..errors import ConfigError
+from .parse import LayerWeights, format_layer_weights, parse_flag, parse_layer_weights, parse_numbers, parse_scales
+from .presets import PRESETS, with_preset
+
+OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "adagrad", "lbfgs")
+INITS = ("noise", "content", "style", "random")
+BACKENDS = ("graph", "eager", "function", "function-xla")
+LOSS_NORMALIZATIONS = ("artpy", "tutorial", "paper")
+PRECISIONS = ("float32", "bfloat16")
+LBFGS_IMPLEMENTATIONS = ("scipy", "float32")
+DEFAULT_WEIGHTS = Path("weights") / "imagenet-vgg-verydeep-19.mat"
+WEIGHTS_ENV = "LEGACY_NST_WEIGHTS"
+# The groups of fields, in order: the CLI's --help sections.
+GROUPS = {
+    'images': ('width', 'height', 'init', 'noise_ratio', 'seed', 'style_blend_weights', 'style_scale', 'preserve_colors'),
+    'algorithm': ('preset', 'alpha', 'beta', 'content_layers', 'style_layers', 'content_weight_blend', 'style_layer_weight_exp', 'loss_normalization', 'tv_weight', 'normalize_gradients', 'pooling', 'kernel_layout'),
+    'optimizer': ('optimizer', 'iterations', 'learning_rate', 'adam_beta1', 'adam_epsilon', 'lbfgs_num_correction', 'lbfgs_initial_step', 'lbfgs_implementation', 'clip_pixels', 'multiscale', 'multiscale_iterations'),
+    'engine': ('backend', 'precision', 'float32_finish', 'weights', 'memory_limit'),
+    'run': ('checkpoint_every', 'checkpoint_dir', 'print_every', 'resume', 'plot', 'strip'),
+}
+
+
+def _option(default, help, flag=None, choices=None, metavar=None, **extra):
+    return field(default=default, metadata=dict(help=help, flag=flag, choices=choices, metavar=metavar, **extra))
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs besides the images themselves."""
+
+    # -- images: what goes in and how it is sized --
+    width: Optional[int] = _option(
+        None, "working width in pixels; with only --height given, keeps the content's aspect ratio "
+        "(default: 800 x 600, as art.py)", metavar="W")
+    height: Optional[int] = _option(None, "working height in pixels (see --width)", metavar="H")
+    init: str = _option("noise", "initial image: noise (art.py: uniform(-20,20) mixed with the content by "
+                        "--noise-ratio), content, style, random (the uniform noise alone) or an image PATH",
+                        metavar="noise|content|style|random|PATH")
+    noise_ratio: float = _option(0.6, "share of noise in the noise init (art.py NOISE_RATIO)", metavar="R")
+    seed: Optional[int] = _option(None, "seed of numpy's RandomState for the noise (same draws as art.py "
+                                  "after np.random.seed(S))", metavar="S")
+    style_blend_weights: Optional[Tuple[float, ...]] = _option(
+        None, "with several --style images: how much of each style's Gram targets to use, normalised to sum 1 "
+        "(default: equal)", metavar="W,W,...", parse=parse_numbers)
+    style_scale: Optional[Tuple[float, ...]] = _option(
+        None, "resize each style image, keeping its aspect ratio, to S times the working width before its Gram "
+        "matrices are taken; one value, or one per style (default: stretched to the working size, as art.py)",
+        metavar="S[,S,...]", parse=parse_numbers)
+    preserve_colors: bool = _option(False, "keep the content's colours: the result's luminance with the content's "
+                                    "chroma (YCbCr), applied to the output and checkpoints",
+                                    aliases=("--original-colors",))
+
+    # -- algorithm: the objective (defaults: art.py's) --
+    preset: Optional[str] = _option(None, "start from a named recipe; options given explicitly override it: "
+                                    "artpy (art.py's values, 800x600, checkpoints every 100), fast (art.py's objective "
+                                    "reached in a fraction of its time: bfloat16 L-BFGS, coarse start, float32 "
+                                    "finish; see docs/performance.md), tutorial (the "
+                                    "TensorFlow eager tutorials' recipe), gatys (the paper's: L-BFGS from white "
+                                    "noise, equal style layers, content:style 1e-3 on its losses); see the README", choices=tuple(PRESETS), metavar="|".join(PRESETS))
+    alpha: float = _option(100.0, "style weight (art.py ALPHA)", metavar="A")
+    beta: float = _option(5.0, "content weight (art.py BETA)", metavar="B")
+    content_layers: LayerWeights = _option((("conv4_2", 1.0),), "content layers with weights",
+                                           metavar="LAYER[:W],...", parse=parse_layer_weights)
+    style_layers: LayerWeights = _option(
+        (("conv1_1", 0.5), ("conv2_1", 1.0), ("conv3_1", 1.5), ("conv4_1", 3.0), ("conv5_1", 4.0)),
+        "style layers with weights (art.py's)", metavar="LAYER:W,...", parse=parse_layer_weights)
+    content_weight_blend: Optional[float] = _option(
+        None, "content layers conv4_2 * B + conv5_2 * (1 - B), as anishathalye (default: --content-layers)",
+        metavar="B")
+    style_layer_weight_exp: Optional[float] = _option(
+        None, "weigh each deeper style layer E times the previous one, keeping the layers' total weight "
+        "(default: the weights in --style-layers)", metavar="E")
+    loss_normalization: str = _option("artpy", "artpy: content 1/(4NM)*sum (x-p)^2, style 1/(4N^2M^2)*sum (G-A)^2; "
+                                      "tutorial: the means of the squared differences, Gram matrices divided by "
+                                      "the number of locations M (4x artpy's per layer); paper: content "
+                                      "1/2*sum (x-p)^2 (Gatys et al. eq. 1, 2NM times artpy's: the scale of the "
+                                      "paper's content:style ratios), style as artpy", choices=LOSS_NORMALIZATIONS)
+    tv_weight: float = _option(0.0, "total variation weight: adds W * (mean squared difference of vertically "
+                               "and of horizontally adjacent pixels), smoothing the result (0: off)", metavar="W")
+    normalize_gradients: bool = _option(False, "divide each loss term's gradient at its layer by its L1 norm "
+                                        "before weighting and summing, as jcjohnson")
+    pooling: str = _option("avg", "pooling between blocks: avg as art.py and Gatys, or max as VGG",
+                           choices=("avg", "max"))
+    kernel_layout: str = _option("tf", "tf: transpose MatConvNet's [width,height,in,out] kernels to "
+                                 "TensorFlow's [height,width,in,out]; artpy: use them untransposed, exactly "
+                                 "as art.py did", choices=("tf", "artpy"))
+
+    # -- optimizer: how the objective is minimised --
+    optimizer: str = _option("adam", "adam as art.py; sgd, momentum, rmsprop, adagrad (tf.compat.v1.train); "
+                             "lbfgs (scipy L-BFGS-B, as Gatys)", choices=OPTIMIZERS)
+    iterations: int = _option(5000, "optimizer steps (art.py: 5000)", metavar="N")
+    learning_rate: float = _option(2.0, "step size of the tf.compat.v1 optimizers (art.py: Adam 2.0)", metavar="LR")
+    adam_beta1: float = _option(0.9, "Adam's beta1 (tf.compat.v1 and Keras default 0.9; the tutorials: 0.99)",
+                                metavar="B1")
+    adam_epsilon: float = _option(1e-8, "Adam's epsilon, added to sqrt(v) ('epsilon hat', as tf.compat.v1 and "
+                                  "Keras do; tf.compat.v1 default 1e-8, the tutorials: 0.1)", metavar="EPS")
+    lbfgs_num_correction: int = _option(100, "L-BFGS history size (scipy maxcor)", metavar="M")
+    lbfgs_initial_step: float = _option(
+        10.0, "RMS change per pixel, in 0-255 levels, of L-BFGS's first trial step (0: scipy's own, a step of "
+        "length 1 for the whole image, which its line search needs about 7 evaluations to grow at 800x600)",
+        metavar="LEVELS")
+    lbfgs_implementation: str = _option(
+        "scipy", "scipy: scipy's L-BFGS-B (float64; the one that does bounds, for --clip-pixels); float32: "
+        "legacy_nst's float32 L-BFGS, the same algorithm (two-loop recursion, More-Thuente line search) with "
+        "float32 vectors: half the history's memory and a fraction of scipy's bookkeeping per step; its "
+        "iterates differ from scipy's by float32 round-off", choices=LBFGS_IMPLEMENTATIONS)
+    clip_pixels: bool = _option(False, "clip the image to 0-255 after every step, as the tutorials do "
+                                "(with lbfgs: L-BFGS-B bounds); a bare --clip-pixels means true", metavar="true|false",
+                                parse=parse_flag, nargs="?", const=True)
+    multiscale: Tuple[float, ...] = _option(
+        (), "coarse-to-fine: optimise first at these fractions of the working size, e.g. 0.25,0.5 (or a "
+        "number of halving levels: 3 is 0.25,0.5), each result upsampled to start the next level "
+        "(default: full size only)", metavar="F,...|L",
+        parse=parse_scales)
+    multiscale_iterations: Optional[int] = _option(
+        None, "steps at each --multiscale level below full size, taken out of --iterations (default: "
+        "--iterations shared equally among the levels)", metavar="N")
+
+    # -- engine: what evaluates the network --
+    backend: str = _option("graph", "graph: a tf.compat.v1 graph run in a session, as art.py; eager: the same "
+                           "algorithm step by step with tf.GradientTape and tf.keras.optimizers on a Keras VGG-19; "
+                           "function: the eager step wrapped in tf.function; function-xla: tf.function(jit_compile="
+                           "True), opt-in as XLA's kernels round differently", choices=BACKENDS)
+    precision: str = _option("float32", "bfloat16 runs the convolutions in bfloat16 (oneDNN; faster where "
+                             "the CPU has AVX512-BF16 or AMX) while the image, the Gram matrices and the "
+                             "losses stay float32; falls back to float32, with a note, on other CPUs",
+                             choices=PRECISIONS)
+    float32_finish: int = _option(
+        0, "with --precision bfloat16: run the last N of --iterations at full size in float32, from the bfloat16 "
+        "image, so the run ends at an exactly computed loss (0: none)", metavar="N")
+    weights: Optional[str] = _option(None, f"MatConvNet VGG-19 .mat (default: ${WEIGHTS_ENV}, then {DEFAULT_WEIGHTS})",
+                                     metavar="PATH")
+    memory_limit: Optional[float] = _option(None, "refuse sizes whose estimated peak memory exceeds GB (default: "
+                                            "the memory available now; 0: do not check)", metavar="GB")
+
+    # -- run: checkpoints, resuming, progress and figures --
+    checkpoint_every: int = _option(0, "write the image and the resumable state every K iterations (art.py: 100; "
+                                    "0: never)", metavar="K", aliases=("--save-every",))
+    checkpoint_dir: Optional[str] = _option(None, "where checkpoints go (default: OUTPUT's name + '-checkpoints')",
+                                            metavar="DIR")
+    print_every: int = _option(100, "log a progress line every K iterations when not on a terminal (0: never)",
+                               metavar="K")
+    resume: Optional[str] = _option(None, "continue the run saved in DIR (a --checkpoint-dir; a Ctrl-C'd run "
+                                    "saves there too); --content/--style/--output and the options default to "
+                                    "the saved run's, --iterations may be raised", metavar="DIR")
+    plot: Optional[str] = _option(None, "write the loss curves (total, content, style; log scale) at the end, on "
+                                  "interrupt and at each checkpoint (.png, .svg, .pdf)", metavar="PATH")
+    strip: Optional[str] = _option(None, "write a grid of the checkpoint images (needs --checkpoint-every) at the "
+                                   "end and on interrupt", metavar="PATH")
+
+    def __post_init__(self):
+        self._parse()
+        self._check_images()
+        self._check_algorithm()
+        self._check_optimizer()
+        self._check_engine()
+        self._check_run()
+
+    def _set(self, name, value):
+        object.__setattr__(self, name, value)  # a frozen dataclass normalises its own values once
+
+    def _parse(self):
+        self._set("content_layers", parse_layer_weights(self.content_layers))
+        self._set("style_layers", parse_layer_weights(self.style_layers))
+        self._set("multiscale", parse_scales(self.multiscale))
+        self._set("clip_pixels", parse_flag(self.clip_pixels))
+        for name in ("style_blend_weights", "style_scale"):
+            if getattr(self, name) is not None:
+                self._set(name, parse_numbers(getattr(self, name)))
+        try:
+            step = float(self.lbfgs_initial_step)
+        except (TypeError, ValueError):
+            step = float("nan")
+        if not 0 <= step < float("inf"):
+            raise ConfigError(f"--lbfgs-initial-step must be a number >= 0 (pixel levels), got {self.lbfgs_initial_step}")
+        self._set("lbfgs_initial_step", step)
+
+    def _check_images(self):
+        if not 0.0 <= self.noise_ratio <= 1.0:
+            raise ConfigError(f"--noise-ratio must be within [0, 1], got {self.noise_ratio}")
+        if self.style_blend_weights is not None and (min(self.style_blend_weights) < 0
+                                                     or not sum(self.style_blend_weights) > 0):
+            raise ConfigError(f"--style-blend-weights must be >= 0 with a positive sum, got {self.style_blend_weights}")
+        if self.style_scale is not None and not min(self.style_scale) > 0:
+            raise ConfigError(f"--style-scale must be > 0, got {self.style_scale}")
+
+    def _check_algorithm(self):
+        _choose("preset", self.preset, tuple(PRESETS), optional=True)
+        _choose("loss normalization", self.loss_normalization, LOSS_NORMALIZATIONS)
+        _choose("pooling", self.pooling, ("avg", "max"))
+        _choose("kernel layout", self.kernel_layout, ("tf", "artpy"))
+        if self.alpha < 0 or self.beta < 0:
+            raise ConfigError("--alpha and --beta must be >= 0")
+        if self.tv_weight < 0:
+            raise ConfigError(f"--tv-weight must be >= 0, got {self.tv_weight}")
+        if self.content_weight_blend is not None:
+            if not 0.0 <= self.content_weight_blend <= 1.0:
+                raise ConfigError(f"--content-weight-blend must be within [0, 1], got {self.content_weight_blend}")
+            if self.content_layers != Config.__dataclass_fields__["content_layers"].default:
+                raise ConfigError("--content-weight-blend chooses the content layers (conv4_2, conv5_2); "
+                                  "give it or --content-layers, not both")
+        if self.style_layer_weight_exp is not None and not self.style_layer_weight_exp > 0:
+            raise ConfigError(f"--style-layer-weight-exp must be > 0, got {self.style_layer_weight_exp}")
+
+    def _check_optimizer(self):
+        _choose("optimizer", self.optimizer, OPTIMIZERS)
+        for name in ("iterations", "lbfgs_num_correction"):
+            if int(getattr(self, name)) < 0:
+                raise ConfigError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
+        if self.lbfgs_num_correction < 1:
+            raise ConfigError("--lbfgs-num-correction must be >= 1")
+        _choose("L-BFGS implementation", self.lbfgs_implementation, LBFGS_IMPLEMENTATIONS)
+        if self.lbfgs_implementation == "float32" and self.optimizer == "lbfgs" and self.clip_pixels:
+            raise ConfigError("--clip-pixels with --lbfgs-implementation float32: only scipy's L-BFGS-B keeps "
+                              "bounds; drop one of them")
+        if not self.learning_rate > 0:
+            raise ConfigError(f"--learning-rate must be > 0, got {self.learning_rate}")
+        if not 0.0 <= self.adam_beta1 < 1.0:
+            raise ConfigError(f"--adam-beta1 must be within [0, 1), got {self.adam_beta1}")
+        if not self.adam_epsilon >= 0:
+            raise ConfigError(f"--adam-epsilon must be >= 0, got {self.adam_epsilon}")
+        steps = self.multiscale_iterations
+        if steps is not None:
+            if steps < 0:
+                raise ConfigError(f"--multiscale-iterations must be >= 0, got {steps}")
+            if self.multiscale and steps * len(self.multiscale) > self.iterations:
+                raise ConfigError(f"--multiscale-iterations {steps} at {len(self.multiscale)} coarse level(s) exceeds "
+                                  f"--iterations {self.iterations}, which counts the steps of every level; raise "
+                                  "--iterations or lower --multiscale-iterations")
+
+    def _check_engine(self):
+        _choose("backend", self.backend, BACKENDS)
+        _choose("precision", self.precision, PRECISIONS)
+        finish = self.float32_finish
+        if not (isinstance(finish, int) and finish >= 0):
+            raise ConfigError(f"--float32-finish must be a whole number >= 0, got {finish}")
+        if finish and self.precision != "bfloat16":
+            raise ConfigError(f"--float32-finish {finish} finishes a --precision bfloat16 run; add --precision "
+                              "bfloat16 or drop --float32-finish")
+        levels = len(self.multiscale)
+        each = self.multiscale_iterations if self.multiscale_iterations is not None else self.iterations // (levels + 1)
+        coarse = each * levels  # as run.multiscale.plan shares them
+        if finish > self.iterations - coarse:
+            raise ConfigError(f"--float32-finish {finish} exceeds the {self.iterations - coarse} full-size steps of "
+                              "--iterations; lower it or raise --iterations")
+        if self.memory_limit is not None and not self.memory_limit >= 0:
+            raise ConfigError(f"--memory-limit must be >= 0 GB (0: no check), got {self.memory_limit}")
+
+    def _check_run(self):
+        for name in ("checkpoint_every", "print_every"):
+            if int(getattr(self, name)) < 0:
+                raise ConfigError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
+        if self.strip and not self.checkpoint_every:
+            raise ConfigError("--strip shows the checkpoint images; add --checkpoint-every K (e.g. a tenth of "
+                              "--iterations)")
+
+    def replace(self, **changes) -> "Config":
+        """A copy with `changes`; with preset=NAME, the preset's values first, then the other changes."""
+        return dataclasses.replace(self, **with_preset(changes))
+
+    def weights_path(self) -> Path:
+        """--weights, else $LEGACY_NST_WEIGHTS, else weights/imagenet-vgg-verydeep-19.mat."""
+        return Path(self.weights or os.environ.get(WEIGHTS_ENV) or DEFAULT_WEIGHTS)
+
+    def to_json(self) -> dict:
+        out = dataclasses.asdict(self)
+        out["content_layers"] = format_layer_weights(self.content_layers)
+        out["style_layers"] = format_layer_weights(self.style_layers)
+        return out
+
+    @classmethod
+    def from_options(cls, **options) -> "Config":
+        """Build from keyword options, naming any unknown one instead of a TypeError.
+
+        With preset=NAME the preset's values are the defaults the other options override.
+        """
+        unknown = sorted(set(options) - set(FIELD_NAMES))
+        if unknown:
+            raise ConfigError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(FIELD_NAMES))}")
+        return cls(**with_preset(options))
+
+
+def _choose(what, value, choices, optional=False):
+    if (value is None and optional) or value in choices:
+        return
+    listed = " or ".join(choices) if len(choices) == 2 else "from " + ", ".join(choices)
+    raise ConfigError(f"unknown {what} {value!r}; choose {listed}")
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+FIELD_NAMES = tuple(FIELDS)  # the one list of option names: the CLI, --resume and sweeps take theirs from here

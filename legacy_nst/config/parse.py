@@ -1,0 +1,88 @@
+"""Turning option text ('conv1_1:0.5,conv2_1', 'true', '0.8,0.2', '0.25,0.5') into values, with one-line errors."""
+from typing import Tuple
+
+from ..errors import ConfigError
+from ..vgg.spec import CONV_LAYERS
+
+LayerWeights = Tuple[Tuple[str, float], ...]
+
+
+def parse_layer_weights(text, default_weight=1.0) -> LayerWeights:
+    """Parse 'conv1_1:0.5,conv2_1:1.0' (a bare name weighs `default_weight`)."""
+    if not isinstance(text, str):
+        pairs = tuple((str(name), float(weight)) for name, weight in text)
+    else:
+        pairs = []
+        for item in filter(None, (part.strip() for part in text.split(","))):
+            name, _, weight = item.partition(":")
+            try:
+                pairs.append((name.strip(), float(weight) if weight else default_weight))
+            except ValueError:
+                raise ConfigError(f"layer weight {item!r} is not a number; write layers as 'conv1_1:0.5,conv2_1:1.0'") from None
+        pairs = tuple(pairs)
+    if not pairs:
+        raise ConfigError("empty layer list; give at least one layer, e.g. 'conv4_2'")
+    for name, weight in pairs:
+        if name not in CONV_LAYERS:
+            raise ConfigError(f"unknown layer {name!r}; choose from {', '.join(CONV_LAYERS)}")
+        if weight < 0:
+            raise ConfigError(f"layer {name} has negative weight {weight}; layer weights must be >= 0")
+    return pairs
+
+
+def format_layer_weights(pairs: LayerWeights) -> str:
+    return ",".join(f"{name}:{weight:g}" for name, weight in pairs)
+
+
+def parse_flag(text) -> bool:
+    """'true'/'false' (also yes/no, on/off, 1/0) from the command line; bools pass through."""
+    if isinstance(text, bool):
+        return text
+    value = str(text).strip().lower()
+    if value in ("true", "yes", "on", "1"):
+        return True
+    if value in ("false", "no", "off", "0"):
+        return False
+    raise ConfigError(f"{text!r} is not a yes/no value; write true or false")
+
+
+def parse_numbers(text) -> Tuple[float, ...]:
+    """Parse '0.8,0.2' (or a number, or a sequence of numbers) into a tuple of floats."""
+    if isinstance(text, (int, float)):
+        text = (text,)
+    items = text.split(",") if isinstance(text, str) else list(text)
+    try:
+        numbers = tuple(float(item) for item in items if not isinstance(item, str) or item.strip())
+    except (TypeError, ValueError):
+        raise ConfigError(f"{text!r} is not a list of numbers; write e.g. '0.8,0.2'") from None
+    if not numbers:
+        raise ConfigError("empty list of numbers; give e.g. '0.8,0.2'")
+    return numbers
+
+
+def parse_scales(text) -> Tuple[float, ...]:
+    """--multiscale: '0.25,0.5' -> (0.25, 0.5); a whole number L -> L levels halving the size (3 -> (0.25, 0.5))."""
+    if text is None:
+        return ()
+    if isinstance(text, str):
+        items = [part.strip() for part in text.split(",") if part.strip()]
+        if len(items) == 1 and items[0].isdigit():
+            levels = int(items[0])
+            if levels < 1:
+                raise ConfigError("--multiscale 0 has no level; give a number of levels >= 1 or fractions like 0.25,0.5")
+            return tuple(0.5 ** k for k in range(levels - 1, 0, -1))
+        try:
+            scales = tuple(float(item) for item in items)
+        except ValueError:
+            raise ConfigError(f"--multiscale {text!r} is not a list of numbers; write fractions of the size, "
+                              "e.g. 0.25,0.5, or a number of levels, e.g. 3") from None
+    else:
+        scales = tuple(float(value) for value in text)
+    for scale in scales:
+        if not 0.0 < scale < 1.0:
+            raise ConfigError(f"--multiscale fraction {scale:g} is not between 0 and 1; the full size comes last "
+                              "by itself, so give only the smaller levels, e.g. 0.25,0.5")
+    if any(b <= a for a, b in zip(scales, scales[1:])):
+        raise ConfigError(f"--multiscale fractions {','.join(f'{s:g}' for s in scales)} must increase, "
+                          "coarsest first, e.g. 0.25,0.5")
+    return scales

@@ -1,0 +1,79 @@
+"""The seam between a Problem and the optimisation loops: what every engine provides.
+
+An engine evaluates a Problem's loss. The loops in legacy_nst.optim consume
+only this interface: `compute_loss_and_grads` (the Keras example's seam, which
+L-BFGS drives) and a `Stepper` (a first-order optimizer on the image). Each
+engine also says which options it cannot honour (`unsupported`), so a run is
+refused in one place (engines.check_supported) with one line naming them.
+"""
+import numpy as np
+
+from ..errors import ConfigError
+
+
+class Engine:
+    """Loss and gradient of one Problem at any image; built with (problem, vgg, config, precision)."""
+
+    #: the --backend names this engine serves
+    backends = ()
+    #: what follows the refused flags in the one-line error: why, and the fix
+    refusal = "not available with this engine; drop them"
+
+    @classmethod
+    def unsupported(cls, config, resuming=False):
+        """The options of `config` this engine cannot honour, as the flags a user typed ([] if none)."""
+        return []
+
+    def compute_loss_and_grads(self, image):
+        """({'total', 'content', 'style'[, 'tv']: float}, float32 gradient of 'total') at a (1, H, W, 3) image."""
+        raise NotImplementedError
+
+    def stepper(self, config):
+        """A first-order optimizer (config.optimizer) starting at the problem's start image."""
+        raise NotImplementedError
+
+    def close(self):
+        """Free what the engine holds (a session, a model)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class Stepper:
+    """One optimizer on the image: `step()` and `evaluate()` return (losses, image).
+
+    A step's losses and image are those its gradient was taken at (the image
+    before the step), so entry i of a run is the image after i steps.
+    """
+
+    #: whether variables() is the full state (image and optimizer slots) that --resume can continue from
+    resumable = False
+
+    def step(self):
+        raise NotImplementedError
+
+    def evaluate(self):
+        raise NotImplementedError
+
+    def variables(self):
+        """{name: array}: 'input' (the current image) and the optimizer's variables."""
+        raise NotImplementedError
+
+    def restore(self, variables):
+        """Load `variables` (as returned by variables(), possibly from disk)."""
+        raise NotImplementedError
+
+
+def check_restorable(saved, current, where):
+    """Raise ConfigError unless `saved` has exactly the names and shapes of `current` ({name: array})."""
+    if sorted(current) != sorted(saved):
+        raise ConfigError(f"--resume {where}: the saved state holds {sorted(saved)}, this run needs "
+                          f"{sorted(current)}; start afresh without --resume")
+    for name, value in current.items():
+        if tuple(np.shape(saved[name])) != tuple(np.shape(value)):
+            raise ConfigError(f"--resume {where}: saved {name} has shape {np.shape(saved[name])}, this run "
+                              f"needs {tuple(np.shape(value))}; start afresh without --resume")

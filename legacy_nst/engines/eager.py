@@ -1,0 +1,183 @@
+"""The same Problem in TensorFlow 2's eager style: a Keras VGG-19, tf.GradientTape, tf.keras.optimizers.
+
+This is what the TensorFlow tutorials popularised, run on exactly what the
+graph engine uses: the weights of the same .mat (kernels oriented by
+`vgg.graph.kernel_for`, so --kernel-layout means the same), the same terms
+(`losses.terms`), the same targets code (`losses.targets`), the same initial
+image and the same optimizer hyper-parameters. Adam is
+`tf.keras.optimizers.Adam` with tf.compat.v1's beta2 0.999 and epsilon 1e-8
+(Keras' own default epsilon is 1e-7), betas rounded to float32 first (see
+`_float32`); both apply the "epsilon hat" update
+
+    m += (1 - b1)(g - m);  v += (1 - b2)(g^2 - v)
+    x -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon)
+
+so the engines take the same steps up to float32 rounding.
+
+Backends: 'eager' runs each step op by op; 'function' traces the step once
+with tf.function; 'function-xla' also compiles it with XLA (jit_compile=True).
+Nothing here creates a tf.Graph or a session; it needs eager execution on.
+"""
+import logging
+
+import numpy as np
+import tensorflow as tf
+
+from ..errors import ConfigError
+from ..losses.targets import blend_style_targets, gram_targets, positions
+from ..losses.terms import LOSS_NAMES, build_losses
+from ..vgg.keras import vgg19_model
+from .base import Engine, Stepper
+
+EAGER_BACKENDS = ("eager", "function", "function-xla")
+EAGER_OPTIMIZERS = ("adam", "sgd", "momentum", "adagrad", "lbfgs")  # those with an exact tf.keras equivalent
+
+
+class _RetracingNotice(logging.Filter):
+    """Drop TensorFlow's "triggered tf.function retracing" warning about our own functions.
+
+    Each run builds its model and traces its step anew (the step closes over that run's model
+    and image), so running backends in a loop, as `compare` does, retraces by design.
+    """
+
+    OURS = ("EagerStepper.__init__.<locals>.step", "EagerEngine.__init__.<locals>.losses_at",
+            "EagerEngine.__init__.<locals>.losses_and_gradient")
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not ("tf.function retracing" in message and any(name in message for name in self.OURS))
+
+
+tf.get_logger().addFilter(_RetracingNotice())
+
+
+def keras_optimizer(config):
+    """The tf.keras optimizer that steps exactly as the graph engine's tf.compat.v1.train one."""
+    optimizers = tf.keras.optimizers
+    rate = config.learning_rate
+    if config.optimizer == "adam":
+        return optimizers.Adam(rate, beta_1=_float32(config.adam_beta1), beta_2=_float32(0.999),
+                               epsilon=config.adam_epsilon)
+    if config.optimizer == "sgd":
+        return optimizers.SGD(rate)
+    if config.optimizer == "momentum":  # Keras' m = 0.9 m - lr g; x += m  is  tf1's a = 0.9 a + g; x -= lr a
+        return optimizers.SGD(rate, momentum=0.9)
+    if config.optimizer == "adagrad":  # tf1: accumulator from 0.1, x -= lr g / sqrt(accumulator), no epsilon
+        return optimizers.Adagrad(rate, initial_accumulator_value=0.1, epsilon=0.0)
+    raise ConfigError(f"--optimizer {config.optimizer} is not available with --backend {config.backend}; "
+                      "use adam, sgd, momentum, adagrad or lbfgs")
+
+
+def _float32(value):
+    """`value` rounded to float32, as a Python float.
+
+    tf.compat.v1's Adam kernel computes 1 - beta in float32 from float32 beta;
+    Keras computes 1 - beta in Python (float64) and rounds afterwards, but the
+    bias correction 1 - beta^t from float32 beta. With beta = 0.999 the two
+    disagree by 1.3e-5 relative, so every first step was 2 * (1 - 6.4e-6)
+    instead of 2, enough to flip ReLUs and move pixels by 0.6 after 5 steps at 64x48.
+    Passing betas already rounded to float32 makes both computations exact.
+    """
+    return float(np.float32(value))
+
+
+def compiled(backend, function):
+    """`function` as the backend runs it: as is, in tf.function, or in tf.function(jit_compile=True)."""
+    if backend == "eager":
+        return function
+    return tf.function(function, jit_compile=backend == "function-xla")
+
+
+def loss_values(losses):
+    return {name: float(losses[name]) for name in LOSS_NAMES if name in losses}
+
+
+class EagerEngine(Engine):
+    backends = EAGER_BACKENDS
+    refusal = "implemented for --backend graph only; drop them or use --backend graph"
+
+    @classmethod
+    def unsupported(cls, config, resuming=False):
+        flags = []
+        if config.optimizer not in EAGER_OPTIMIZERS:
+            flags.append(f"--optimizer {config.optimizer} (no exact tf.keras equivalent; these have one: "
+                         f"{', '.join(EAGER_OPTIMIZERS)})")
+        if config.normalize_gradients:
+            flags.append("--normalize-gradients")
+        if config.precision != "float32":
+            flags.append(f"--precision {config.precision}")
+        if resuming:
+            flags.append("--resume (the eager backends keep no optimizer state)")
+        return flags
+
+    def __init__(self, problem, vgg, config, precision="float32"):
+        if not tf.executing_eagerly():
+            raise ConfigError(f"--backend {config.backend} needs TensorFlow's eager execution, which is off here "
+                              "(inside a tf.Graph, or after tf.compat.v1.disable_eager_execution()); "
+                              "use --backend graph")
+        self.problem, self.backend = problem, config.backend
+        model = vgg19_model(vgg, problem.layers, problem.pooling, problem.kernel_layout)
+        content_features = model(tf.constant(problem.content))
+        content_layers = [t.layer for t in problem.objective.terms if t.target == "content"]
+        style_layers = [t.layer for t in problem.objective.terms if t.target == "style"]
+        grams = []
+        for style_x in problem.styles:
+            features = model(tf.constant(style_x))
+            values = gram_targets({name: features[name].numpy() for name in style_layers})
+            grams.append({name: (value, positions(features[name])) for name, value in values.items()})
+        generated = {name: positions(content_features[name]) for name in style_layers}
+        targets = {"content": {name: content_features[name] for name in content_layers},
+                   "style": blend_style_targets(grams, problem.style_weights, generated)}
+
+        def losses_at(image):
+            return build_losses(problem.objective, {**model(image), "image": image}, targets)
+
+        def losses_and_gradient(image):
+            with tf.GradientTape() as tape:
+                tape.watch(image)
+                losses = losses_at(image)
+            return losses, tape.gradient(losses["total"], image)
+
+        self.losses_at = losses_at
+        self._losses_and_gradient = compiled(self.backend, losses_and_gradient)
+
+    def compute_loss_and_grads(self, image):
+        losses, gradient = self._losses_and_gradient(tf.constant(image))
+        return loss_values(losses), gradient.numpy()
+
+    def stepper(self, config):
+        return EagerStepper(self, config)
+
+
+class EagerStepper(Stepper):
+    """A tf.keras optimizer on a tf.Variable image; its state is not kept, so runs cannot be resumed."""
+
+    def __init__(self, engine, config):
+        self.engine = engine
+        image = self.image = tf.Variable(engine.problem.start, name="image")
+        optimizer = keras_optimizer(config)
+        optimizer.build([image])
+        bounds, losses_at = engine.problem.bounds, engine.losses_at
+
+        def step():
+            with tf.GradientTape() as tape:
+                current = tf.identity(image)  # the image the losses and the gradient are taken at
+                losses = losses_at(current)
+            optimizer.apply_gradients([(tape.gradient(losses["total"], image), image)])
+            if bounds is not None:
+                image.assign(tf.clip_by_value(image, *bounds))
+            return losses, current
+
+        self._step = compiled(engine.backend, step)
+        self._evaluate = compiled(engine.backend, losses_at)
+
+    def step(self):
+        losses, current = self._step()
+        return loss_values(losses), current.numpy()
+
+    def evaluate(self):
+        image = self.image.numpy()
+        return loss_values(self._evaluate(tf.constant(image))), image
+
+    def variables(self):
+        return {"input": self.image.numpy()}

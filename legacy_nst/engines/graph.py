@@ -1,0 +1,147 @@
+"""art.py's engine: the VGG-19 graph dictionary in a tf.compat.v1 session.
+
+Exactly art.py's design: one tf.Variable 'input' behind the hand-built graph
+dictionary, the targets materialised with session runs (assign the content,
+run the content layers; assign the style, run the style layers, take their
+Gram matrices as constants), the losses built on constant targets, and a
+tf.compat.v1.train optimizer whose one session run per step returns the
+losses and the image the step's gradient was taken at.
+
+L-BFGS evaluates by feeding net['image'] (the tensor the first convolution
+reads), so the variable is not touched while scipy searches.
+"""
+import numpy as np
+import tensorflow as tf
+
+from ..losses.targets import blend_style_targets, gram_targets, positions
+from ..losses.terms import LOSS_NAMES, build_losses, normalized_gradient
+from .runtime import session_config
+from ..vgg.graph import build_graph
+from ..vgg.spec import deepest_layer
+from .base import Engine, Stepper
+
+tf1 = tf.compat.v1
+
+TF_OPTIMIZERS = {
+    "adam": lambda lr, beta1=0.9, epsilon=1e-8: tf1.train.AdamOptimizer(lr, beta1=beta1, epsilon=epsilon),
+    "sgd": lambda lr: tf1.train.GradientDescentOptimizer(lr),
+    "momentum": lambda lr: tf1.train.MomentumOptimizer(lr, momentum=0.9),
+    "rmsprop": lambda lr: tf1.train.RMSPropOptimizer(lr),
+    "adagrad": lambda lr: tf1.train.AdagradOptimizer(lr),
+}
+
+
+def loss_values(fetched):
+    """Fetched loss arrays as floats, in LOSS_NAMES order."""
+    return {name: float(fetched[name]) for name in LOSS_NAMES if name in fetched}
+
+
+def style_grams_at_own_size(vgg, style_x, layers, problem):
+    """Gram matrices, with their positions, of a style image on a graph dictionary built at its own size."""
+    graph = tf.Graph()
+    with graph.as_default(), tf1.Session(graph=graph) as sess:
+        net = build_graph(vgg, *style_x.shape[1:3], pooling=problem.pooling, kernel_layout=problem.kernel_layout,
+                          deepest=deepest_layer(layers, problem.pooling))
+        features = sess.run({name: net[name] for name in layers}, {net["image"]: style_x})
+    return {name: (value, positions(features[name])) for name, value in gram_targets(features).items()}
+
+
+class GraphEngine(Engine):
+    backends = ("graph",)
+
+    def __init__(self, problem, vgg, config, precision="float32"):
+        self.problem = problem
+        self.graph = tf.Graph()
+        self.sess = tf1.Session(graph=self.graph, config=session_config())
+        with self.graph.as_default():
+            self.net = build_graph(vgg, *problem.size, pooling=problem.pooling, kernel_layout=problem.kernel_layout,
+                                   deepest=problem.deepest, precision=precision)
+            self.sess.run(self.net["input"].initializer)
+            self.targets = self.materialize_targets(vgg)
+            self.losses = build_losses(problem.objective, self.net, self.targets)
+            self.fetch = {name: self.losses[name] for name in LOSS_NAMES if name in self.losses}
+            self.direction = (normalized_gradient(problem.objective, self.net, self.targets)
+                              if config.normalize_gradients else None)
+            self.sess.run(self.net["input"].assign(problem.start))
+        self._gradient = self.direction
+
+    def materialize_targets(self, vgg):
+        """art.py's targets: assign each image to the input, sess.run the layers, keep the values (numpy)."""
+        objective, net, sess = self.problem.objective, self.net, self.sess
+        content_layers = [t.layer for t in objective.terms if t.target == "content"]
+        style_layers = [t.layer for t in objective.terms if t.target == "style"]
+        sess.run(net["input"].assign(self.problem.content))
+        content = sess.run({name: net[name] for name in content_layers})
+        grams = []
+        for style_x in self.problem.styles:
+            if style_x.shape == self.problem.content.shape:  # art.py's way, on this graph
+                sess.run(net["input"].assign(style_x))
+                values = gram_targets(sess.run({name: net[name] for name in style_layers}))
+                grams.append({name: (value, positions(net[name])) for name, value in values.items()})
+            else:
+                grams.append(style_grams_at_own_size(vgg, style_x, style_layers, self.problem))
+        generated = {name: positions(net[name]) for name in style_layers}
+        return {"content": content, "style": blend_style_targets(grams, self.problem.style_weights, generated)}
+
+    def compute_loss_and_grads(self, image):
+        if self._gradient is None:
+            with self.graph.as_default():  # built on first use: first-order runs never need it
+                self._gradient = tf1.gradients(self.losses["total"], self.net["image"])[0]
+        fetched, gradient = self.sess.run([self.fetch, self._gradient], {self.net["image"]: image})
+        return loss_values(fetched), gradient
+
+    def stepper(self, config):
+        return GraphStepper(self, config)
+
+    def __enter__(self):
+        """While in use, the engine's graph is the default one, as in art.py's script (a test counts its ops)."""
+        self._default = self.graph.as_default()
+        self._default.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._default.__exit__(*exc)
+        self.close()
+        return False
+
+    def close(self):
+        self.sess.close()
+
+
+class GraphStepper(Stepper):
+    """A tf.compat.v1.train optimizer on the 'input' variable: one session run per step."""
+
+    resumable = True
+
+    def __init__(self, engine, config):
+        self.sess, net = engine.sess, engine.net
+        self.engine = engine
+        with engine.graph.as_default():
+            options = dict(beta1=config.adam_beta1, epsilon=config.adam_epsilon) if config.optimizer == "adam" else {}
+            trainer = TF_OPTIMIZERS[config.optimizer](config.learning_rate, **options)
+            if engine.direction is None:
+                train = trainer.minimize(engine.losses["total"], var_list=[net["input"]])
+            else:
+                train = trainer.apply_gradients([(engine.direction, net["input"])])
+            if engine.problem.bounds is not None:
+                with tf1.control_dependencies([train]):
+                    train = net["input"].assign(tf.clip_by_value(net["input"], *engine.problem.bounds)).op
+            self.sess.run(tf1.variables_initializer(trainer.variables()))
+        self.train = train
+        self._variables = [net["input"], *trainer.variables()]
+
+    def step(self):
+        _, fetched, image = self.sess.run([self.train, self.engine.fetch, self.engine.net["image"]])
+        return loss_values(fetched), image
+
+    def evaluate(self):
+        fetched, image = self.sess.run([self.engine.fetch, self.engine.net["image"]])
+        return loss_values(fetched), image
+
+    def variables(self):
+        values = self.sess.run(self._variables)
+        return {variable.op.name: value for variable, value in zip(self._variables, values)}
+
+    def restore(self, variables):
+        for variable in self._variables:
+            self.sess.run(variable.initializer, {variable.initial_value: np.asarray(variables[variable.op.name])})

@@ -1,0 +1,1 @@
+"""Files and terminals: images in and out, colours, atomic writes, progress."""

@@ -1,0 +1,124 @@
+"""Showing a long job's progress: a tqdm bar on a terminal, plain lines in a log, or nothing.
+
+One bar for every long job: optimizer steps (`legacy-nst`, `compare`) and
+downloaded bytes (`legacy-nst weights download`).
+"""
+import sys
+import time
+
+import numpy as np
+from tqdm import tqdm
+
+# Steps timed before the run's length is forecast; the first step (graph warm-up) is not among them.
+PACE_STEPS = 3
+
+
+def format_duration(seconds):
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def median_step_seconds(durations):
+    """Median of step durations with the first (graph warm-up) left out; None without any."""
+    timed = list(durations)[1:] or list(durations)
+    return float(np.median(timed)) if timed else None
+
+
+def format_losses(losses):
+    return f"total {losses['total']:.4g} content {losses['content']:.4g} style {losses['style']:.4g}"
+
+
+class Progress:
+    """Reports how far a job is, with an ETA.
+
+    On a terminal: a tqdm bar. Otherwise (CI, `nohup`, a pipe): a plain line
+    each time the position passes a multiple of `print_every` units and at the
+    end, with the ETA. `quiet` silences both. The bar starts at the first
+    position reported (a resumed run's step count). With `forecast`, it says
+    once, after the first few steps, how long the rest will take.
+
+    Optimizer steps are the default: `update(iteration, losses)`. Other units
+    (downloaded bytes) pass `unit`, `label(done)` for the plain line and text
+    instead of losses.
+    """
+
+    def __init__(self, total, print_every=100, quiet=False, stream=None, clock=time.perf_counter, *, unit="it",
+                 label=None, initial=None, forecast=True, bar_options=None):
+        self.total = total
+        self.iterations = total
+        self.print_every = print_every
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.clock = clock
+        self.unit = unit
+        self.label = label or (lambda done: f"iteration {done}/{self.total}")
+        self.bar_options = bar_options or {"dynamic_ncols": True}
+        self.bar = None
+        self._times = []  # (position, time) of the updates so far
+        self._printed = None if initial is None else initial  # position of the last plain line
+        self.forecast = None if forecast else False
+
+    def update(self, done, losses=""):
+        self._times.append((done, self.clock()))
+        text = losses if isinstance(losses, str) else format_losses(losses)
+        if self.bar is None and not self.quiet and self.stream.isatty():
+            self.bar = tqdm(total=self.total, initial=done, file=self.stream, unit=self.unit, **self.bar_options)
+        if self.bar is not None:
+            self.bar.n = done
+            if text:
+                self.bar.set_postfix_str(text, refresh=False)
+            self.bar.refresh()
+        elif not self.quiet and self.print_every and self._due(done):
+            self._printed = done
+            eta = self.eta(done)
+            suffix = f", ETA {format_duration(eta)}" if eta is not None and done != self.total else ""
+            print(f"{self.label(done)}{': ' + text if text else ''}{suffix}", file=self.stream, flush=True)
+        if self.forecast is None and len(self._times) == PACE_STEPS + 2:
+            self._forecast()
+
+    def _due(self, done):
+        if done == self.total:
+            return True
+        if self._printed is None:
+            return done % self.print_every == 0
+        return done // self.print_every > self._printed // self.print_every
+
+    def seconds_per_step(self):
+        """Median seconds per unit over the updates so far, the first (warm-up) left out; None before two."""
+        positions = np.array([p for p, _ in self._times], dtype=np.float64)
+        times = np.array([t for _, t in self._times])
+        moved = np.diff(positions)
+        rates = np.diff(times)[moved > 0] / moved[moved > 0]
+        return median_step_seconds(rates)
+
+    def eta(self, done):
+        pace = self.seconds_per_step()
+        return None if pace is None or self.total is None else pace * (self.total - done)
+
+    def _forecast(self):
+        pace = self.seconds_per_step()
+        done = self._times[-1][0]
+        self.forecast = pace
+        self.note(f"{pace:.3g} s per step (median of {PACE_STEPS} steps): "
+                  f"{self.total - done} steps to go, about {format_duration(self.eta(done))}")
+
+    def note(self, text):
+        """One line for the user (memory estimate, forecast), kept clear of the bar."""
+        if self.quiet:
+            return
+        line = f"legacy-nst: {text}"
+        if self.bar is not None:
+            self.bar.write(line, file=self.stream)
+        else:
+            print(line, file=self.stream, flush=True)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

@@ -1,0 +1,56 @@
+"""What the generated image is compared with: content features and style Gram matrices, as art.py takes them.
+
+Engines fetch the features (a session run, or the eager model); the rounding
+and the blending of several styles happen here, once for every engine.
+"""
+import numpy as np
+import tensorflow as tf
+
+from .terms import gram
+
+tf1 = tf.compat.v1
+
+
+def gram_targets(features):
+    """Gram matrices of fetched feature maps (numpy, by layer), computed as art.py computes A.
+
+    art.py takes the Gram matrix of the sess.run features as graph constants;
+    doing the same (in a graph of its own, so the constants do not stay in the
+    run's graph) gives bit-identical targets: a Gram matrix taken on the live
+    features rounds differently in the last place, enough to move the loss 1e-4
+    relative after 100 Adam steps at 256x256 (1.5e-7 this way). Only grappler's
+    constant folding rounds as art.py did (a fed placeholder, eager and numpy do
+    not), and one graph per layer keeps the copies of the constants to one
+    layer's: +90 MB peak at 800x600 instead of +706 MB with all layers in one graph.
+    """
+    targets = {}
+    for name, value in features.items():  # a graph per layer: one layer's constant copies at a time
+        with tf.Graph().as_default(), tf1.Session() as sess:
+            targets[name] = sess.run(gram(tf.constant(value)))
+    return targets
+
+
+def positions(features):
+    """M, the number of positions of a (1, H, W, N) feature map."""
+    return int(features.shape[1]) * int(features.shape[2])
+
+
+def blend_style_targets(grams, weights, generated_positions):
+    """Blend several styles' Gram targets: A_l = sum_i w_i * A_l^(i) * M_l / M_l^(i).
+
+    `grams` holds one {layer: (Gram matrix, positions M_l^(i))} per style, in
+    the order of `weights` (normalised to sum 1); `generated_positions` is
+    {layer: M_l} of the generated image. art.py's style loss divides by the
+    generated image's M^2 while G sums over its M positions, so a style taken
+    at another size is rescaled to what its Gram matrix would be at the
+    working size. One style at the working size is returned as it is (art.py's
+    targets, bit for bit).
+    """
+    if len(grams) == 1 and all(m == generated_positions[name] for name, (_, m) in grams[0].items()):
+        return {name: value for name, (value, _) in grams[0].items()}
+    style = {}
+    for per_layer, weight in zip(grams, weights):
+        for name, (value, m) in per_layer.items():
+            target = weight * (value * np.float32(generated_positions[name] / m))
+            style[name] = style[name] + target if name in style else target
+    return style

@@ -1,0 +1,161 @@
+"""A run's problem, independent of how it is evaluated: images in network space, layers, weights, start.
+
+`build_problem` turns a Config and the decoded images into a `Problem` at one
+working size. Every engine evaluates the same Problem, so every option that
+shapes the objective (layer blends, several styles, style scale, TV) means the
+same on each; --multiscale builds one Problem per level.
+
+Layer options (anishathalye's):
+--content-weight-blend B: content from conv4_2 * B + conv5_2 * (1 - B), a layer
+with weight 0 left out (so B = 1 is the default conv4_2 alone).
+--style-layer-weight-exp E: the style layers, in network order, weigh
+1, E, E^2, ..., rescaled to the total weight of --style-layers (art.py's: 10),
+so E redistributes the style weight between layers without changing its sum.
+"""
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+import numpy as np
+
+from .errors import ConfigError
+from .io.images import MAX_SIZE, MIN_SIZE, load_image, pixel_bounds, resize, to_network
+from .losses.terms import Objective, objective
+from .vgg.spec import CONV_LAYERS, deepest_layer
+
+NOISE_RANGE = 20.0  # art.py: np.random.uniform(-20, 20, ...)
+
+
+def content_layers(config):
+    """(name, weight) pairs for the content loss."""
+    blend = config.content_weight_blend
+    if blend is None:
+        return config.content_layers
+    return tuple((name, weight) for name, weight in (("conv4_2", blend), ("conv5_2", 1.0 - blend)) if weight > 0)
+
+
+def style_layers(config):
+    """(name, weight) pairs for the style loss."""
+    exponent = config.style_layer_weight_exp
+    if exponent is None:
+        return config.style_layers
+    names = sorted(dict(config.style_layers), key=CONV_LAYERS.index)  # network order
+    total = sum(weight for _, weight in config.style_layers)
+    raw = [exponent ** depth for depth in range(len(names))]
+    return tuple((name, total * weight / sum(raw)) for name, weight in zip(names, raw))
+
+
+def layers_in_use(config):
+    """Every layer a loss reads, after the layer options."""
+    return tuple(name for name, _ in content_layers(config) + style_layers(config))
+
+
+def as_style_list(style):
+    """One style (path or array) or a list/tuple of them -> a list."""
+    return list(style) if isinstance(style, (list, tuple)) else [style]
+
+
+def blend_weights(config, count):
+    """--style-blend-weights normalised to sum 1 (equal weights by default)."""
+    weights = config.style_blend_weights or (1.0,) * count
+    if len(weights) != count:
+        raise ConfigError(f"--style-blend-weights has {len(weights)} value(s) for {count} style image(s); "
+                          "give one weight per --style")
+    return tuple(w / sum(weights) for w in weights)
+
+
+def style_sizes(style_shapes, working_hw, config):
+    """(height, width) of each style image in the network.
+
+    Without --style-scale: the working size (art.py stretches the style to it).
+    With S: S times the working width, the style's own aspect ratio kept.
+    """
+    scales = config.style_scale
+    if scales is None:
+        return [tuple(working_hw)] * len(style_shapes)
+    if len(scales) == 1:
+        scales = scales * len(style_shapes)
+    if len(scales) != len(style_shapes):
+        raise ConfigError(f"--style-scale has {len(scales)} values for {len(style_shapes)} style images; "
+                          "give one value, or one per --style")
+    sizes = []
+    for (image_h, image_w), scale in zip(style_shapes, scales):
+        width = max(1, round(scale * working_hw[1]))
+        height = max(1, round(width * image_h / image_w))
+        if min(height, width) < MIN_SIZE or max(height, width) > MAX_SIZE:
+            raise ConfigError(f"--style-scale {scale:g} makes a {image_w}x{image_h} style image {width}x{height}; "
+                              f"each side must be within {MIN_SIZE}..{MAX_SIZE} pixels, choose another scale")
+        sizes.append((height, width))
+    return sizes
+
+
+def check_styles(config, styles_rgb, working_hw):
+    """Raise ConfigError now if the blend weights or style scales do not fit these style images."""
+    blend_weights(config, len(styles_rgb))
+    style_sizes([image.shape[:2] for image in styles_rgb], working_hw, config)
+
+
+def prepare_styles(styles_rgb, working_hw, config, mean_pixel):
+    """The style images resized for the network (style_sizes): a list of float32 (1, h, w, 3)."""
+    sizes = style_sizes([image.shape[:2] for image in styles_rgb], working_hw, config)
+    return [to_network(resize(image, size), mean_pixel) for image, size in zip(styles_rgb, sizes)]
+
+
+def initial_image(config, content, style, size_hw, mean_pixel):
+    """The image the optimisation starts from, in network space (1, H, W, 3) float32.
+
+    'noise' is art.py's generate_noise_image: uniform(-20, 20) noise mixed with
+    the content by noise_ratio; with --seed S the draws equal art.py's after
+    np.random.seed(S).
+    """
+    height, width = size_hw
+    if config.init == "content":
+        return content
+    if config.init == "style":
+        return style
+    if config.init in ("noise", "random"):
+        rng = np.random.RandomState(config.seed)
+        noise = rng.uniform(-NOISE_RANGE, NOISE_RANGE, (1, height, width, 3)).astype(np.float32)
+        if config.init == "random":
+            return noise
+        return (noise * config.noise_ratio + content * (1.0 - config.noise_ratio)).astype(np.float32)
+    return to_network(load_image(config.init, size_hw), mean_pixel)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What to minimise at one working size, in network space (RGB 0-255 minus VGG's mean pixel)."""
+
+    size: Tuple[int, int]         # (height, width)
+    content: np.ndarray           # (1, H, W, 3) float32
+    styles: Tuple[np.ndarray, ...]  # each (1, h, w, 3) float32 at its own size (--style-scale)
+    style_weights: Tuple[float, ...]  # blend weights, summing to 1
+    objective: Objective          # the terms and group weights (alpha, beta, tv_weight)
+    start: np.ndarray             # (1, H, W, 3) float32: where the optimisation starts
+    bounds: Optional[tuple]       # (low, high) pixel bounds under --clip-pixels, else None
+    mean_pixel: np.ndarray
+    pooling: str
+    kernel_layout: str
+
+    @property
+    def layers(self):
+        return self.objective.layers
+
+    @property
+    def deepest(self):
+        """The deepest layer the objective reads: the network is built up to it."""
+        return deepest_layer(self.layers, self.pooling)
+
+
+def build_problem(config, content_rgb, styles_rgb, mean_pixel, size_hw, start=None) -> Problem:
+    """The Problem of `config` at `size_hw` from uint8 RGB images; `start` (network space) overrides --init."""
+    content = to_network(resize(content_rgb, size_hw), mean_pixel)
+    styles = tuple(prepare_styles(styles_rgb, size_hw, config, mean_pixel))
+    if start is None:
+        first_style = to_network(resize(styles_rgb[0], size_hw), mean_pixel)
+        start = initial_image(config, content, first_style, size_hw, mean_pixel)
+    return Problem(
+        size=tuple(size_hw), content=content, styles=styles, style_weights=blend_weights(config, len(styles)),
+        objective=objective(content_layers(config), style_layers(config), alpha=config.alpha, beta=config.beta,
+                            tv_weight=config.tv_weight, normalization=config.loss_normalization),
+        start=np.asarray(start, np.float32), bounds=pixel_bounds(mean_pixel) if config.clip_pixels else None,
+        mean_pixel=mean_pixel, pooling=config.pooling, kernel_layout=config.kernel_layout)

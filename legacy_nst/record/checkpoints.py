@@ -1,0 +1,236 @@
+"""Resumable run state: saved every --checkpoint-every steps and on interrupt, loaded by --resume DIR.
+
+A state is the image variable and every variable of the tf.compat.v1 optimizer
+(Adam's m and v slots and its beta1/beta2 powers, momentum's accumulator...),
+so a resumed Adam run takes the very steps an uninterrupted one would. L-BFGS
+keeps its curvature pairs inside scipy, out of reach: it resumes from the image
+with an empty history.
+
+On disk, in the checkpoint directory:
+  state-00400.npz   the arrays (variables by name, the best image so far)
+  state.json        config, paths, input checksums, versions, step count, loss
+                    history and best loss: the run's log, and the pointer to the npz
+Both are written atomically, the npz first; state.json is switched to the new
+npz only once it is complete, and older npz files are deleted after that. A
+kill -9 at any moment leaves the previous state or the new one, never a mix.
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+
+from ..config import FIELD_NAMES, Config
+from ..errors import ConfigError
+from ..io.atomic import atomic_write
+from ..vgg.download import sha256_file
+from .interrupts import Interrupted
+
+STATE_JSON = "state.json"
+FORMAT = 1
+# Options a resumed run may change: they decide how long it runs and what it writes, not its numbers.
+RUN_OPTIONS = frozenset({"iterations", "checkpoint_every", "checkpoint_dir", "print_every", "weights", "resume",
+                         "memory_limit", "plot", "strip"})
+_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")  # atomic_write's leftovers after a kill -9
+
+
+@dataclass
+class SavedState:
+    """A state read back from a checkpoint directory."""
+
+    directory: Path
+    steps: int
+    variables: dict
+    best_image: Optional[np.ndarray]
+    meta: dict
+
+    @property
+    def history(self) -> List[dict]:
+        return self.meta["iterations"]
+
+    @property
+    def best(self) -> Optional[dict]:
+        return self.meta.get("best")
+
+
+def save_state(directory, steps, variables, best_image, meta):
+    """Write state-<steps>.npz, then point state.json at it, then delete older npz files."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"state-{steps:05d}.npz"
+    names = list(variables)
+    arrays = {f"v{i}": np.asarray(variables[n]) for i, n in enumerate(names)}
+    if best_image is not None:
+        arrays["best_image"] = np.asarray(best_image)
+    arrays["names"] = np.array(names)
+    atomic_write(directory / name, write=lambda handle: np.savez(handle, **arrays))
+    meta = {**meta, "format": FORMAT, "steps": steps, "state_file": name, "saved_at": time.time()}
+    atomic_write(directory / STATE_JSON, json.dumps(meta, indent=1).encode())
+    for old in directory.glob("state-*.npz"):
+        if old.name != name:
+            old.unlink(missing_ok=True)
+
+
+def load_state(directory) -> SavedState:
+    """Read the state in `directory`; a one-line ConfigError says what is wrong."""
+    directory = Path(directory)
+    pointer = directory / STATE_JSON
+    if not directory.is_dir():
+        raise ConfigError(f"--resume {directory}: no such directory; give the checkpoint directory of the run "
+                          "to continue (OUTPUT-checkpoints by default)")
+    if not pointer.exists():
+        raise ConfigError(f"--resume {directory}: no saved state ({STATE_JSON}) there; a run saves one every "
+                          "--checkpoint-every K steps and when stopped with Ctrl-C")
+    try:
+        meta = json.loads(pointer.read_text())
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"state format {meta.get('format')!r}, expected {FORMAT}")
+        steps = int(meta["steps"])
+        with np.load(directory / meta["state_file"], allow_pickle=False) as npz:
+            names = [str(n) for n in npz["names"]]
+            variables = {n: npz[f"v{i}"] for i, n in enumerate(names)}
+            best_image = npz["best_image"] if "best_image" in npz.files else None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"--resume {directory}: the saved state cannot be read ({type(exc).__name__}: {exc}); "
+                          "start the run afresh") from None
+    for leftover in directory.iterdir():
+        if _TEMPORARY.match(leftover.name):
+            leftover.unlink(missing_ok=True)
+    return SavedState(directory, steps, variables, best_image, meta)
+
+
+def fingerprint(source):
+    """sha256 of an image file (or of an array's bytes), to notice a changed input on resume.
+
+    None when the file cannot be read: reading the image reports that properly.
+    """
+    if isinstance(source, np.ndarray):
+        return hashlib.sha256(np.ascontiguousarray(source).tobytes()).hexdigest()
+    try:
+        return sha256_file(source)
+    except OSError:
+        return None
+
+
+def weights_fingerprint(vgg):
+    """sha256 of the conv kernels and biases as loaded: the same network whatever the file's layout or path."""
+    digest = hashlib.sha256()
+    for name in sorted(vgg.kernels):
+        digest.update(np.ascontiguousarray(vgg.kernels[name]).tobytes())
+        digest.update(np.ascontiguousarray(vgg.biases[name]).tobytes())
+    return digest.hexdigest()
+
+
+def _comparable(value):
+    return json.loads(json.dumps(value))
+
+
+def check_compatible(saved: SavedState, config: Config, inputs: dict):
+    """Refuse to resume with different numbers: an option or an input file that changed."""
+    before = saved.meta["config"]
+    now = config.to_json()
+    for name in sorted(set(before) & set(now) - RUN_OPTIONS):
+        if _comparable(now[name]) != _comparable(before[name]):
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(f"--resume {saved.directory}: the saved run used {flag} {before[name]}, not "
+                              f"{now[name]}; drop {flag} to continue it, or start afresh without --resume")
+    for what, digest in inputs.items():
+        if digest is not None and saved.meta.get("inputs", {}).get(what) not in (None, digest):
+            raise ConfigError(f"--resume {saved.directory}: the {what} file changed since the run was saved; "
+                              f"use the original {what} file, or start afresh without --resume")
+    if config.iterations < saved.steps:
+        raise ConfigError(f"--resume {saved.directory}: the saved run has done {saved.steps} steps, more than "
+                          f"--iterations {config.iterations}; give --iterations {saved.steps} or more")
+
+
+def prepend_saved_paths(argv):
+    """With --resume DIR, put the saved run's --content/--style/--output/--log-json first; later flags win."""
+    finder = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    finder.add_argument("--resume")
+    known, _ = finder.parse_known_args(argv)
+    if not known.resume:
+        return argv
+    meta = load_state(known.resume).meta
+    saved = []
+    for flag, key in (("--content", "content"), ("--style", "style"), ("--output", "output"),
+                      ("--log-json", "log_json")):
+        if meta.get(key):
+            saved += [flag, meta[key]]
+    return saved + list(argv)
+
+
+def resumed_config(args) -> Config:
+    """The saved run's options, overridden by those given on this command line (argparse leaves others out)."""
+    given = {k: v for k, v in vars(args).items() if k in FIELD_NAMES}
+    saved = load_state(given["resume"]).meta["config"]
+    return Config.from_options(**{**{k: v for k, v in saved.items() if k in FIELD_NAMES}, **given})
+
+
+class Checkpointer:
+    """An observer (optim.loop) that keeps a run's history and best image, saves its state, and stops it on request.
+
+    Every --checkpoint-every steps, and when a stop is requested (SIGINT/SIGTERM
+    set `stop`), it saves the state the loop hands it, if that state is
+    resumable; on a stop request it then raises Interrupted.
+    """
+
+    def __init__(self, directory, every, meta, stop=None, saved: Optional[SavedState] = None,
+                 on_checkpoint=None):
+        self.directory = Path(directory)
+        self.every = every
+        self.meta = meta
+        self.stop = stop
+        self.saved = saved
+        self.on_checkpoint = on_checkpoint
+        self.start = saved.steps if saved else 0
+        self.history = [dict(entry) for entry in saved.history] if saved else []
+        self.best = dict(saved.best) if saved and saved.best else None
+        self.best_image = saved.best_image if saved else None
+        self.last = None  # (iteration, image): the newest image whose loss was finite
+        self.current = None  # (steps, image) when interrupted
+
+    def observe(self, iteration, values, image):
+        while self.history and self.history[-1]["iteration"] >= iteration:
+            self.history.pop()  # L-BFGS re-evaluates the saved image on resume
+        self.history.append({"iteration": iteration, **values})
+        self.last = (iteration, image)
+        if self.best is None or values["total"] < self.best["total"]:
+            self.best = {"iteration": iteration, "total": values["total"]}
+            self.best_image = np.array(image, copy=True)
+
+    def step_done(self, state):
+        """After a step: save at every checkpoint; on a stop request save and raise Interrupted."""
+        due = bool(self.every) and state.steps % self.every == 0
+        stopping = self.stop is not None and self.stop.requested
+        if not (due or stopping):
+            return
+        variables = state.variables()
+        if state.resumable and np.isfinite(variables["input"]).all():
+            self.save(state.steps, variables, "interrupted" if stopping else "running")
+        if due and self.on_checkpoint is not None:
+            self.on_checkpoint(state.steps)
+        if stopping:
+            self.current = (state.steps, np.asarray(variables["input"], dtype=np.float32))
+            raise Interrupted(self.stop.signum, state.steps)
+
+    def finished(self, state):
+        """Save the final state when the run keeps one, so it can be continued with a higher --iterations."""
+        if (self.every or self.saved is not None) and state.resumable:
+            variables = state.variables()
+            if np.isfinite(variables["input"]).all():
+                self.save(state.steps, variables, "completed")
+
+    def save(self, steps, variables, status):
+        meta = {**self.meta, "status": status, "best": self.best, "iterations": self.history}
+        save_state(self.directory, steps, variables, self.best_image, meta)
+
+
+def temporary_files(directory) -> list:
+    """atomic_write leftovers in `directory` (a kill -9 mid-write leaves one)."""
+    return [p for p in Path(directory).iterdir() if _TEMPORARY.match(p.name)] if os.path.isdir(directory) else []

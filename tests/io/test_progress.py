@@ -1,0 +1,69 @@
+"""Progress output: plain lines with an ETA off a terminal, a bar on one, silence with --quiet."""
+import io
+
+import pytest
+
+from legacy_nst.io.progress import PACE_STEPS, Progress, format_duration
+
+LOSSES = {"total": 1234.5, "content": 6.0, "style": 7.0}
+
+
+class Clock:
+    """1 s per step after a 10 s first step (the warm-up), like a real run."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        self.now += 10.0 if self.calls == 2 else 1.0
+        return self.now
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_plain_lines_every_k_with_eta_and_a_forecast():
+    stream = io.StringIO()
+    progress = Progress(100, print_every=10, stream=stream, clock=Clock())
+    for i in range(0, 21):
+        progress.update(i, LOSSES)
+    progress.update(100, LOSSES)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "iteration 0/100: total 1234 content 6 style 7"
+    # Forecast after the warm-up step and PACE_STEPS more: 1 s per step, the 10 s warm-up left out.
+    assert lines[1] == f"legacy-nst: 1 s per step (median of {PACE_STEPS} steps): {100 - PACE_STEPS - 1} steps " \
+                       f"to go, about {format_duration(100 - PACE_STEPS - 1)}"
+    assert lines[2] == "iteration 10/100: total 1234 content 6 style 7, ETA 1 min 30 s"
+    assert lines[3] == "iteration 20/100: total 1234 content 6 style 7, ETA 1 min 20 s"
+    assert lines[4] == "iteration 100/100: total 1234 content 6 style 7"
+    assert len(lines) == 5
+
+
+def test_quiet_prints_nothing():
+    stream = Terminal()
+    progress = Progress(10, stream=stream, quiet=True)
+    for i in range(11):
+        progress.update(i, LOSSES)
+    progress.note("anything")
+    progress.close()
+    assert stream.getvalue() == ""
+
+
+def test_terminal_gets_a_bar_starting_where_a_resumed_run_starts():
+    stream = Terminal()
+    progress = Progress(50, stream=stream)
+    progress.update(20, LOSSES)
+    progress.update(21, LOSSES)
+    assert progress.bar.n == 21 and progress.bar.total == 50
+    progress.close()
+    text = stream.getvalue()
+    assert "21/50" in text and "total 1234 content 6 style 7" in text
+
+
+@pytest.mark.parametrize("seconds,text", [(5.4, "5 s"), (61, "1 min 01 s"), (3 * 3600 + 120, "3 h 02 min")])
+def test_format_duration(seconds, text):
+    assert format_duration(seconds) == text

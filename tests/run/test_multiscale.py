@@ -1,0 +1,82 @@
+"""--multiscale: level plan, upsampling, and a coarse-to-fine run's history."""
+import numpy as np
+import pytest
+
+from legacy_nst import Config, stylize
+from legacy_nst.errors import ConfigError
+from legacy_nst.config.parse import parse_scales
+from legacy_nst.run.multiscale import plan, upsample
+from legacy_nst.vgg.matfile import load_vgg19
+
+
+@pytest.mark.parametrize("text,want", [("0.25,0.5", (0.25, 0.5)), ("0.5", (0.5,)), ("3", (0.25, 0.5)),
+                                       ("1", ()), ("", ()), ((0.3,), (0.3,))])
+def test_parse_scales(text, want):
+    assert parse_scales(text) == want
+
+
+@pytest.mark.parametrize("text,match", [("0.5,0.25", "must increase"), ("1.5", "between 0 and 1"),
+                                        ("0", "no level"), ("half", "not a list of numbers")])
+def test_bad_scales_are_config_errors(text, match):
+    with pytest.raises(ConfigError, match=match):
+        Config(multiscale=text)
+
+
+def test_plan_shares_iterations_and_scales_sizes():
+    levels = plan(Config(multiscale="0.25,0.5", iterations=100), (600, 800))
+    assert levels == [((150, 200), 33, 0.25), ((300, 400), 33, 0.5), ((600, 800), 34, 1.0)]
+    levels = plan(Config(multiscale="0.25", iterations=10, multiscale_iterations=7), (48, 64))
+    assert levels == [((16, 16), 7, 0.25), ((48, 64), 3, 1.0)]  # never below the network's 16 px
+    with pytest.raises(ConfigError, match="exceeds --iterations"):
+        Config(multiscale="0.5", iterations=5, multiscale_iterations=6)
+
+
+def test_upsample_reproduces_smooth_images():
+    """Bicubic interpolation is exact for linear ramps away from the border (independent: the formula)."""
+    h, w, H, W = 12, 16, 24, 32
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    small = np.stack([3 * xs - 2 * ys, xs + 0.5, np.full_like(xs, -7.0)], axis=-1)[None]
+    big = upsample(small, (H, W))
+    assert big.shape == (1, H, W, 3) and big.dtype == np.float32
+    Ys, Xs = np.mgrid[0:H, 0:W].astype(np.float64)
+    x_src, y_src = (Xs + 0.5) / 2 - 0.5, (Ys + 0.5) / 2 - 0.5  # pixel-centre mapping
+    inner = (slice(4, H - 4), slice(4, W - 4))
+    np.testing.assert_allclose(big[0][inner][..., 0], (3 * x_src - 2 * y_src)[inner], atol=1e-3)
+    np.testing.assert_allclose(big[0][inner][..., 1], (x_src + 0.5)[inner], atol=1e-3)
+    np.testing.assert_allclose(big[0, ..., 2], -7.0, atol=1e-4)
+
+
+def test_coarse_to_fine_run(approx_weights_path, content_path, style_path):
+    vgg = load_vgg19(approx_weights_path)
+    seen = []
+    result = stylize(str(content_path), str(style_path), vgg=vgg, width=64, height=48, iterations=8,
+                     multiscale="0.5", optimizer="lbfgs", init="content",
+                     observe=lambda i, values, image: seen.append((i, values["scale"], image)))
+    history = result.history
+    assert [e["iteration"] for e in history] == list(range(9))
+    assert [e["scale"] for e in history] == [0.5] * 4 + [1.0] * 5
+    assert [(i, s) for i, s, _ in seen] == [(e["iteration"], e["scale"]) for e in history]
+    assert [image.shape for _, _, image in seen] == [(1, 24, 32, 3)] * 4 + [(1, 48, 64, 3)] * 5
+    elapsed = [e["elapsed"] for e in history]
+    assert elapsed == sorted(elapsed) and elapsed[0] > 0
+    assert history[8]["total"] < 0.5 * history[4]["total"]   # the full-size level goes on improving
+    assert history[3]["total"] < 0.5 * history[0]["total"]   # and so did the coarse one
+    assert result.image.shape == (48, 64, 3) and result.size == (48, 64)
+    assert [level["iterations"] for level in result.levels] == [4, 4]
+    # The full-size level started from the coarse result, upsampled: not from the content image.
+    content_start = stylize(str(content_path), str(style_path), vgg=vgg, width=64, height=48, iterations=0,
+                            init="content").history[0]["total"]
+    assert abs(history[4]["total"] - content_start) > 0.05 * content_start
+
+
+@pytest.mark.parametrize("extra,expected", [(["--multiscale", "0.5,0.25"], "must increase"),
+                                            (["--multiscale", "0.5", "--multiscale-iterations", "9"], "exceeds"),
+                                            (["--precision", "float16"], "invalid choice")])
+def test_bad_performance_options_on_the_command_line(tmp_path, capsys, extra, expected):
+    from legacy_nst.cli.main import main
+
+    out = tmp_path / "out.png"
+    status = main(["--content", "c.jpg", "--style", "s.jpg", "--output", str(out), "--iterations", "4", *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1 and err[0].startswith("legacy-nst: error: ") and expected in err[0]
+    assert not out.exists()
