@@ -120,7 +120,7 @@ def test_fast_keeps_art_pys_objective_and_only_changes_how_it_is_minimised():
 
     objective = ("kernel_layout", "alpha", "beta", "init", "noise_ratio", "pooling", "content_layers",
                  "style_layers", "loss_normalization", "clip_pixels")
-    fast, artpy = Config(preset="fast"), Config(preset="artpy")
+    fast, artpy = Config().replace(preset="fast"), Config().replace(preset="artpy")
     assert {name: getattr(fast, name) for name in objective} == {name: getattr(artpy, name) for name in objective}
     assert "width" not in PRESETS["fast"] and "height" not in PRESETS["fast"]
     assert (fast.optimizer, fast.lbfgs_implementation, fast.precision) == ("lbfgs", "float32", "bfloat16")

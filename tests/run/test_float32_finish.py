@@ -50,7 +50,7 @@ def test_the_float32_lbfgs_follows_scipys_on_the_network(vgg, content_path, styl
 @pytest.mark.parametrize("options,match", [
     (dict(float32_finish=3), "finishes a --precision bfloat16 run"),
     (dict(precision="bfloat16", float32_finish=30, iterations=20), "exceeds the 20 full-size steps"),
-    (dict(precision="bfloat16", float32_finish=8, iterations=20, multiscale="0.5"), "exceeds the 10 full-size"),
+    (dict(precision="bfloat16", float32_finish=11, iterations=20, multiscale="0.5"), "exceeds the 10 full-size"),
     (dict(optimizer="lbfgs", lbfgs_implementation="float32", clip_pixels=True), "only scipy's L-BFGS-B keeps"),
     (dict(lbfgs_implementation="float64"), "unknown L-BFGS implementation"),
 ])
