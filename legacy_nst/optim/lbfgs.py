@@ -1,4 +1,5 @@
-"""The one L-BFGS driver: scipy's L-BFGS-B over any engine's compute_loss_and_grads.
+"""The one L-BFGS driver: scipy's L-BFGS-B, or the float32 L-BFGS (optim.lbfgs_float32), over any
+engine's compute_loss_and_grads.
 
 One evaluation gives the losses and the gradient; iterations are reported to
 the observers as the first-order loop reports its steps (optim.loop).
