@@ -5,8 +5,9 @@
 Each commit is checked out with `git worktree add --detach` into a temporary
 folder; every round runs one process per commit (the order alternating), each
 doing the same Adam run through the public API (`legacy_nst.stylize`) and
-reporting its step times. A ratio is new/old of the per-round medians; the
-report gives the median and the minimum over rounds, and the load average.
+reporting its step times (wall and process CPU time). A ratio is new/old of
+the per-round medians; the report gives the median over rounds, the ratio of
+the minima, the CPU-time ratio (less sensitive to a busy machine) and the load.
 """
 import argparse
 import json
@@ -26,16 +27,17 @@ WORKER = """
 import json, sys, time
 import legacy_nst
 size, steps, weights, content, style = json.loads(sys.argv[1])
-times = []
+times, cpu = [], []
 last = [None]
 def observe(iteration, losses, image):
-    now = time.perf_counter()
+    now = (time.perf_counter(), time.process_time())
     if last[0] is not None:
-        times.append(now - last[0])
+        times.append(now[0] - last[0][0])
+        cpu.append(now[1] - last[0][1])
     last[0] = now
 result = legacy_nst.stylize(content, style, width=size, height=size, iterations=steps, init="content",
                             weights=weights, observe=observe)
-print(json.dumps({"times": times[1:], "final": result.history[-1]["total"], "file": legacy_nst.__file__}))
+print(json.dumps({"times": times[1:], "cpu": cpu[1:], "final": result.history[-1]["total"], "file": legacy_nst.__file__}))
 """
 
 
@@ -75,21 +77,27 @@ def main():
                 order = ("old", "new") if index % 2 == 0 else ("new", "old")
                 got = {name: run(trees[name], args) for name in order}
                 medians = {name: float(np.median(got[name]["times"])) for name in got}
-                rounds.append({"order": order, "medians": medians, "finals": {n: got[n]["final"] for n in got}})
+                cpu = {name: float(np.median(got[name]["cpu"])) for name in got}
+                rounds.append({"order": order, "medians": medians, "cpu_medians": cpu,
+                               "finals": {n: got[n]["final"] for n in got}})
                 print(f"round {index + 1}: old {medians['old']:.3f} s/step, new {medians['new']:.3f} s/step, "
-                      f"new/old {medians['new'] / medians['old']:.3f}", flush=True)
+                      f"new/old {medians['new'] / medians['old']:.3f}; CPU s/step old {cpu['old']:.3f}, new "
+                      f"{cpu['new']:.3f}, new/old {cpu['new'] / cpu['old']:.3f}", flush=True)
         finally:
             for tree in trees.values():
                 subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],
                                capture_output=True)
     ratios = [r["medians"]["new"] / r["medians"]["old"] for r in rounds]
+    cpu_ratios = [r["cpu_medians"]["new"] / r["cpu_medians"]["old"] for r in rounds]
     minima = {name: min(r["medians"][name] for r in rounds) for name in ("old", "new")}
     report = {"date": time.strftime("%Y-%m-%d %H:%M"), "old": args.old, "new": args.new, "size": args.size,
               "steps": args.steps, "rounds": rounds, "ratio_median": float(np.median(ratios)),
-              "ratio_of_minima": minima["new"] / minima["old"], "loadavg_start": load_start,
+              "ratio_of_minima": minima["new"] / minima["old"], "cpu_ratio_median": float(np.median(cpu_ratios)),
+              "loadavg_start": load_start,
               "loadavg_end": os.getloadavg()}
     print(f"new/old s/step: median of rounds {report['ratio_median']:.3f}, ratio of minima "
-          f"{report['ratio_of_minima']:.3f} (old {minima['old']:.3f}, new {minima['new']:.3f} s/step); "
+          f"{report['ratio_of_minima']:.3f} (old {minima['old']:.3f}, new {minima['new']:.3f} s/step); CPU time "
+          f"per step, median of rounds {report['cpu_ratio_median']:.3f}; "
           f"final losses old {rounds[0]['finals']['old']:.7g}, new {rounds[0]['finals']['new']:.7g}; load "
           f"{load_start[0]:.1f} -> {report['loadavg_end'][0]:.1f}")
     if args.out:

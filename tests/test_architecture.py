@@ -9,7 +9,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "legacy_nst"
 STAGES = ["config", "io", "vgg", "losses", "problem", "engines", "optim", "run", "record", "cli", "sweep"]
 # Lazy imports of the package's own modules inside functions, each with a reason in a comment beside it.
 LAZY = {("legacy_nst", "legacy_nst.run.stylize"), ("legacy_nst.engines", "legacy_nst.engines.eager"),
-        ("legacy_nst.cli.console", "legacy_nst.cli.main")}
+        ("legacy_nst.cli.console", "legacy_nst.cli.main"),
+        ("legacy_nst.cli.main", "legacy_nst.sweep.command")}
 
 
 def modules():

@@ -4,6 +4,7 @@
     legacy-nst weights download [--dest DIR]                         fetch the real VGG-19 file
     legacy-nst weights verify PATH                                   check a .mat file
     legacy-nst compare --content PATH --style PATH [options]         graph vs eager backends, one report
+    legacy-nst sweep SPEC.toml --out DIR [--jobs N]                  many runs from a TOML spec, on Ray
 
 The options are the fields of `legacy_nst.config.Config` (cli.parser). Each
 subcommand has its module: cli.stylize, cli.weights, cli.compare. Problems with the
@@ -27,6 +28,10 @@ def main(argv=None):
             return run_weights(argv[1:])
         if argv[:1] == ["compare"]:
             return run_compare(argv[1:])
+        if argv[:1] == ["sweep"]:
+            from ..sweep.command import run_sweep_command  # a later stage; loads Ray only for this subcommand
+
+            return run_sweep_command(argv[1:])
         return run_stylize(argv)
     except (UsageError, NSTError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)

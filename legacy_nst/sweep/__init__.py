@@ -1,0 +1,6 @@
+"""`legacy-nst sweep`: many runs of the main command from one TOML spec, on Ray.
+
+spec (the TOML format and its checks), jobs (one run as a Ray task), driver
+(scheduling, signals, exit status), manifest (manifest.jsonl, summary.md) and
+sheet (sheet.png). See docs/sweeps.md.
+"""

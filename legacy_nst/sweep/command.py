@@ -1,0 +1,26 @@
+"""The `legacy-nst sweep SPEC.toml --out DIR` command line."""
+from ..cli.parser import PROG, Parser, UsageError
+from . import spec as sweep_spec
+from .driver import run_sweep
+
+
+def sweep_parser():
+    parser = Parser(prog=f"{PROG} sweep", description="Run every combination of a TOML spec's axes as one "
+                    "legacy-nst run each, on Ray (a local instance unless --ray-address); see docs/sweeps.md.")
+    parser.add_argument("spec", metavar="SPEC.toml", help="the sweep: [base] options, [axes] lists, zip groups")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder: one subfolder per job, "
+                        "manifest.jsonl, summary.md, sheet.png (a rerun skips the completed jobs)")
+    parser.add_argument("--jobs", type=int, metavar="N", help="at most N jobs at a time, each with CPUs/N "
+                        "threads (default: one job per CPU of the Ray cluster)")
+    parser.add_argument("--ray-address", metavar="auto|HOST:PORT", help="join a running Ray cluster "
+                        "('ray start --head' on one machine) instead of starting a local instance")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    return parser
+
+
+def run_sweep_command(argv):
+    args = sweep_parser().parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
+    spec = sweep_spec.load(args.spec)  # every check before anything starts
+    return run_sweep(spec, args.out, jobs=args.jobs, ray_address=args.ray_address, quiet=args.quiet)

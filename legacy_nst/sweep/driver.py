@@ -1,0 +1,203 @@
+"""`legacy-nst sweep`: run a spec's jobs on Ray, keep the manifest current, draw the sheet.
+
+The driver starts a local Ray instance (bound to 127.0.0.1) unless
+--ray-address joins a cluster, skips the jobs a previous run completed, keeps
+at most --jobs jobs in flight, each declaring its threads and its estimated
+memory, and writes manifest.jsonl and summary.md after every finished job.
+SIGINT/SIGTERM cancel the running jobs with ray.cancel, which interrupts each
+worker's main thread like Ctrl-C: the job saves its state after its current
+step and a rerun resumes it. Exit status: 0, 2 when a job failed, 130/143 when
+stopped.
+"""
+import logging
+import os
+import re
+import socket
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import manifest
+from .jobs import estimated_bytes, final_losses, is_completed, job_paths, read_record, remote_job
+from .pipeline import NSTError, StopRequest
+from .sheet import SHEET, draw_sheet
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Ray colours its task names
+CANCEL_WAIT_SECONDS = 300  # how long a cancelled job may take to finish its step and save its state
+GB = 1e9
+
+
+def connect(ray, address):
+    """Start a local Ray instance, or join `address` (auto or HOST:PORT); True when this call started one."""
+    if ray.is_initialized():
+        return False
+    if address:
+        check_reachable(address)
+        try:
+            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise NSTError(f"--ray-address {address}: cannot join the Ray cluster ({reason}); start one with "
+                           "'ray start --head' or check the address") from None
+        return True
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # a local instance that binds to 127.0.0.1 only
+    ray.init(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+    return True
+
+
+def check_reachable(address, seconds=10):
+    """Refuse a HOST:PORT nobody listens on at once (Ray itself keeps retrying for minutes)."""
+    host, _, port = address.rpartition(":")
+    if address == "auto" or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=seconds).close()
+    except OSError as error:
+        raise NSTError(f"--ray-address {address}: nothing answers there ({error.strerror or error}); start the "
+                       "head with 'ray start --head' and give the address it prints") from None
+
+
+def capacity(ray):
+    """(CPUs in the cluster, CPUs of the largest node, memory of the largest node in bytes)."""
+    nodes = [node["Resources"] for node in ray.nodes() if node.get("Alive")]
+    return (sum(n.get("CPU", 0) for n in nodes), max(n.get("CPU", 0) for n in nodes),
+            max(n.get("memory", 0) for n in nodes))
+
+
+class Reporter:
+    """A bar over the jobs (on a terminal) and one line per finished job; nothing with --quiet."""
+
+    def __init__(self, total, quiet=False, stream=None):
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.done = 0
+        self.total = total
+        self.bar = None if quiet or not self.stream.isatty() else tqdm(total=total, unit="job", file=self.stream)
+
+    def finished(self, item):
+        self.done += 1
+        if self.quiet:
+            return
+        values = " ".join(f"{k}={manifest.format_value(k, v)}" for k, v in item["values"].items())
+        total = (item.get("losses") or {}).get("total")
+        detail = item["error"] if item.get("error") else (f"loss {total:.4g}" if total is not None else "")
+        seconds = f", {item['seconds']:.1f} s" if item.get("seconds") is not None and item["status"] != "skipped" else ""
+        line = f"[{self.done}/{self.total}] {item['status']} {item['id']} {values}: {detail}{seconds}"
+        if self.bar is not None:
+            self.bar.write(line, file=self.stream)
+            self.bar.update(1)
+        else:
+            print(line, file=self.stream, flush=True)
+
+    def note(self, text):
+        if not self.quiet:
+            (self.bar.write if self.bar is not None else print)(text, file=self.stream)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_sweep(spec, out_dir, jobs=None, ray_address=None, quiet=False, stream=None) -> int:
+    """Run `spec` (a loaded spec.Spec) into `out_dir`; return the exit status."""
+    out_dir = Path(out_dir).resolve()
+    if not out_dir.parent.is_dir():
+        raise NSTError(f"--out {out_dir}: its parent folder does not exist; create it first")
+    out_dir.mkdir(exist_ok=True)
+    previous = manifest.read(out_dir)
+    entries = {}
+    reporter = Reporter(len(spec.jobs), quiet, stream)
+    for job in spec.jobs:
+        if is_completed(out_dir, job):
+            record = read_record(job_paths(out_dir, job)["record"])
+            before = previous.get(job.id, {})
+            entries[job.id] = manifest.entry(job, {
+                "status": "skipped", "output": str(job_paths(out_dir, job)["output"]), "losses": final_losses(record),
+                "steps": record["iterations"][-1]["iteration"], "seconds": before.get("seconds"),
+                "host": before.get("host")})
+            reporter.finished(entries[job.id])
+    todo = [job for job in spec.jobs if job.id not in entries]
+    stopped = None
+    try:
+        if todo:
+            stopped = _run_on_ray(spec, todo, out_dir, jobs, ray_address, entries, reporter)
+    finally:
+        reporter.close()
+        ordered = [entries[job.id] for job in spec.jobs if job.id in entries]
+        manifest.write(out_dir, ordered)
+    draw_sheet(spec, ordered, out_dir / SHEET)
+    counts = {s: sum(e["status"] == s for e in ordered) for s in manifest.STATUSES}
+    if not quiet:
+        print(f"legacy-nst sweep: {len(spec.jobs)} jobs: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+              + f"; wrote {out_dir / manifest.MANIFEST}, {out_dir / manifest.SUMMARY}, {out_dir / SHEET}",
+              file=stream or sys.stderr)
+    if stopped is not None:
+        return 128 + stopped
+    return 2 if counts["failed"] else 0
+
+
+def _run_on_ray(spec, todo, out_dir, jobs, ray_address, entries, reporter):
+    """Submit `todo` keeping at most --jobs in flight; on SIGINT/SIGTERM cancel them. Return the signal or None."""
+    import ray  # heavy (and only the sweep needs it): imported when there is work to run
+
+    started_here = connect(ray, ray_address)
+    try:
+        cpus, node_cpus, node_memory = capacity(ray)
+        concurrency = max(1, int(jobs or cpus))
+        threads = max(1, min(int(node_cpus), int(cpus // concurrency)))
+        reporter.note(f"legacy-nst sweep: {len(todo)} jobs to run, {concurrency} at a time, {threads} thread(s) "
+                      f"each, on {int(cpus)} CPUs")
+        pending, running = list(todo), {}
+
+        def record(job, result):
+            entries[job.id] = manifest.entry(job, result)
+            reporter.finished(entries[job.id])
+            manifest.write(out_dir, [entries[j.id] for j in spec.jobs if j.id in entries])
+
+        with StopRequest(stream=reporter.stream) as stop:
+            while (pending or running) and not stop.requested:
+                while pending and len(running) < concurrency:
+                    job = pending.pop(0)
+                    memory = estimated_bytes(job)
+                    if memory > node_memory:
+                        record(job, {"status": "failed", "output": None, "error": (
+                            f"needs about {memory / GB:.1f} GB but the largest Ray node offers {node_memory / GB:.1f} GB;"
+                            " lower width/height or add a larger node")})
+                        continue
+                    task = remote_job(ray, threads, memory, spec.ray["num_gpus"], spec.ray["max_retries"])
+                    running[task.remote(job, str(out_dir))] = job
+                done, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
+                for ref in done:
+                    job = running.pop(ref)
+                    record(job, _result(ray, ref, job, out_dir))
+            if not stop.requested:
+                return None
+            for ref in running:
+                ray.cancel(ref)
+            ray.wait(list(running), num_returns=len(running), timeout=CANCEL_WAIT_SECONDS)
+            for ref, job in running.items():
+                record(job, _result(ray, ref, job, out_dir))
+            for job in pending:
+                record(job, {"status": "interrupted", "error": "not started; rerun the sweep to run it"})
+            return stop.signum
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _result(ray, ref, job, out_dir):
+    """A finished task's manifest fields; for a cancelled or lost task, what its run record says."""
+    try:
+        return ray.get(ref, timeout=0)
+    except ray.exceptions.TaskCancelledError:
+        paths = job_paths(out_dir, job)
+        record = read_record(paths["record"]) or {}
+        steps = (record.get("iterations") or [{}])[-1].get("iteration")
+        return {"status": "interrupted", "output": str(paths["output"]), "losses": final_losses(record),
+                "steps": steps, "error": f"stopped after {steps or 0} steps, state saved; rerun the sweep to continue"}
+    except (ray.exceptions.RayError, TimeoutError) as error:
+        cause = getattr(error, "cause", None) or error  # a RayTaskError wraps what the worker raised
+        lines = [line for line in _ANSI.sub("", str(cause)).splitlines() if line.strip()]
+        return {"status": "failed", "output": None,
+                "error": f"{type(cause).__name__}: {lines[-1].strip() if lines else 'no message'} (from Ray)"}

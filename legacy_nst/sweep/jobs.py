@@ -1,0 +1,163 @@
+"""One sweep job: exactly one run of the main command, in this process, in its own folder.
+
+OUT/<id>/ holds the image, run.json (the main command's --log-json record)
+and checkpoints/. When checkpoints/state.json exists (a worker killed with
+SIGKILL, a sweep stopped with Ctrl-C) the job resumes from it, as --resume
+does. The Ray task around `run_job` declares the job's threads, its memory
+(the run's own estimate) and GPUs; the weights stay loaded in the worker.
+"""
+import json
+import os
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from .pipeline import STATE_JSON, Config, Interrupted, NSTError, load_vgg19, memory_estimate, stylize_to_files, \
+    working_size
+from .spec import Job
+
+RECORD = "run.json"
+CHECKPOINTS = "checkpoints"
+MAX_CHECKPOINT_EVERY = 100  # art.py's interval; by default a job checkpoints every tenth of its run, at most this
+
+_weights = {}  # weights path -> VGGWeights: a Ray worker loads them once and keeps them for its later jobs
+
+
+def output_name(job: Job) -> str:
+    """content-stem--style-stem.png: readable when the image is copied out of its folder."""
+    styles = job.options["style"] if isinstance(job.options["style"], list) else [job.options["style"]]
+    return f"{Path(job.options['content']).stem}--{'+'.join(Path(s).stem for s in styles)}.png"
+
+
+def job_paths(out_dir, job: Job):
+    folder = Path(out_dir) / job.id
+    return {"folder": folder, "output": folder / output_name(job), "record": folder / RECORD,
+            "checkpoints": folder / CHECKPOINTS}
+
+
+def read_record(path):
+    """A job's run.json, or None when there is none (or only a torn one from before atomic writes)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def is_completed(out_dir, job: Job) -> bool:
+    """The job's image exists and its record says it completed: a rerun skips it."""
+    paths = job_paths(out_dir, job)
+    record = read_record(paths["record"])
+    return paths["output"].is_file() and record is not None and record.get("status") == "completed"
+
+
+def final_losses(record):
+    """The last iteration's losses (without the iteration number and the clock) of a run record."""
+    if not record or not record.get("iterations"):
+        return None
+    last = record["iterations"][-1]
+    return {k: v for k, v in last.items() if k not in ("elapsed",)}
+
+
+def job_config(out_dir, job: Job) -> Config:
+    """The job's options plus its checkpoints, resuming from them when a previous attempt left a state."""
+    paths = job_paths(out_dir, job)
+    options = {k: v for k, v in job.options.items() if k not in ("content", "style")}
+    options["checkpoint_every"] = options.get("checkpoint_every") or default_checkpoint_every(options["iterations"])
+    options["checkpoint_dir"] = str(paths["checkpoints"])
+    if (paths["checkpoints"] / STATE_JSON).is_file():
+        options["resume"] = str(paths["checkpoints"])
+    return Config.from_options(**options)
+
+
+def default_checkpoint_every(iterations):
+    """A tenth of the run, at most 100 steps: a worker killed (by Ray's out-of-memory monitor, say) loses little."""
+    return max(1, min(MAX_CHECKPOINT_EVERY, int(iterations) // 10))
+
+
+def estimated_bytes(job: Job) -> int:
+    """The run's peak-memory estimate at its working size (the image's header gives its aspect ratio)."""
+    config = job.config
+    try:
+        with Image.open(job.options["content"]) as image:
+            size_hw = (image.height, image.width)
+    except Exception:  # an unreadable image: the run itself reports it, with its one-line error
+        size_hw = (config.height or 600, config.width or 800)
+    try:
+        return int(memory_estimate(*working_size(size_hw, config.width, config.height), config).total)
+    except NSTError:
+        return int(memory_estimate(600, 800, config).total)
+
+
+def cached_weights(path):
+    key = str(Path(path).resolve())
+    if key not in _weights:
+        _weights[key] = load_vgg19(key)
+    return _weights[key]
+
+
+def run_job(job: Job, out_dir) -> dict:
+    """Run one job to its end here; return its manifest fields (never raises for a job's own failure).
+
+    SIGINT (what ray.cancel delivers to the worker's main thread) stops the run
+    after its current step with the state saved, as Ctrl-C does the main command.
+    """
+    started = time.perf_counter()
+    listen_for_cancel()
+    paths = job_paths(out_dir, job)
+    paths["folder"].mkdir(parents=True, exist_ok=True)
+    result = {"id": job.id, "host": socket.gethostname(), "pid": os.getpid(),
+              "threads": int(os.environ.get("TF_NUM_INTRAOP_THREADS") or 0) or None}
+    try:
+        config = job_config(out_dir, job)
+        result["resumed_from"] = _saved_steps(paths["checkpoints"]) if config.resume else None
+        stylize_to_files(job.options["content"], job.options["style"], str(paths["output"]), config,
+                         log_json=str(paths["record"]), progress=None, vgg=cached_weights(config.weights_path()))
+        status, error = "completed", None
+    except Interrupted as stop:
+        status, error = "interrupted", f"stopped by {stop.name} after {stop.steps} steps; rerun the sweep to continue"
+    except NSTError as problem:
+        status, error = "failed", str(problem)
+    except Exception as bug:  # noqa: BLE001 -- any other failure of one job must not stop the others
+        status, error = "failed", f"{type(bug).__name__}: {bug}".splitlines()[0]
+    record = read_record(paths["record"])
+    result["output"] = str(paths["output"]) if paths["output"].is_file() else None
+    return {**result, "status": status, "error": error, "losses": final_losses(record) if status != "failed" else None,
+            "steps": (record or {}).get("iterations", [{}])[-1].get("iteration") if record else None,
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
+def listen_for_cancel():
+    """Let ray.cancel reach the run: Ray delivers it as SIGINT to the main thread, which a worker started
+    from a background shell (SIGINT ignored, as under nohup) would otherwise never see."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _saved_steps(checkpoints):
+    state = read_record(Path(checkpoints) / STATE_JSON)
+    return None if state is None else state.get("steps")
+
+
+def thread_environment(threads: int) -> dict:
+    """Environment of a worker whose job may use `threads` cores: TensorFlow's and BLAS's thread pools.
+
+    TensorFlow reads TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS when a
+    session's own settings are 0 (legacy_nst's are), once per process; Ray starts
+    separate workers for each distinct environment, so jobs of different sizes
+    never share a pool of the wrong size.
+    """
+    threads = str(max(1, int(threads)))
+    return {"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads, "OMP_NUM_THREADS": threads,
+            "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def remote_job(ray, threads: int, memory: int, num_gpus=0, max_retries=3):
+    """`run_job` as a Ray task that declares its resources; retried (and so resumed) when its worker dies."""
+    return ray.remote(run_job).options(
+        name="legacy-nst-job", num_cpus=max(1, int(threads)), memory=int(memory), num_gpus=num_gpus,
+        max_retries=max_retries, retry_exceptions=False,
+        runtime_env={"env_vars": thread_environment(threads)})

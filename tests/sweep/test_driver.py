@@ -1,0 +1,247 @@
+"""`legacy-nst sweep` on a real local Ray instance (2 CPUs, started here, shut down after).
+
+A 2x2 grid completes with a correct manifest and sheet; a rerun touches
+nothing; a worker killed with SIGKILL is retried and resumes; SIGINT on the
+driver stops with exit 130 and a rerun completes; a bad spec is one line with
+exit 2; a broken image fails its job only.
+"""
+import contextlib
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from legacy_nst import Config
+from legacy_nst.cli.main import main
+from legacy_nst.sweep import spec as sweep_spec
+from legacy_nst.cli.stylize import run
+
+REPO = Path(__file__).resolve().parents[2]
+SMALL = "width = 48\nheight = 36\nseed = 0\n"
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    import ray  # only these tests need it
+
+    context = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield context.address_info["gcs_address"]
+    ray.shutdown()
+
+
+@pytest.fixture
+def spec_file(tmp_path, shared_dir, approx_weights_path):
+    def write(text):
+        path = tmp_path / "spec.toml"
+        path.write_text(f'[base]\ncontent = "{shared_dir}/images/tubingen.jpg"\nweights = "{approx_weights_path}"\n'
+                        + text)
+        return path
+    return write
+
+
+def sweep(*argv):
+    """`legacy-nst sweep ...` in this process, on the module's Ray instance: (exit status, stderr lines)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        status = main(["sweep", *map(str, argv), "--quiet"])
+    return status, err.getvalue().splitlines()
+
+
+def manifest(out):
+    return [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+
+
+def digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+GRID = SMALL + ('iterations = 10\ncheckpoint_every = 5\n[axes]\nstyle = ["{s}/images/starry_night.jpg", '
+                '"{s}/images/the_scream.jpg"]\nalpha = [100, 1000]\n')
+
+
+@pytest.fixture(scope="module")
+def grid(ray_cluster, tmp_path_factory, shared_dir, approx_weights_path):
+    """The 2x2 grid of style x alpha at 48x36, 10 Adam steps, --jobs 2, run once for the module."""
+    folder = tmp_path_factory.mktemp("grid")
+    spec = folder / "spec.toml"
+    spec.write_text(f'[base]\ncontent = "{shared_dir}/images/tubingen.jpg"\nweights = "{approx_weights_path}"\n'
+                    + GRID.format(s=shared_dir))
+    started = time.perf_counter()
+    status, lines = sweep(spec, "--out", folder / "out", "--jobs", "2")
+    return spec, folder / "out", status, lines, time.perf_counter() - started
+
+
+def test_a_2x2_sweep_completes_with_a_manifest_of_every_job(grid, shared_dir):
+    spec, out, status, lines, _ = grid
+    assert status == 0, lines
+    entries = manifest(out)
+    assert [e["status"] for e in entries] == ["completed"] * 4
+    assert [(Path(e["options"]["style"]).stem, e["options"]["alpha"]) for e in entries] == [
+        ("starry_night", 100), ("starry_night", 1000), ("the_scream", 100), ("the_scream", 1000)]
+    assert [e["id"] for e in entries] == [j.id for j in sweep_spec.load(spec).jobs]
+    for e in entries:
+        record = json.loads((out / e["id"] / "run.json").read_text())
+        assert record["status"] == "completed" and record["config"]["alpha"] == e["options"]["alpha"]
+        assert e["losses"]["total"] == record["iterations"][-1]["total"] and e["steps"] == 10
+        assert e["seconds"] > 0 and e["host"] and e["threads"] == 1  # 2 CPUs shared by 2 jobs
+        assert Image.open(e["output"]).size == (48, 36)
+        assert (out / e["id"] / "checkpoints" / "state.json").is_file()
+    summary = (out / "summary.md").read_text()
+    assert all(e["id"] in summary for e in entries) and "4 completed of 4 jobs" in summary
+
+
+def test_a_job_equals_the_same_run_of_the_main_command(grid, shared_dir, approx_weights_path, tmp_path):
+    _, out, _, _, _ = grid
+    entry = manifest(out)[3]
+    config = Config(weights=str(approx_weights_path), width=48, height=36, seed=0, iterations=10, alpha=1000)
+    direct = run(shared_dir / "images" / "tubingen.jpg", shared_dir / "images" / "the_scream.jpg",
+                 tmp_path / "direct.png", config)
+    np.testing.assert_allclose(entry["losses"]["total"], direct.history[-1]["total"], rtol=1e-5)
+
+
+def test_the_sheet_is_a_labelled_grid_of_the_results(grid):
+    _, out, _, _, _ = grid
+    sheet = np.asarray(Image.open(out / "sheet.png").convert("RGB")).astype(float)
+    # a label column and 2 result columns of 1.9 inches at 100 dpi; a text header row 0.45 high and 2 rows
+    assert sheet.shape[:2] == (int(190 * 2.45), 3 * 190)
+    result = np.asarray(Image.open(manifest(out)[0]["output"]).convert("RGB")).astype(float)
+    assert sheet.std() > 20 and result.std() > 5
+
+
+def test_a_rerun_skips_every_completed_job_and_touches_no_file_of_it(grid):
+    spec, out, _, _, first_seconds = grid
+    files = sorted(p for p in out.glob("*/**/*") if p.is_file())
+    before = {p: (p.stat().st_mtime_ns, digest(p)) for p in files}
+    started = time.perf_counter()
+    status, lines = sweep(spec, "--out", out, "--jobs", "2")
+    assert status == 0, lines
+    assert [e["status"] for e in manifest(out)] == ["skipped"] * 4
+    assert {p: (p.stat().st_mtime_ns, digest(p)) for p in files} == before
+    assert sorted(p for p in out.glob("*/**/*") if p.is_file()) == files
+    assert time.perf_counter() - started < first_seconds / 4
+
+
+def _ray_workers_of_this_process():
+    """pids of the Ray workers running a sweep job under the Ray instance this test process started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if not (entry / "cmdline").read_bytes().startswith(b"ray::legacy-nst-job"):
+                continue
+            pid, parents = int(entry.name), 0
+            while pid > 1 and parents < 5:
+                pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                parents += 1
+                if pid == os.getpid():
+                    found.append(int(entry.name))
+                    break
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _state_steps(checkpoints):
+    try:
+        return json.loads((checkpoints / "state.json").read_text())["steps"]
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def test_a_job_whose_worker_is_killed_resumes_and_ends_as_an_uninterrupted_run(
+        ray_cluster, spec_file, shared_dir, approx_weights_path, tmp_path):
+    steps = 40
+    spec = spec_file(SMALL + f'iterations = {steps}\ncheckpoint_every = 4\nstyle = "{shared_dir}/images/shipwreck.jpg"\n')
+    job = sweep_spec.load(spec).jobs[0]
+    checkpoints = tmp_path / "out" / job.id / "checkpoints"
+    killed = []
+
+    def kill_mid_job():
+        deadline = time.time() + 120
+        while time.time() < deadline and _state_steps(checkpoints) < 8:
+            time.sleep(0.05)
+        for pid in _ray_workers_of_this_process():
+            os.kill(pid, signal.SIGKILL)
+            killed.append((pid, _state_steps(checkpoints)))
+
+    killer = threading.Thread(target=kill_mid_job)
+    killer.start()
+    status, lines = sweep(spec, "--out", tmp_path / "out", "--jobs", "1")
+    killer.join()
+    assert killed and killed[0][1] < steps, "the worker was not killed mid-job"
+    [entry] = manifest(tmp_path / "out")
+    assert status == 0 and entry["status"] == "completed", lines
+    assert 8 <= entry["resumed_from"] < steps and entry["steps"] == steps
+    config = Config(weights=str(approx_weights_path), width=48, height=36, seed=0, iterations=steps)
+    straight = run(shared_dir / "images" / "tubingen.jpg", shared_dir / "images" / "shipwreck.jpg",
+                   tmp_path / "straight.png", config)
+    record = json.loads((tmp_path / "out" / job.id / "run.json").read_text())
+    assert [e["iteration"] for e in record["iterations"]] == list(range(steps + 1))
+    np.testing.assert_allclose([e["total"] for e in record["iterations"]],
+                               [e["total"] for e in straight.history], rtol=1e-4)
+
+
+def test_sigint_stops_the_sweep_with_130_and_a_rerun_completes_every_job(ray_cluster, spec_file, shared_dir, tmp_path):
+    steps = 100
+    spec = spec_file(SMALL.replace("48", "32").replace("36", "32") + f'iterations = {steps}\ncheckpoint_every = 2\n'
+                     f'[axes]\nstyle = ["{shared_dir}/images/shipwreck.jpg", "{shared_dir}/images/the_scream.jpg"]\n')
+    jobs = sweep_spec.load(spec).jobs
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    driver = subprocess.Popen([sys.executable, "-m", "legacy_nst.cli", "sweep", str(spec), "--out", str(out),
+                               "--jobs", "2", "--ray-address", ray_cluster], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 150
+    while time.time() < deadline and min(_state_steps(out / j.id / "checkpoints") for j in jobs) < 2:
+        time.sleep(0.1)
+    driver.send_signal(signal.SIGINT)
+    _, err = driver.communicate(timeout=120)
+    assert driver.returncode == 130, err
+    entries = manifest(out)
+    assert [e["status"] for e in entries] == ["interrupted"] * 2, err
+    saved = [_state_steps(out / j.id / "checkpoints") for j in jobs]
+    assert all(0 < s < steps for s in saved), saved
+    for job in jobs:
+        state = json.loads((out / job.id / "checkpoints" / "state.json").read_text())
+        assert state["status"] == "interrupted"
+    status, lines = sweep(spec, "--out", out, "--jobs", "2")
+    assert status == 0, lines
+    entries = manifest(out)
+    assert [e["status"] for e in entries] == ["completed"] * 2
+    assert [e["resumed_from"] for e in entries] == saved
+    for job in jobs:
+        record = json.loads((out / job.id / "run.json").read_text())
+        assert [e["iteration"] for e in record["iterations"]] == list(range(steps + 1))
+
+
+def test_a_bad_spec_is_one_line_with_exit_2_and_nothing_started(spec_file, tmp_path):
+    spec = spec_file(SMALL + 'iterations = 10\nstlye = "x.jpg"\n')
+    status, lines = sweep(spec, "--out", tmp_path / "out")
+    assert status == 2
+    assert lines == [f"legacy-nst: error: {spec}: [base] stlye: unknown option; did you mean style?"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_job_with_a_broken_image_fails_alone_and_the_sweep_exits_2(ray_cluster, spec_file, shared_dir, tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"")
+    spec = spec_file(SMALL + f'iterations = 4\n[axes]\nstyle = ["{shared_dir}/images/shipwreck.jpg", "{broken}"]\n')
+    status, lines = sweep(spec, "--out", tmp_path / "out", "--jobs", "2")
+    assert status == 2, lines
+    good, bad = manifest(tmp_path / "out")
+    assert good["status"] == "completed" and Path(good["output"]).is_file()
+    assert bad["status"] == "failed" and bad["error"] == f"{broken}: the file is empty; use a real image file"
+    assert bad["output"] is None and not (tmp_path / "out" / bad["id"] / "tubingen--broken.png").exists()
+    assert "1 completed, 1 failed of 2 jobs" in (tmp_path / "out" / "summary.md").read_text()
