@@ -2,12 +2,14 @@
 
 art.py's shape: the one tf.Variable feeds conv1_1 directly, the whole VGG-19 is
 built (to avgpool5), targets are materialised with session runs, Adam(2.0)
-minimises beta*content + alpha*style, and each iteration is `sess.run(train_step)`
-followed by a separate `sess.run(total_loss)` (art.py fetched the loss for its
-prints; the bench fetches it every step, as a loss log needs). Session and
-thread settings are TensorFlow's defaults, as in art.py. Kernels are oriented
-as legacy_nst's default (tf layout), so its losses equal the graph backend's
-and the loss trajectories can be compared one to one.
+minimises beta*content + alpha*style, and each iteration is one
+`sess.run(train_step)`. art.py fetched the loss with a second session run only
+every 100 steps, for its prints: `loss_every=100` is art.py's own loop (the
+baseline of every ratio); `loss_every=1` is the every-step-loss loop a loss log
+needs (a second, labelled row). Session and thread settings are TensorFlow's
+defaults, as in art.py. Kernels are oriented as legacy_nst's default (tf
+layout) unless kernel_layout="artpy" (art.py's untransposed kernels), so its
+losses equal the graph backend's and the loss trajectories compare one to one.
 """
 import time
 
@@ -22,13 +24,14 @@ STYLE_LAYERS = [("conv1_1", 0.5), ("conv2_1", 1.0), ("conv3_1", 1.5), ("conv4_1"
 BLOCKS = ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4))
 
 
-def build_model(vgg, height, width):
+def build_model(vgg, height, width, kernel_layout="tf"):
     graph = {"input": tf1.Variable(np.zeros((1, height, width, 3)), dtype="float32")}
     previous = graph["input"]
     for block, convs in BLOCKS:
         for index in range(1, convs + 1):
             name = f"conv{block}_{index}"
-            kernel = tf.constant(np.transpose(vgg.kernels[name], (1, 0, 2, 3)))
+            stored = vgg.kernels[name]
+            kernel = tf.constant(stored if kernel_layout == "artpy" else np.transpose(stored, (1, 0, 2, 3)))
             bias = tf.constant(vgg.biases[name].reshape(-1))
             previous = graph[name] = tf.nn.relu(tf.nn.conv2d(previous, kernel, strides=[1, 1, 1, 1],
                                                              padding="SAME") + bias)
@@ -42,11 +45,15 @@ def _gram(features, n, m):
     return tf.matmul(tf.transpose(flat), flat)
 
 
-def run(vgg, content, style, start, iterations, observe):
-    """Adam steps as art.py; observe(iteration, total, elapsed) after each loss fetch (entry 0: the start)."""
+def run(vgg, content, style, start, iterations, observe, loss_every=1, kernel_layout="tf", on_step=None):
+    """Adam steps as art.py; observe(iteration, total, elapsed) after each loss fetch (entry 0: the start).
+
+    The loss is fetched (a second session run) after every `loss_every`-th step and after the last.
+    on_step(iteration, elapsed) right after each train run, before any loss fetch (for step times).
+    """
     _, height, width, _ = content.shape
     with tf.Graph().as_default(), tf1.Session() as sess:
-        model = build_model(vgg, height, width)
+        model = build_model(vgg, height, width, kernel_layout)
         sess.run(tf1.global_variables_initializer())
         sess.run(model["input"].assign(content))
         p = sess.run(model[CONTENT_LAYER])
@@ -67,5 +74,8 @@ def run(vgg, content, style, start, iterations, observe):
         observe(0, float(sess.run(total_loss)), time.perf_counter() - started)
         for iteration in range(1, iterations + 1):
             sess.run(train_step)
-            observe(iteration, float(sess.run(total_loss)), time.perf_counter() - started)
+            if on_step is not None:
+                on_step(iteration, time.perf_counter() - started)
+            if iteration % loss_every == 0 or iteration == iterations:
+                observe(iteration, float(sess.run(total_loss)), time.perf_counter() - started)
         return sess.run(model["input"])

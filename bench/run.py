@@ -7,9 +7,11 @@ Every row runs in its own process (bench/worker.py), so its peak resident
 memory (VmHWM) is its own. The machine is shared and noisy, so rows are
 measured alternately: the speed rows run in rounds, each round every row once
 in a rotated order, and each ratio is the median over rounds of the row's
-median step time over the baseline's in the same round. The baseline is an
-art.py-style graph (bench/artpy_graph.py): the whole VGG, the loss fetched in a
-second session run every step.
+median step time over the baseline's in the same round. The baseline is art.py's
+own loop (bench/artpy_graph.py): the whole VGG, one sess.run(train_step) per
+step, the loss fetched in a second session run every 100 steps, as art.py
+printed it. The every-step-loss loop (the loss fetched after every step, as a
+loss log needs) is a second, labelled row.
 
 Time to target: the target is the loss the baseline (art.py's settings: Adam
 2.0 from the content image) reaches after 100 iterations at 256x256; each row's
@@ -40,6 +42,7 @@ sys.path.insert(0, str(REPO))
 SHARED = Path(os.environ.get("LEGACY_NST_SHARED", REPO.parent / "shared"))
 SMALL, LARGE = (256, 256), (600, 800)
 SLACK = 1e-4
+BASELINE = "art.py's own loop (baseline)"
 
 # VGG-19 conv layers as (name, input channels, output channels, downsampling before it).
 CONVS = [("conv1_1", 3, 64, 1), ("conv1_2", 64, 64, 1), ("conv2_1", 64, 128, 2), ("conv2_2", 128, 128, 2),
@@ -97,7 +100,8 @@ def speed_rows(size, large):
     """(label, spec) for the seconds-per-step table at `size`."""
     height, width = size
     base = dict(height=height, width=width, init="content")
-    rows = [("art.py-style baseline", dict(kind="artpy", options=base)),
+    rows = [(BASELINE, dict(kind="artpy", options=dict(base, loss_every=100))),
+            ("art.py-style loop, loss fetched every step", dict(kind="artpy", options=dict(base, loss_every=1))),
             ("graph adam float32", dict(kind="stylize", options=dict(base))),
             ("graph adam bfloat16", dict(kind="stylize", options=dict(base, precision="bfloat16"))),
             ("graph lbfgs float32", dict(kind="stylize", options=dict(base, optimizer="lbfgs")))]
@@ -136,7 +140,7 @@ def measure_speed(bench, size, rounds, iterations, large=False):
 
 def summarize_speed(results, size):
     flops = step_flops(*size)
-    baseline = results["art.py-style baseline"]
+    baseline = results[BASELINE]
     table = []
     for label, runs in results.items():
         good = [r for r in runs if r.get("step_times")]
@@ -169,7 +173,7 @@ def measure_targets_small(bench, args):
     steps = args.target_steps
     image_dir = args.out / "tmp"
     image_dir.mkdir(exist_ok=True)
-    spec_base = dict(kind="artpy", options=dict(base, iterations=steps))
+    spec_base = dict(kind="artpy", options=dict(base, iterations=steps, loss_every=100))
     runs = {"baseline": [bench.run("baseline (target)", spec_base)]}
     entries = runs["baseline"][0]["entries"]
     target = entries[-1]["total"]
@@ -204,7 +208,7 @@ def measure_targets_small(bench, args):
     art_times = [r["entries"][-1]["elapsed"] for r in runs["baseline"] if r.get("entries")]
     art_time = float(np.mean(art_times))
     art_walls = [r["entries"][-1]["wall"] for r in runs["baseline"] if r.get("entries")]
-    table = [{"row": f"art.py-style baseline, {steps} Adam steps", "size": f"{width}x{height}",
+    table = [{"row": f"art.py's own loop, {steps} Adam steps", "size": f"{width}x{height}",
               "time_s": art_time, "times_s": art_times, "wall_s": float(np.mean(art_walls)),
               "iterations": steps, "ratio": 1.0, "wall_ratio": 1.0, "final_loss": target,
               "peak_rss_mib": max(r["vmhwm_bytes"] for r in runs["baseline"]) / 2**20}]
@@ -221,12 +225,13 @@ def measure_targets_small(bench, args):
         quality["final_loss_ratio_bf16_to_f32"] = final["graph adam bfloat16"] / final["graph adam float32"]
         for path in (f32, bf16):
             path.unlink()
-    ours = [e["total"] for e in runs["graph adam float32"][0].get("entries", [])]
-    theirs = [e["total"] for e in runs["baseline"][0]["entries"]]
-    if ours and len(ours) == len(theirs):
-        rel = np.abs(np.array(ours) - np.array(theirs)) / np.array(theirs)
+    ours = {e["iteration"]: e["total"] for e in runs["graph adam float32"][0].get("entries", [])}
+    theirs = {e["iteration"]: e["total"] for e in runs["baseline"][0]["entries"]}  # art.py's: every 100 steps
+    shared = sorted(set(ours) & set(theirs))
+    if len(shared) > 1:
+        rel = np.array([abs(ours[i] - theirs[i]) / theirs[i] for i in shared])
         quality["adam_f32_vs_baseline_max_rel_loss_diff"] = float(rel.max())
-        quality["adam_f32_vs_baseline_rel_loss_diff_step1"] = float(rel[1])
+        quality["adam_f32_vs_baseline_compared_at_steps"] = shared
     image_dir.rmdir()
     return {"target": target, "steps": steps, "table": table, "quality": quality}
 
@@ -401,7 +406,7 @@ def render(report):
                   "| row | s/step median | min | × baseline: median of rounds (each round) | × baseline: minima "
                   "| GFLOP/s | % of peak | peak RSS MiB |",
                   "|---|---|---|---|---|---|---|---|"]
-        base_min = next((row["s_per_step_min"] for row in report[key] if row["row"] == "art.py-style baseline"
+        base_min = next((row["s_per_step_min"] for row in report[key] if row["row"] == BASELINE
                          and "error" not in row), None)
         for row in report[key]:
             if "error" in row:
@@ -435,7 +440,7 @@ def render(report):
         quality = part.get("quality", {})
         if quality:
             lines += ["", "Quality after the same Adam steps: " + ", ".join(
-                f"{k} = {v:.4g}" for k, v in quality.items())]
+                f"{k} = {v:.4g}" for k, v in quality.items() if isinstance(v, float))]
         lines.append("")
     if peaks:
         lines += ["## Fixed costs", ""]
@@ -460,7 +465,7 @@ def verdicts(report):
     speed = {row["row"]: row for row in report.get("speed_small", []) if "error" not in row}
     if speed:
         adam, bf16 = speed.get("graph adam float32"), speed.get("graph adam bfloat16")
-        base_min = speed.get("art.py-style baseline", {}).get("s_per_step_min")
+        base_min = speed.get(BASELINE, {}).get("s_per_step_min")
         if adam:
             lines.append(f"- float32 graph/Adam at 256×256: {adam['ratio_to_baseline']:.2f}× the baseline's s/step "
                          f"(median of rounds; ratio of minima {adam['s_per_step_min'] / base_min:.2f}) (target ≤ 0.90): "
@@ -489,7 +494,7 @@ def verdicts(report):
             lines.append("- float32 time to target at 256×256: no L-BFGS or multiscale row reached the target")
         drift = target.get("quality", {}).get("adam_f32_vs_baseline_max_rel_loss_diff")
         if drift is not None:
-            lines.append(f"- float32 graph/Adam against the baseline, every one of {target['steps']} steps: max relative "
+            lines.append(f"- float32 graph/Adam against the baseline, at steps {target['quality'].get('adam_f32_vs_baseline_compared_at_steps')}: max relative "
                          f"loss difference {drift:.2g} (target ≤ 1e-5): {'met' if drift <= 1e-5 else 'NOT met'}")
     large = report.get("target_large")
     if large:

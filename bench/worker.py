@@ -44,6 +44,9 @@ def step_times(entries, optimizer):
 
 
 def run_stylize(spec, images):
+    """legacy_nst.stylize with spec["options"]. The target counts only entries at full size (scale 1)
+    computed in float32 (a bfloat16 loss is approximate; with --float32-finish the finish's first entry is
+    the float32 loss of the bfloat16 image)."""
     import tensorflow as tf
 
     from legacy_nst.engines import graph as graph_engine
@@ -57,11 +60,15 @@ def run_stylize(spec, images):
     entries = []
 
     def observe(iteration, values, image):
-        entries.append({"iteration": iteration, **values, "wall": time.perf_counter() - began})
-        if target is not None and values.get("scale", 1.0) == 1.0 and values["total"] <= target:
+        exact = values.get("precision", "float32") == "float32"
+        entries.append({"iteration": iteration, **values, "wall": time.perf_counter() - began, "exact": exact,
+                        "cpu": time.process_time() - cpu_began})
+        if (target is not None and exact and values.get("scale", 1.0) == 1.0 and values["total"] <= target):
+            if spec.get("save_image_at_target"):  # network space; the image at the target, for the eye
+                np.save(spec["save_image_at_target"], image)
             raise TargetReached
 
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     out = {}
     try:
         result = stylize(images["content"], images["style"], vgg=vgg, observe=observe,
@@ -79,23 +86,45 @@ def run_stylize(spec, images):
 
 
 def run_artpy(spec, images):
+    """The art.py-style baseline. options: height, width, iterations, init (content|noise), seed,
+    noise_ratio (0.6), kernel_layout (tf|artpy), loss_every (1: every step; 100: art.py's own loop)."""
     from artpy_graph import run
     from legacy_nst.io.images import resize, to_network
     from legacy_nst.vgg.matfile import load_vgg19
 
+    options = spec["options"]
     vgg = load_vgg19(spec["weights"])
-    height, width = spec["options"]["height"], spec["options"]["width"]
+    height, width = options["height"], options["width"]
     content = to_network(resize(images["content"], (height, width)), vgg.mean_pixel)
     style = to_network(resize(images["style"], (height, width)), vgg.mean_pixel)
-    entries = []
-    began = time.perf_counter()
-    run(vgg, content, style, content, spec["options"]["iterations"],
-        lambda i, total, elapsed: entries.append({"iteration": i, "total": total, "elapsed": elapsed,
-                                                  "wall": time.perf_counter() - began}))
+    start = content
+    if options.get("init", "content") == "noise":  # art.py's generate_noise_image after np.random.seed(seed)
+        noise = np.random.RandomState(options.get("seed")).uniform(-20, 20, content.shape).astype(np.float32)
+        ratio = options.get("noise_ratio", 0.6)
+        start = (noise * ratio + content * (1.0 - ratio)).astype(np.float32)
+    entries, steps, cpu = [], [], []
+    began, cpu_began = time.perf_counter(), time.process_time()
+    image = run(vgg, content, style, start, options["iterations"],
+                lambda i, total, elapsed: entries.append({"iteration": i, "total": total, "elapsed": elapsed,
+                                                          "wall": time.perf_counter() - began,
+                                                          "cpu": time.process_time() - cpu_began}),
+                loss_every=options.get("loss_every", 1), kernel_layout=options.get("kernel_layout", "tf"),
+                on_step=lambda i, elapsed: (steps.append(elapsed), cpu.append(time.process_time())))
     wall = time.perf_counter() - began
-    # Entry i follows step i's train run and loss run; entry 0 only a loss run.
-    times = list(np.diff([e["elapsed"] for e in entries]))[1:]
-    return {"wall_s": wall, "entries": entries, "step_times": times, "precision": "float32"}
+    if spec.get("save_image"):
+        np.save(spec["save_image"], image)
+    # Step i's time: from the end of step i-1 (or of the loss fetch after it) to the end of step i's
+    # train run, plus the loss fetch when the loop fetches after every step. Step 1 (warm-up) left out.
+    ends = {e["iteration"]: e["elapsed"] for e in entries}
+    times = []
+    for i in range(2, len(steps) + 1):
+        previous = ends.get(i - 1, steps[i - 2])
+        fetch = ends[i] - steps[i - 1] if options.get("loss_every", 1) == 1 and i in ends else 0.0
+        times.append(steps[i - 1] - previous + fetch)
+    # CPU seconds per step (this process, all its threads), loss fetches included: robust to a loaded machine.
+    cpu_steps = list(np.diff(cpu))
+    return {"wall_s": wall, "entries": entries, "step_times": times, "cpu_step_times": cpu_steps,
+            "precision": "float32"}
 
 
 def run_machine(spec, images):

@@ -3,6 +3,8 @@
 #   bash scripts/quickstart.sh [CONTENT STYLE OUTPUT] [more legacy-nst options]
 # Weights: $LEGACY_NST_WEIGHTS if set, else weights/imagenet-vgg-verydeep-19.mat,
 # downloaded (about 510 MB, sha256-checked, resumable) when missing.
+# The recipe: --preset fast (art.py's objective, bfloat16 L-BFGS with a float32 finish) from the
+# content image at 512 px wide, chosen by looking at the result (docs/performance.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
@@ -17,4 +19,4 @@ if [ ! -f "$weights" ]; then
 fi
 mkdir -p "$(dirname "$output")"
 .venv/bin/legacy-nst --content "$content" --style "$style" --output "$output" --weights "$weights" \
-    --width 256 --iterations 300 --log-json "${output%.*}.json" "$@"
+    --preset fast --init content --width 512 --log-json "${output%.*}.json" "$@"

@@ -22,14 +22,15 @@ INITS = ("noise", "content", "style", "random", "randn")
 BACKENDS = ("graph", "eager", "function", "function-xla")
 LOSS_NORMALIZATIONS = ("artpy", "tutorial", "paper", "jcjohnson", "anishathalye")  # losses.terms.NORMALIZATIONS
 PRECISIONS = ("float32", "bfloat16")
+LBFGS_IMPLEMENTATIONS = ("scipy", "float32")
 DEFAULT_WEIGHTS = Path("weights") / "imagenet-vgg-verydeep-19.mat"
 WEIGHTS_ENV = "LEGACY_NST_WEIGHTS"
 # The groups of fields, in order: the CLI's --help sections.
 GROUPS = {
     'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'seed', 'style_blend_weights', 'style_scale', 'preserve_colors'),
     'algorithm': ('preset', 'alpha', 'beta', 'content_layers', 'style_layers', 'content_weight_blend', 'style_layer_weight_exp', 'loss_normalization', 'tv_weight', 'normalize_gradients', 'pooling', 'kernel_layout'),
-    'optimizer': ('optimizer', 'iterations', 'learning_rate', 'adam_beta1', 'adam_epsilon', 'lbfgs_num_correction', 'lbfgs_initial_step', 'clip_pixels', 'multiscale', 'multiscale_iterations'),
-    'engine': ('backend', 'precision', 'weights', 'memory_limit', 'tile'),
+    'optimizer': ('optimizer', 'iterations', 'learning_rate', 'adam_beta1', 'adam_epsilon', 'lbfgs_num_correction', 'lbfgs_initial_step', 'lbfgs_implementation', 'clip_pixels', 'multiscale', 'multiscale_iterations'),
+    'engine': ('backend', 'precision', 'float32_finish', 'weights', 'memory_limit', 'tile'),
     'run': ('checkpoint_every', 'checkpoint_dir', 'print_every', 'resume', 'plot', 'strip'),
 }
 
@@ -74,7 +75,9 @@ class Config:
 
     # -- algorithm: the objective (defaults: art.py's) --
     preset: Optional[str] = _option(None, "start from a named recipe; options given explicitly override it: "
-                                    "artpy (art.py's values, 800x600, checkpoints every 100), tutorial (the "
+                                    "artpy (art.py's values, 800x600, checkpoints every 100), fast (art.py's objective "
+                                    "reached in a fraction of its time: bfloat16 L-BFGS, coarse start, float32 "
+                                    "finish; see docs/performance.md), tutorial (the "
                                     "TensorFlow eager tutorials' recipe), gatys (the paper's: L-BFGS from white "
                                     "noise, equal style layers, content:style 1e-3 on its losses), jcjohnson (neural_style.lua's "
                                     "defaults and losses, 512 px), anishathalye (neural_style.py's); see the README", choices=tuple(PRESETS), metavar="|".join(PRESETS))
@@ -125,6 +128,11 @@ class Config:
         10.0, "RMS change per pixel, in 0-255 levels, of L-BFGS's first trial step (0: scipy's own, a step of "
         "length 1 for the whole image, which its line search needs about 7 evaluations to grow at 800x600)",
         metavar="LEVELS")
+    lbfgs_implementation: str = _option(
+        "scipy", "scipy: scipy's L-BFGS-B (float64; the one that does bounds, for --clip-pixels); float32: "
+        "legacy_nst's float32 L-BFGS, the same algorithm (two-loop recursion, More-Thuente line search) with "
+        "float32 vectors: half the history's memory and a fraction of scipy's bookkeeping per step; its "
+        "iterates differ from scipy's by float32 round-off", choices=LBFGS_IMPLEMENTATIONS)
     clip_pixels: bool = _option(False, "clip the image to 0-255 after every step, as the tutorials do "
                                 "(with lbfgs: L-BFGS-B bounds); a bare --clip-pixels means true", metavar="true|false",
                                 parse=parse_flag, nargs="?", const=True)
@@ -146,6 +154,9 @@ class Config:
                              "the CPU has AVX512-BF16 or AMX) while the image, the Gram matrices and the "
                              "losses stay float32; falls back to float32, with a note, on other CPUs",
                              choices=PRECISIONS)
+    float32_finish: int = _option(
+        0, "with --precision bfloat16: run the last N of --iterations at full size in float32, from the bfloat16 "
+        "image, so the run ends at an exactly computed loss (0: none)", metavar="N")
     weights: Optional[str] = _option(None, f"MatConvNet VGG-19 .mat (default: ${WEIGHTS_ENV}, then {DEFAULT_WEIGHTS})",
                                      metavar="PATH")
     memory_limit: Optional[float] = _option(None, "refuse sizes whose estimated peak memory exceeds GB (default: "
@@ -241,6 +252,10 @@ class Config:
                 raise ConfigError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
         if self.lbfgs_num_correction < 1:
             raise ConfigError("--lbfgs-num-correction must be >= 1")
+        _choose("L-BFGS implementation", self.lbfgs_implementation, LBFGS_IMPLEMENTATIONS)
+        if self.lbfgs_implementation == "float32" and self.optimizer == "lbfgs" and self.clip_pixels:
+            raise ConfigError("--clip-pixels with --lbfgs-implementation float32: only scipy's L-BFGS-B keeps "
+                              "bounds; drop one of them")
         if not self.learning_rate > 0:
             raise ConfigError(f"--learning-rate must be > 0, got {self.learning_rate}")
         if not 0.0 <= self.adam_beta1 < 1.0:
@@ -259,6 +274,18 @@ class Config:
     def _check_engine(self):
         _choose("backend", self.backend, BACKENDS)
         _choose("precision", self.precision, PRECISIONS)
+        finish = self.float32_finish
+        if not (isinstance(finish, int) and finish >= 0):
+            raise ConfigError(f"--float32-finish must be a whole number >= 0, got {finish}")
+        if finish and self.precision != "bfloat16":
+            raise ConfigError(f"--float32-finish {finish} finishes a --precision bfloat16 run; add --precision "
+                              "bfloat16 or drop --float32-finish")
+        levels = len(self.multiscale)
+        each = self.multiscale_iterations if self.multiscale_iterations is not None else self.iterations // (levels + 1)
+        coarse = each * levels  # as run.multiscale.plan shares them
+        if finish > self.iterations - coarse:
+            raise ConfigError(f"--float32-finish {finish} exceeds the {self.iterations - coarse} full-size steps of "
+                              "--iterations; lower it or raise --iterations")
         if self.memory_limit is not None and not self.memory_limit >= 0:
             raise ConfigError(f"--memory-limit must be >= 0 GB (0: no check), got {self.memory_limit}")
 

@@ -39,10 +39,18 @@ one is art.py's 800x600).
 docs/peers.md cites the peers' source for every value and lists what is not
 matched (Torch's and TensorFlow's random numbers, optim.lbfgs's fixed-step
 iterations against scipy's line search, image resampling, Torch's x256 pixel scale).
+
+fast: art.py's objective exactly (the artpy preset's kernels, layers, weights,
+alpha, beta, normalization and noise start) reached sooner: L-BFGS instead of
+Adam, the float32 L-BFGS with a short history, bfloat16 convolutions, a
+coarse half-size start and a float32 finish. The size stays the user's (art.py's
+800x600 by default). Chosen by bench/finish.py; docs/performance.md has the
+measurements.
 """
 from ..errors import ConfigError
 
 SIZE_OPTIONS = {"width", "height", "image_size"}  # one setting: any of them replaces a preset's size
+ARTPY_STYLE_LAYERS = "conv1_1:0.5,conv2_1:1,conv3_1:1.5,conv4_1:3,conv5_1:4"
 EQUAL_STYLE_LAYERS = ",".join(f"conv{block}_1:0.2" for block in range(1, 6))  # the paper's w_l = 1/5
 FULL_STYLE_LAYERS = ",".join(f"conv{block}_1:1" for block in range(1, 6))  # jcjohnson: each at full weight
 
@@ -50,8 +58,13 @@ PRESETS = {
     "artpy": dict(kernel_layout="artpy", width=800, height=600, iterations=5000, checkpoint_every=100,
                   optimizer="adam", learning_rate=2.0, adam_beta1=0.9, adam_epsilon=1e-8,
                   alpha=100.0, beta=5.0, init="noise", noise_ratio=0.6, pooling="avg",
-                  content_layers="conv4_2:1", style_layers="conv1_1:0.5,conv2_1:1,conv3_1:1.5,conv4_1:3,conv5_1:4",
+                  content_layers="conv4_2:1", style_layers=ARTPY_STYLE_LAYERS,
                   loss_normalization="artpy", clip_pixels=False),
+    "fast": dict(kernel_layout="artpy", alpha=100.0, beta=5.0, init="noise", noise_ratio=0.6, pooling="avg",
+                 content_layers="conv4_2:1", style_layers=ARTPY_STYLE_LAYERS, loss_normalization="artpy",
+                 clip_pixels=False, optimizer="lbfgs", lbfgs_implementation="float32", lbfgs_num_correction=10,
+                 lbfgs_initial_step=10.0, precision="bfloat16", multiscale=(0.5,), multiscale_iterations=60,
+                 iterations=180, float32_finish=30),
     "tutorial": dict(iterations=1000, optimizer="adam", learning_rate=5.0, adam_beta1=0.99, adam_epsilon=0.1,
                      alpha=1e-2, beta=1e4, init="content", pooling="max",
                      content_layers="conv5_2:1", style_layers=EQUAL_STYLE_LAYERS,

@@ -1,4 +1,5 @@
-"""The one L-BFGS driver: scipy's L-BFGS-B over any engine's compute_loss_and_grads.
+"""The one L-BFGS driver: scipy's L-BFGS-B, or the float32 L-BFGS (optim.lbfgs_float32), over any
+engine's compute_loss_and_grads.
 
 One evaluation gives the losses and the gradient; iterations are reported to
 the observers as the first-order loop reports its steps (optim.loop).
@@ -15,27 +16,33 @@ HINT = "L-BFGS diverged; try --optimizer adam or check the inputs"
 
 
 def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, start=0, num_correction=100, bounds=None,
-                   initial_step=0.0, stopwatch=None, resumable=True, float32=False):
-    """L-BFGS-B from the image `x0` (float32 (1, H, W, 3)) for steps start..iterations; returns the final image.
+                   initial_step=0.0, stopwatch=None, resumable=True, implementation="scipy"):
+    """L-BFGS from the image `x0` (float32 (1, H, W, 3)) for steps start..iterations; returns the final image.
 
     `compute_loss_and_grads(image)` -> (losses dict, gradient array); `bounds`
     (low, high), broadcast to the image: L-BFGS-B's box constraints.
     `initial_step`: see scipy_lbfgs (Config.lbfgs_initial_step; 0 is scipy's own first step).
+    `implementation`: "scipy" (L-BFGS-B, float64) or "float32" (optim.lbfgs_float32: no bounds, no
+    float64 copies of the image and gradient). An evaluation at the x just evaluated (the start: once
+    for the log, once for the optimizer) is answered from the last one.
     A resumed run starts from its saved image with an empty curvature history.
-    `float32`: optim.lbfgs_float32 instead of scipy (2·M float32 image copies instead of (2·M + 12) float64
-    ones: what makes print sizes fit, used by tiled runs; no bounds).
+    The float32 implementation holds 2·M float32 image copies instead of scipy's (2·M + 12) float64 ones:
+    what makes print sizes fit (tiled runs use it).
     """
-    if float32 and bounds is not None:
-        raise ValueError("the float32 L-BFGS has no bounds")
-    dtype = np.float32 if float32 else np.float64
     shape = tuple(x0.shape)
     last = {}
+    dtype = np.float32 if implementation == "float32" else np.float64
+    if implementation == "float32" and bounds is not None:
+        raise ValueError("the float32 L-BFGS keeps no bounds; use implementation='scipy'")
 
     def evaluate(x):
+        if "gradient" in last and np.array_equal(last["x"], x):
+            return last["values"]["total"], last["gradient"].copy()  # the caller may modify it
         image = x.reshape(shape).astype(np.float32)
         values, gradient = compute_loss_and_grads(image)
-        last.update(x=x.copy(), values=values, image=image)
-        return values["total"], np.asarray(gradient).ravel().astype(dtype)
+        gradient = np.asarray(gradient).ravel().astype(dtype)
+        last.update(x=x.copy(), values=values, image=image, gradient=gradient)
+        return values["total"], gradient.copy()
 
     def record(iteration, x):
         if "x" not in last or not np.array_equal(last["x"], x):
@@ -59,9 +66,8 @@ def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, start=0, n
         image = last["image"]
         observers.step_done(State(done[0], lambda: {"input": image}, resumable))
 
-    if iterations > start and float32:
-        x = lbfgs_float32.minimize(evaluate, x, iterations - start, history=num_correction,
-                                   initial_step=initial_step, callback=callback)
+    if iterations > start and implementation == "float32":
+        x = lbfgs_float32.minimize(evaluate, x, iterations - start, num_correction, initial_step, callback)
     elif iterations > start:
         x = scipy_lbfgs(evaluate, x, iterations - start, num_correction, box, initial_step, callback)
     final = x.reshape(shape).astype(np.float32)

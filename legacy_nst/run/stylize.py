@@ -42,19 +42,21 @@ class Result:
 
 
 class Recorder:
-    """The history of a run: every entry with its seconds since the first step (`elapsed`), passed on."""
+    """The history of a run: every entry with its seconds since the first step (`elapsed`) and the size and
+    precision it was computed at (a --multiscale level's or a bfloat16 part's entries told apart), passed on."""
 
     def __init__(self, observers):
         self.observers = observers
         self.history = []
         self.started = None
+        self.computed_at = {}
 
     def start_clock(self):
         if self.started is None:
             self.started = time.perf_counter()
 
     def observe(self, iteration, losses, image):
-        losses = {**losses, "elapsed": time.perf_counter() - self.started}
+        losses = {**losses, "elapsed": time.perf_counter() - self.started, **self.computed_at}
         self.history.append({"iteration": iteration, **losses})
         self.observers.observe(iteration, losses, image)
 
@@ -109,7 +111,8 @@ def solve(problem, vgg, config, precision, iterations, observers, saved=None, re
             image = minimize_lbfgs(engine.compute_loss_and_grads, x0, iterations, observers, start=start,
                                    num_correction=config.lbfgs_num_correction, bounds=problem.bounds,
                                    initial_step=config.lbfgs_initial_step, stopwatch=stopwatch,
-                                   resumable=config.backend == "graph", float32=bool(tile))
+                                   resumable=config.backend == "graph",
+                                   implementation="float32" if tile else config.lbfgs_implementation)
         else:
             stepper = engine.stepper(config)
             if saved is not None:
@@ -143,6 +146,9 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     if saved is not None and config.multiscale:
         raise ConfigError("--resume continues single-scale runs only; rerun without --resume or without "
                           "--multiscale")
+    if saved is not None and config.float32_finish:
+        raise ConfigError("--resume continues single-precision runs only; rerun without --resume or without "
+                          "--float32-finish")
     vgg = vgg or load_vgg19(config.weights_path())
     precision = resolve_precision(config.precision)
     content_rgb = as_rgb_image(content, "content")
@@ -152,22 +158,27 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
         on_estimate(estimate)
     styles_rgb = [as_rgb_image(image, "style") for image in as_style_list(style)]
     recorder = Recorder(Observers(FunctionObserver(observe) if observe else None, *observers))
-    levels = plan(config, size)
+    levels = [(*level, precision) for level in plan(config, size)]
+    if config.float32_finish:  # the last float32_finish full-size steps in float32, from the bfloat16 image
+        level_size, steps, scale, _ = levels.pop()
+        levels += [(level_size, steps - config.float32_finish, scale, precision),
+                   (level_size, config.float32_finish, scale, "float32")]
     start, offset, summary, report = None, 0, [], {}
-    for index, (level_size, steps, scale) in enumerate(levels):
+    for index, (level_size, steps, scale, level_precision) in enumerate(levels):
         last = index == len(levels) - 1
         tile = (estimate if last else check_fits(*level_size, config)).tile  # the one place --tile picks the engine
         if tile:
             check_supported(config, resuming=saved is not None, tile=tile)
         problem = build_problem(config, content_rgb, styles_rgb, vgg.mean_pixel, level_size, start)
         sink = recorder if len(levels) == 1 else LevelObservers(recorder, offset, steps, scale, last)
-        image, stopwatch = solve(problem, vgg, config, precision, steps, sink, saved, ready=recorder.start_clock,
-                                 tile=tile, on_tile=on_tile, report=report)
+        recorder.computed_at = {"height": level_size[0], "width": level_size[1], "precision": level_precision}
+        image, stopwatch = solve(problem, vgg, config, level_precision, steps, sink, saved,
+                                 ready=recorder.start_clock, tile=tile, on_tile=on_tile, report=report)
         summary.append({"scale": scale, "width": level_size[1], "height": level_size[0], "iterations": steps,
-                        "s_per_iter": stopwatch.median()})
+                        "precision": level_precision, "s_per_iter": stopwatch.median()})
         offset += steps
         if not last:
-            start = upsample(image, levels[index + 1][0])
+            start = image if levels[index + 1][0] == level_size else upsample(image, levels[index + 1][0])
     return Result(image=render(config, image, vgg.mean_pixel, content_rgb), history=recorder.history,
                   s_per_iter=stopwatch.median(), config=config, size=size, precision=precision,
                   network_image=image, levels=summary if len(levels) > 1 else [], tiling=report.get("tiling"))

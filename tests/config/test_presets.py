@@ -113,3 +113,15 @@ def test_bad_yes_no_value_is_one_line(tmp_path, capsys):
 def test_every_preset_builds_a_valid_config():
     for name in PRESETS:
         assert Config.from_options(preset=name).preset == name
+
+
+def test_fast_keeps_art_pys_objective_and_only_changes_how_it_is_minimised():
+    from legacy_nst.config.presets import PRESETS
+
+    objective = ("kernel_layout", "alpha", "beta", "init", "noise_ratio", "pooling", "content_layers",
+                 "style_layers", "loss_normalization", "clip_pixels")
+    fast, artpy = Config().replace(preset="fast"), Config().replace(preset="artpy")
+    assert {name: getattr(fast, name) for name in objective} == {name: getattr(artpy, name) for name in objective}
+    assert "width" not in PRESETS["fast"] and "height" not in PRESETS["fast"]
+    assert (fast.optimizer, fast.lbfgs_implementation, fast.precision) == ("lbfgs", "float32", "bfloat16")
+    assert 0 < fast.float32_finish < fast.iterations
