@@ -15,7 +15,7 @@ from typing import Optional, Tuple
 from ..errors import ConfigError
 from .parse import (LayerWeights, format_layer_weights, parse_flag, parse_layer_weights, parse_numbers, parse_scales,
                     parse_tile)
-from .presets import PRESETS, SIZE_OPTIONS, with_preset
+from .presets import PRESETS, with_preset
 
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "adagrad", "lbfgs")
 INITS = ("noise", "content", "style", "random", "randn")
@@ -300,11 +300,14 @@ class Config:
     def replace(self, **changes) -> "Config":
         """A copy with `changes`; with preset=NAME, the preset's values first, then the other changes.
 
-        --width, --height and --image-size are one setting: changing any clears those not given.
+        --image-size and --width/--height are two ways to give the size: changing one way clears the other
+        (a new width keeps the height, as before --image-size existed).
         """
         changes = with_preset(changes)
-        if SIZE_OPTIONS & set(changes):
-            changes = {**{name: None for name in SIZE_OPTIONS}, **changes}
+        if "image_size" in changes:
+            changes = {"width": None, "height": None, **changes}
+        elif {"width", "height"} & set(changes):
+            changes = {"image_size": None, **changes}
         return dataclasses.replace(self, **changes)
 
     def weights_path(self) -> Path:
