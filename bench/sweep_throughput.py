@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from legacy_nst.atomic import atomic_write  # noqa: E402
+from legacy_nst.io.atomic import atomic_write  # noqa: E402
 
 STYLES = ("starry_night", "the_scream", "shipwreck", "seated-nude")
 SEEDS = (0, 1)
