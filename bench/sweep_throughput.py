@@ -71,7 +71,7 @@ def main():
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--iterations", type=int, default=50)
     parser.add_argument("--shared", type=Path, default=Path(os.environ.get("LEGACY_NST_SHARED", REPO.parent / "shared")))
-    parser.add_argument("--tag", default="sweep-throughput")
+    parser.add_argument("--tag", default="", help="appended to the results file name")
     args = parser.parse_args()
     weights = os.environ.get("LEGACY_NST_WEIGHTS") or args.shared / "weights" / "vgg19-approx.mat"
     load_before = os.getloadavg()
@@ -103,7 +103,7 @@ def main():
                      f"{r['ratio']:.2f} | {r['load']:.1f} |")
     lines += ["", f"Median of the rounds' ratios: **{result['median_ratio']:.2f}**; ratio of the minima: "
               f"{result['ratio_of_minima']:.2f} (target <= 0.6).", ""]
-    out = REPO / "bench" / "results" / f"{result['date'][:10]}-{args.tag}"
+    out = REPO / "bench" / "results" / f"{result['date'][:10]}-sweep-throughput{'-' + args.tag if args.tag else ''}"
     atomic_write(f"{out}.json", json.dumps(result, indent=1).encode())
     atomic_write(f"{out}.md", "\n".join(lines).encode())
     print("\n".join(lines))
