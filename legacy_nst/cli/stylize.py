@@ -151,7 +151,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
             last_note[0] = time.perf_counter()
             progress.note(f"{label}: tile {done} of {total}")
 
-    def write_log(status, s_per_iter, size, tiling=None):
+    def write_log(status, s_per_iter, size, tiling=None, stopped_early=None):
         if not log_json:
             return
         log = {**run_record(config, size, content, [str(s) for s in as_style_list(style)], output=str(output),
@@ -159,6 +159,8 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
                "s_per_iter": s_per_iter, "status": status, "best": state.best, "iterations": state.history}
         if tiling:  # --tile: core and halo sizes, tiles per evaluation (two passes each), window shapes
             log["tiling"] = tiling
+        if stopped_early:  # L-BFGS converged (or its line search failed) before --iterations
+            log["stopped_early"] = stopped_early
         atomic_write(log_json, json.dumps(log, indent=1).encode())
 
     try:
@@ -191,7 +193,9 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
     finally:
         if progress is not None:
             progress.close()
+    if result.stopped_early and progress is not None:
+        progress.note(result.stopped_early)
     save_image(output, result.image)
-    write_log("completed", result.s_per_iter, result.size, result.tiling)
+    write_log("completed", result.s_per_iter, result.size, result.tiling, result.stopped_early)
     figures.all(state.history, result.image, state.history[-1]["iteration"])
     return result

@@ -16,12 +16,13 @@ HINT = "L-BFGS diverged; try --optimizer adam or check the inputs"
 
 
 def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, start=0, num_correction=100, bounds=None,
-                   initial_step=0.0, stopwatch=None, resumable=True, implementation="scipy"):
+                   initial_step=0.0, stopwatch=None, resumable=True, implementation="scipy", on_stop=None):
     """L-BFGS from the image `x0` (float32 (1, H, W, 3)) for steps start..iterations; returns the final image.
 
     `compute_loss_and_grads(image)` -> (losses dict, gradient array); `bounds`
     (low, high), broadcast to the image: L-BFGS-B's box constraints.
     `initial_step`: see scipy_lbfgs (Config.lbfgs_initial_step; 0 is scipy's own first step).
+    `on_stop(reason)`: called when the optimizer ends before `iterations` (see scipy_lbfgs).
     `implementation`: "scipy" (L-BFGS-B, float64) or "float32" (optim.lbfgs_float32: no bounds, no
     float64 copies of the image and gradient). An evaluation at the x just evaluated (the start: once
     for the log, once for the optimizer) is answered from the last one.
@@ -67,19 +68,22 @@ def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, start=0, n
         observers.step_done(State(done[0], lambda: {"input": image}, resumable))
 
     if iterations > start and implementation == "float32":
-        x = lbfgs_float32.minimize(evaluate, x, iterations - start, num_correction, initial_step, callback)
+        x = lbfgs_float32.minimize(evaluate, x, iterations - start, num_correction, initial_step, callback, on_stop)
     elif iterations > start:
-        x = scipy_lbfgs(evaluate, x, iterations - start, num_correction, box, initial_step, callback)
+        x = scipy_lbfgs(evaluate, x, iterations - start, num_correction, box, initial_step, callback, on_stop)
     final = x.reshape(shape).astype(np.float32)
     observers.finished(State(done[0], lambda: {"input": final}, resumable))
     return final
 
 
-def scipy_lbfgs(evaluate, x0, iterations, num_correction, box=None, initial_step=0.0, callback=None):
+def scipy_lbfgs(evaluate, x0, iterations, num_correction, box=None, initial_step=0.0, callback=None,
+                on_stop=None):
     """scipy's L-BFGS-B from x0 for `iterations` iterations; returns the last x (flat float64).
 
     `evaluate(x)` -> (loss, gradient as flat float64), which may be modified;
-    `callback(x)` after each iteration; `box` a scipy Bounds or None.
+    `callback(x)` after each iteration; `box` a scipy Bounds or None;
+    `on_stop(reason)` when L-BFGS-B ends before `iterations` (its own message, e.g. a line search that
+    found no lower loss), which it otherwise does silently.
 
     L-BFGS-B's first trial step has length 1 along the gradient: for an image
     of n values an RMS change of 1/sqrt(n) levels, which its line search then
@@ -106,6 +110,8 @@ def scipy_lbfgs(evaluate, x0, iterations, num_correction, box=None, initial_step
     result = scipy.optimize.minimize(
         scaled, x0 / scale, jac=True, method="L-BFGS-B", bounds=box, callback=report,
         options=dict(maxiter=iterations, maxcor=num_correction, ftol=0.0, gtol=0.0, maxfun=max(15000, 4 * iterations)))
+    if on_stop is not None and result.nit < iterations:
+        on_stop(f"scipy's L-BFGS-B stopped after {result.nit} of {iterations} iterations: {result.message}")
     return result.x * scale
 
 

@@ -37,10 +37,11 @@ STEP_MAX = 1e10  # L-BFGS-B's bound on an unbounded problem's step
 EPS = float(np.finfo(np.float64).eps)
 
 
-def minimize(evaluate, x0, iterations, history=100, initial_step=10.0, callback=None):
+def minimize(evaluate, x0, iterations, history=100, initial_step=10.0, callback=None, on_stop=None):
     """Minimise from x0 for `iterations` iterations; returns the last iterate (flat float32).
 
-    evaluate(x float32 flat) -> (float loss, float32 flat gradient); callback(x) after each iteration.
+    evaluate(x float32 flat) -> (float loss, float32 flat gradient); callback(x) after each iteration;
+    on_stop(reason) if it ends before `iterations`.
     """
     if history < 1:
         raise ValueError(f"history must be >= 1, got {history}")
@@ -49,12 +50,15 @@ def minimize(evaluate, x0, iterations, history=100, initial_step=10.0, callback=
     x = np.array(x0, dtype=np.float32).ravel()
     f, g = _evaluated(evaluate, x)
     memory = History(history, x.size)
-    for _ in range(iterations):
+    for done in range(iterations):
         step = _iterate(evaluate, x, f, g, memory, initial_step)
         if step is None and len(memory):  # no acceptable step: restart with steepest descent
             memory.clear()
             step = _iterate(evaluate, x, f, g, memory, initial_step)
         if step is None:
+            if on_stop is not None:
+                on_stop(f"the float32 L-BFGS stopped after {done} of {iterations} iterations: its line search "
+                        "found no lower loss, even along the gradient")
             break
         x_new, f, g_new = step
         memory.push(x_new - x, g_new - g)

@@ -39,6 +39,7 @@ class Result:
     network_image: np.ndarray     # the final image in network space, float32 (1, H, W, 3)
     levels: list = field(default_factory=list)  # --multiscale: per level scale, size, iterations, s_per_iter
     tiling: Optional[dict] = None  # --tile: the last level's tiling (engines.tiled.TiledEngine.tiling), else None
+    stopped_early: Optional[str] = None  # why L-BFGS ended before its iterations (it does when it converges), else None
 
 
 class Recorder:
@@ -96,7 +97,7 @@ def solve(problem, vgg, config, precision, iterations, observers, saved=None, re
     `saved` (a record.checkpoints.SavedState) continues a run from its step count;
     `ready()` is called once the engine is built, just before the first step.
     `tile`: the core size when the memory plan tiles this level (the tiled engine, and L-BFGS in float32);
-    `report` (a dict) receives the tiled engine's "tiling".
+    `report` (a dict) receives the tiled engine's "tiling", and "stopped_early" when L-BFGS ends early.
     """
     start = saved.steps if saved is not None else 0
     stopwatch = Stopwatch()
@@ -112,7 +113,9 @@ def solve(problem, vgg, config, precision, iterations, observers, saved=None, re
                                    num_correction=config.lbfgs_num_correction, bounds=problem.bounds,
                                    initial_step=config.lbfgs_initial_step, stopwatch=stopwatch,
                                    resumable=config.backend == "graph",
-                                   implementation="float32" if tile else config.lbfgs_implementation)
+                                   implementation="float32" if tile else config.lbfgs_implementation,
+                                   on_stop=None if report is None else lambda reason: report.update(
+                                       stopped_early=f"{reason} (at {problem.size[1]}x{problem.size[0]})"))
         else:
             stepper = engine.stepper(config)
             if saved is not None:
@@ -181,4 +184,5 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
             start = image if levels[index + 1][0] == level_size else upsample(image, levels[index + 1][0])
     return Result(image=render(config, image, vgg.mean_pixel, content_rgb), history=recorder.history,
                   s_per_iter=stopwatch.median(), config=config, size=size, precision=precision,
-                  network_image=image, levels=summary if len(levels) > 1 else [], tiling=report.get("tiling"))
+                  network_image=image, levels=summary if len(levels) > 1 else [], tiling=report.get("tiling"),
+                  stopped_early=report.get("stopped_early"))

@@ -32,6 +32,14 @@ def test_lbfgs_lowers_the_loss(run):
     t = totals(result)
     assert len(t) == 11 and t[-1] < 0.2 * t[0]
     assert all(b <= a * (1 + 1e-6) for a, b in zip(t, t[1:])), "L-BFGS-B never accepts a worse point"
+    assert result.stopped_early is None
+
+
+def test_an_lbfgs_run_that_ends_early_says_why(run):
+    """From the content image with no style term the loss is already 0, so L-BFGS-B stops at once."""
+    result = run(iterations=5, optimizer="lbfgs", init="content", alpha=0.0)
+    assert len(result.history) == 1
+    assert "stopped after 0 of 5 iterations" in result.stopped_early and "(at 64x48)" in result.stopped_early
 
 
 @pytest.mark.parametrize("optimizer,lr", [("sgd", 1e-7), ("momentum", 1e-8), ("rmsprop", 1.0), ("adagrad", 5.0)])

@@ -157,6 +157,15 @@ def test_peak_memory_is_that_of_float32_pairs():
     assert pairs <= peak <= pairs + 16 * n * 4, f"peak {peak / 1e6:.1f} MB"
 
 
-def test_a_zero_gradient_ends_the_run_at_the_start():
-    x = lbfgs_float32.minimize(lambda x: (0.0, np.zeros_like(x)), np.ones(4, np.float32), 5)
+def test_a_zero_gradient_ends_the_run_at_the_start_and_says_so():
+    reasons = []
+    x = lbfgs_float32.minimize(lambda x: (0.0, np.zeros_like(x)), np.ones(4, np.float32), 5, on_stop=reasons.append)
     np.testing.assert_array_equal(x, 1.0)
+    assert len(reasons) == 1 and "stopped after 0 of 5 iterations" in reasons[0]
+
+
+def test_a_run_that_does_all_its_iterations_reports_no_stop():
+    reasons = []
+    lbfgs_float32.minimize(lambda x: (float(np.sum((x - 3) ** 2)), 2 * (x - 3)), np.zeros(4, np.float32), 1,
+                           on_stop=reasons.append)
+    assert reasons == []
