@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from ..errors import ConfigError
 from ..losses.targets import blend_style_targets
+from ..losses.terms import NORMALIZATIONS, total_variation, total_variation_interior
 from ..vgg.graph import build_graph
 from ..vgg.spec import CONV_SHAPES, deepest_layer, layer_sequence
 from .base import Engine, Stepper
@@ -28,7 +29,6 @@ from .runtime import session_config
 tf1 = tf.compat.v1
 
 GRID = 16  # VGG-19's four 2x2 poolings: tile origins on multiples of 16 see the same pooling windows
-NORMALIZATIONS = ("artpy", "tutorial", "paper")
 
 
 def receptive_field(layer, pooling="avg"):
@@ -121,15 +121,11 @@ def plan_tiles(height, width, core, halo):
 
 
 def _layer_coefficients(normalization, channels, positions):
-    """(content c, style s) with content loss c·sum (F − P)² and style loss s·sum (G − A)² (losses.py's forms)."""
-    n, m = float(channels), float(positions)
-    if normalization == "tutorial":
-        return 1.0 / (n * m), 1.0 / (n * n * m * m)
-    if normalization == "paper":
-        return 0.5, 1.0 / (4.0 * n * n * m * m)
-    if normalization == "artpy":
-        return 1.0 / (4.0 * n * m), 1.0 / (4.0 * n * n * m * m)
-    raise ConfigError(f"unknown loss normalization {normalization!r}; choose from {', '.join(NORMALIZATIONS)}")
+    """(content c, style s) with content loss c·sum (F − P)² and style loss s·sum (G − A)²: losses.terms' own."""
+    if normalization not in NORMALIZATIONS:
+        raise ConfigError(f"unknown loss normalization {normalization!r}; choose from {', '.join(NORMALIZATIONS)}")
+    family, n, m = NORMALIZATIONS[normalization], float(channels), float(positions)
+    return family.content_scale(n, m), family.style_scale(n, m)
 
 
 def tv_loss_and_grad(image):
@@ -147,6 +143,22 @@ def tv_loss_and_grad(image):
     grad[:, :, 1:] += right
     grad[:, :, :-1] -= right
     return loss, grad
+
+
+def tv_interior_loss_and_grad(image):
+    """losses.total_variation_interior (jcjohnson's TVLoss) on the whole image, and its gradient (numpy)."""
+    corner = image[:, :-1, :-1]
+    right = corner - image[:, :-1, 1:]
+    down = corner - image[:, 1:, :-1]
+    loss = 0.5 * float(np.sum(np.square(right, dtype=np.float64)) + np.sum(np.square(down, dtype=np.float64)))
+    grad = np.zeros_like(image)
+    grad[:, :-1, :-1] += right + down
+    grad[:, :-1, 1:] -= right
+    grad[:, 1:, :-1] -= down
+    return loss, grad
+
+
+TV_LOSS_AND_GRAD = {total_variation: tv_loss_and_grad, total_variation_interior: tv_interior_loss_and_grad}
 
 
 class TileNetwork:
@@ -223,6 +235,8 @@ class TiledEvaluator:
         self.content_layers, self.style_layers = tuple(content_layers), tuple(style_layers)
         self.alpha, self.beta, self.tv_weight = float(alpha), float(beta), float(tv_weight)
         self.normalization, self.pooling = normalization, pooling
+        _layer_coefficients(normalization, 1, 1)  # an unknown normalization fails here, before any graph
+        self._tv_loss_and_grad = TV_LOSS_AND_GRAD[NORMALIZATIONS[normalization].tv]
         self.kernel_layout, self.precision = kernel_layout, precision
         names = [n for n, _ in self.content_layers + self.style_layers]
         self.halo = halo_for(names, pooling) if halo is None else halo
@@ -297,7 +311,7 @@ class TiledEvaluator:
         image = np.asarray(image, np.float32)
         losses, _ = self._pass_1(image)
         if self.tv_weight > 0:
-            losses["tv"] = tv_loss_and_grad(image)[0]
+            losses["tv"] = self._tv_loss_and_grad(image)[0]
             losses["total"] += self.tv_weight * losses["tv"]
         return losses
 
@@ -331,7 +345,7 @@ class TiledEvaluator:
             y0, y1, x0, x1 = tile.window
             gradient[:, y0:y1, x0:x1] += network.run(network.image_grad, feeds)
         if self.tv_weight > 0:
-            losses["tv"], tv_grad = tv_loss_and_grad(image)
+            losses["tv"], tv_grad = self._tv_loss_and_grad(image)
             losses["total"] += self.tv_weight * losses["tv"]
             tv_grad *= np.float32(self.tv_weight)
             gradient += tv_grad
@@ -422,9 +436,7 @@ class TiledEngine(Engine):
             ("--normalize-gradients", config.normalize_gradients),
             (f"--backend {config.backend}", config.backend != "graph"),
             ("--clip-pixels with --optimizer lbfgs (the float32 L-BFGS has no bounds)",
-             config.clip_pixels and config.optimizer == "lbfgs"),
-            (f"--loss-normalization {config.loss_normalization} (tiled: {', '.join(NORMALIZATIONS)})",
-             config.loss_normalization not in NORMALIZATIONS)) if used]
+             config.clip_pixels and config.optimizer == "lbfgs")) if used]
 
     def __init__(self, problem, vgg, config, precision="float32", tile=512, on_tile=None):
         self.problem, self.size = problem, tuple(problem.size)

@@ -98,20 +98,32 @@ def total_variation_interior(image):
 
 @dataclass(frozen=True)
 class Normalization:
-    """One family of loss formulas: content(x, p), style(x, A) and tv(image)."""
+    """One family of loss formulas: content(x, p), style(x, A) and tv(image).
+
+    content_scale(N, M) and style_scale(N, M) restate the first two as c * sum (x - p)^2 and
+    s * sum (G - A)^2 for a layer of N channels and M positions: the form a tiled evaluation needs,
+    since it sums over tiles before it scales (engines.tiled; tests/losses/test_terms.py checks
+    each pair against its formulas).
+    """
 
     content: Callable
     style: Callable
+    content_scale: Callable
+    style_scale: Callable
     tv: Callable = total_variation
 
 
 NORMALIZATIONS = {
-    "artpy": Normalization(content_artpy, style_artpy),
-    "tutorial": Normalization(content_tutorial, style_tutorial),
-    "paper": Normalization(content_paper, style_artpy),
+    "artpy": Normalization(content_artpy, style_artpy,
+                           lambda n, m: 1 / (4 * n * m), lambda n, m: 1 / (4 * n**2 * m**2)),
+    "tutorial": Normalization(content_tutorial, style_tutorial,
+                              lambda n, m: 1 / (n * m), lambda n, m: 1 / (n**2 * m**2)),
+    "paper": Normalization(content_paper, style_artpy, lambda n, m: 0.5, lambda n, m: 1 / (4 * n**2 * m**2)),
     # the peers (docs/peers.md): the same content and style terms, their own TV forms
-    "jcjohnson": Normalization(content_tutorial, style_elements, total_variation_interior),
-    "anishathalye": Normalization(content_tutorial, style_elements, total_variation),
+    "jcjohnson": Normalization(content_tutorial, style_elements, lambda n, m: 1 / (n * m),
+                               lambda n, m: 1 / (n**4 * m**2), total_variation_interior),
+    "anishathalye": Normalization(content_tutorial, style_elements, lambda n, m: 1 / (n * m),
+                                  lambda n, m: 1 / (n**4 * m**2), total_variation),
 }
 
 

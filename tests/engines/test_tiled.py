@@ -9,7 +9,9 @@ import tensorflow as tf
 from legacy_nst import stylize
 from legacy_nst.config import Config
 from legacy_nst.engines import check_supported
-from legacy_nst.engines.tiled import TiledEngine, TiledEvaluator, halo_for, plan_tiles, receptive_field, tv_loss_and_grad
+from legacy_nst.engines.tiled import TV_LOSS_AND_GRAD, TiledEngine, TiledEvaluator, halo_for, plan_tiles, \
+    receptive_field
+from legacy_nst.losses.terms import total_variation, total_variation_interior
 from legacy_nst.errors import ConfigError
 from legacy_nst.io.images import read_image, resize, to_network
 from legacy_nst.losses.targets import gram_targets
@@ -60,9 +62,11 @@ def test_cores_cover_the_image_once_and_windows_start_on_the_16_pixel_grid(size)
 
 
 @pytest.mark.parametrize("size, tile, tv_weight, normalization",
-                         [((384, 512), 128, 0.0, "artpy"), ((237, 173), 128, 1e-2, "tutorial")])
+                         [((384, 512), 128, 0.0, "artpy"), ((237, 173), 128, 1e-2, "tutorial"),
+                          ((237, 173), 128, 1e-3, "jcjohnson"), ((237, 173), 128, 1e-2, "anishathalye")])
 def test_tiled_loss_and_gradient_equal_the_untiled_graph(vgg, images, size, tile, tv_weight, normalization):
-    """At 512x384 with 128-px cores (12 tiles, halos cut at tile edges), and at an odd size with the TV term."""
+    """At 512x384 with 128-px cores (12 tiles, halos cut at tile edges), and at an odd size with the TV term
+    in each normalization's own form (the peers' included)."""
     content_x, style_x, image = images(*size)
     targets, want, want_grad = untiled(vgg, content_x, style_x, image, tv_weight=tv_weight,
                                        normalization=normalization)
@@ -116,14 +120,14 @@ def test_three_adam_steps_tiled_follow_the_untiled_run(approx_weights_path, cont
     assert got[-1] < got[0]
 
 
-def test_numpy_total_variation_gradient_matches_tensorflow():
+@pytest.mark.parametrize("tv", [total_variation, total_variation_interior], ids=["mean", "jcjohnson"])
+def test_numpy_total_variation_gradient_matches_tensorflow(tv):
     image = np.random.RandomState(1).normal(0, 30, (1, 19, 23, 3)).astype(np.float32)
     with tf.GradientTape() as tape:
         x = tf.constant(image)
         tape.watch(x)
-        down, right = x[:, 1:] - x[:, :-1], x[:, :, 1:] - x[:, :, :-1]
-        loss = tf.reduce_mean(tf.square(down)) + tf.reduce_mean(tf.square(right))
-    value, grad = tv_loss_and_grad(image)
+        loss = tv(x)
+    value, grad = TV_LOSS_AND_GRAD[tv](image.copy())
     assert value == pytest.approx(float(loss), rel=1e-6)
     np.testing.assert_allclose(grad, tape.gradient(loss, x).numpy(), rtol=1e-5, atol=1e-7)
 

@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 from legacy_nst.io.images import load_image, to_network
-from legacy_nst.losses.terms import content_layer_loss, gram, style_layer_loss
+from legacy_nst.losses.terms import NORMALIZATIONS, content_layer_loss, gram, style_layer_loss
 from problems import CONTENT, STYLE, graph_engine
 
 tf1 = tf.compat.v1
@@ -113,3 +113,18 @@ def test_gradient_matches_finite_differences_per_pixel(vgg, pair):
             bump[index] = 0.25
             numeric = (numpy_total(x + bump) - numpy_total(x - bump)) / 0.5
             assert numeric == pytest.approx(float(grad[index]), rel=2e-3), index
+
+
+@pytest.mark.parametrize("name", sorted(NORMALIZATIONS))
+def test_each_normalizations_scales_restate_its_formulas(name):
+    """content = content_scale(N, M) * sum (x - p)^2 and style = style_scale(N, M) * sum (G - A)^2:
+    the tiled engine sums over tiles and then scales with these, so they must be the formulas' own."""
+    rng = np.random.RandomState(3)
+    x, p, s = (rng.normal(0, 2, (1, 6, 5, 4)).astype(np.float32) for _ in range(3))
+    n, m = 4.0, 30.0
+    g, a = x.reshape(-1, 4).T @ x.reshape(-1, 4), s.reshape(-1, 4).T @ s.reshape(-1, 4)
+    family = NORMALIZATIONS[name]
+    assert float(family.content(tf.constant(x), tf.constant(p))) == pytest.approx(
+        family.content_scale(n, m) * np.sum((x - p) ** 2, dtype=np.float64), rel=1e-5)
+    assert float(family.style(tf.constant(x), tf.constant(a))) == pytest.approx(
+        family.style_scale(n, m) * np.sum((g - a) ** 2, dtype=np.float64), rel=1e-5)
