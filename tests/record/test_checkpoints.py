@@ -186,3 +186,15 @@ def test_resume_refuses_different_weights(tmp_path, content_path, style_path, ba
     monkeypatch.setattr(cli_stylize, "weights_fingerprint", lambda vgg: "0" * 64)
     with pytest.raises(ConfigError, match="the weights file changed"):
         run(content_path, style_path, tmp_path / "p.png", base.replace(iterations=5, resume=str(saved_run)))
+
+
+def test_a_tiled_run_resumes_as_an_uninterrupted_tiled_run(tmp_path, content_path, style_path, base):
+    """--tile 80 at 96x96 (four tiles) with --preserve-colors: the tiled stepper's Adam state is saved and
+    restored under the graph engine's names, so K steps + --resume to N equal N steps straight."""
+    config = base.replace(width=96, height=96, tile="80", optimizer="adam", learning_rate=2.0, preserve_colors=True)
+    straight = run(content_path, style_path, tmp_path / "straight.png", config.replace(iterations=N))
+    assert straight.tiling["tiles"] == 4
+    resumed, state = resumed_run(tmp_path, content_path, style_path, config)
+    assert resumed.tiling["tiles"] == 4
+    np.testing.assert_allclose(totals(state.history), totals(straight.history), rtol=1e-4)
+    assert np.abs(resumed.image.astype(int) - straight.image.astype(int)).max() <= 1
