@@ -78,6 +78,19 @@ def save_grid(out, content, images, styles):
     save_image(out / "grid.jpg", np.concatenate([load_image(content, results[0].shape[:2]), *tiles], axis=1))
 
 
+def kept_runs(path, summary, styles):
+    """The finished runs of an earlier gallery.json with the same settings, for styles not rendered again,
+    so the gallery can be rendered a style or two at a time."""
+    if not path.exists():
+        return []
+    earlier = json.loads(path.read_text())
+    config = json.loads(json.dumps(summary["config"]))  # tuples as lists, as read back
+    if any(earlier.get(key) != summary[key] for key in ("content", "preset", "precision")) or any(
+            config.get(key) != value for key, value in earlier.get("config", {}).items()):
+        return []  # options added since that record are compared only when it names them
+    return [run for run in earlier["runs"] if run["style"].rsplit(".", 1)[0] not in styles and run["status"] == "done"]
+
+
 def main(argv=None):
     args = parse_args(argv)
     args.out = args.out or REPO / "docs" / "gallery" / args.preset
@@ -100,9 +113,11 @@ def main(argv=None):
     runs = []
     summary = {"content": content.name, "preset": args.preset, "precision": args.precision,
                "config": {**config.to_json(), "weights": Path(str(weights)).name}, "runs": runs}
+    runs.extend(kept_runs(args.out / "gallery.json", summary, args.styles))
 
     def write_summary():
-        shown = [run["style"].rsplit(".", 1)[0] for run in runs if run["iterations_done"] is not None]
+        shown = sorted((run["style"].rsplit(".", 1)[0] for run in runs if run["iterations_done"] is not None),
+                       key=lambda name: STYLES.index(name) if name in STYLES else len(STYLES))
         if shown:
             save_grid(args.out, content, images, shown)
         atomic_write(args.out / "gallery.json", json.dumps(summary, indent=1).encode())
@@ -135,7 +150,8 @@ def main(argv=None):
                     "total_every_50": [entry["total"] for entry in result.history[::50]],
                     "weighted_last": {"content": config.beta * last["content"], "style": config.alpha * last["style"],
                                       **({"tv": config.tv_weight * last["tv"]} if "tv" in last else {})},
-                    "first": result.history[0], "last": last})
+                    "first": result.history[0], "last": last,
+                    **({"stopped_early": result.stopped_early} if result.stopped_early else {})})
         summary["size"] = list(result.size)
         write_summary()
         print(f"{name}: {seconds:.0f} s, {result.s_per_iter:.2f} s/iteration, loss {result.history[0]['total']:.3g}"
