@@ -24,6 +24,7 @@ from ..record.plots import Figures, check_plot_path
 from ..record.run_record import run_record, versions
 from ..engines.runtime import effective_precision
 from ..run.memory import memory_limit_bytes
+from ..run.multiscale import step_costs
 from ..run.stylize import as_rgb_image, render, stylize
 from ..vgg.matfile import load_vgg19
 from .parser import PROG, Parser, add_config_options, config_from_args, missing_weights_message, style_paths
@@ -142,6 +143,8 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
             tiled = f", tiled (core {estimate.tile}, halo {estimate.halo})" if estimate.tile else ""
             progress.note(f"{estimate.width}x{estimate.height} {config.optimizer}{tiled}: peak memory about "
                           f"{estimate.total / 1e9:.1f} GB{room}")
+            if config.multiscale:  # the ETA weighs each level's steps by its pixels
+                progress.cost = step_costs(config, (estimate.height, estimate.width))
 
     last_note = [time.perf_counter()]
 

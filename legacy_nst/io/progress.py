@@ -11,6 +11,8 @@ from tqdm import tqdm
 
 # Steps timed before the run's length is forecast; the first step (graph warm-up) is not among them.
 PACE_STEPS = 3
+# With step costs, the ETA's pace per unit of cost comes from this many recent steps (a new level's pace).
+RECENT_STEPS = 10
 
 
 def format_duration(seconds):
@@ -45,7 +47,10 @@ class Progress:
 
     Optimizer steps are the default: `update(iteration, losses)`. Other units
     (downloaded bytes) pass `unit`, `label(done)` for the plain line and text
-    instead of losses.
+    instead of losses. `cost(position)`, when set, is the relative work of the
+    step that ends at `position` (a --multiscale level's pixels over the full
+    size's): the ETA is then the recent pace per unit of cost times the cost
+    still to come, so a coarse level does not promise a short run.
     """
 
     def __init__(self, total, print_every=100, quiet=False, stream=None, clock=time.perf_counter, *, unit="it",
@@ -63,6 +68,7 @@ class Progress:
         self._times = []  # (position, time) of the updates so far
         self._printed = None if initial is None else initial  # position of the last plain line
         self.forecast = None if forecast else False
+        self.cost = None
 
     def update(self, done, losses=""):
         self._times.append((done, self.clock()))
@@ -98,8 +104,19 @@ class Progress:
         return median_step_seconds(rates)
 
     def eta(self, done):
+        if self.cost is not None and self.total is not None:
+            return self._costed_eta(done)
         pace = self.seconds_per_step()
         return None if pace is None or self.total is None else pace * (self.total - done)
+
+    def _costed_eta(self, done):
+        """Seconds per unit of cost over the recent steps (the warm-up left out) times the cost to come."""
+        rates = [(t1 - t0) / sum(self.cost(p) for p in range(p0 + 1, p1 + 1))
+                 for (p0, t0), (p1, t1) in zip(self._times, self._times[1:]) if p1 > p0][1:]
+        if not rates:
+            return None
+        pace = float(np.median(rates[-RECENT_STEPS:]))
+        return pace * sum(self.cost(p) for p in range(done + 1, self.total + 1))
 
     def _forecast(self):
         pace = self.seconds_per_step()

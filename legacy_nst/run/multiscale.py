@@ -26,6 +26,14 @@ def plan(config, size_hw):
     return levels
 
 
+def step_costs(config, size_hw):
+    """cost(position): the work of the step ending at `position` relative to a full-size step (its level's
+    pixels over the full size's), for an ETA across levels (io.progress.Progress.cost)."""
+    full = size_hw[0] * size_hw[1]
+    costs = [h * w / full for (h, w), steps, _ in plan(config, size_hw) for _ in range(steps)] or [1.0]
+    return lambda position: costs[min(max(position, 1), len(costs)) - 1]
+
+
 def upsample(image, size_hw):
     """Bicubic resize of a float32 (1, h, w, 3) network-space image to (1, H, W, 3), channel by channel."""
     height, width = size_hw

@@ -43,6 +43,41 @@ def test_plain_lines_every_k_with_eta_and_a_forecast():
     assert len(lines) == 5
 
 
+class LevelClock:
+    """A two-level run: 10 steps of 0.25 s (a half-size level), then 1 s steps (full size); a 10 s warm-up."""
+
+    def __init__(self):
+        self.now, self.calls = 0.0, 0
+
+    def __call__(self):
+        self.calls += 1
+        step = self.calls - 1  # the position this call times
+        self.now += 10.0 if step == 1 else (0.25 if step <= 10 else 1.0)
+        return self.now
+
+
+def test_the_eta_of_a_multiscale_run_weighs_each_level_by_its_pixels():
+    """After the quarter-cost level, 10 full-size steps of 1 s remain: with costs the ETA says 10 s at the
+    level's end (and 12.5 s mid-level: 5 x 0.25 + 10 x 1), not the coarse pace's 2.5 s."""
+    costed, plain = Progress(20, quiet=True, clock=LevelClock()), Progress(20, quiet=True, clock=LevelClock())
+    costed.cost = lambda position: 0.25 if position <= 10 else 1.0
+    for i in range(0, 6):
+        costed.update(i), plain.update(i)
+    assert costed.eta(5) == pytest.approx(5 * 0.25 + 10 * 1.0)
+    assert plain.eta(5) == pytest.approx(15 * 0.25)  # the uncosted pace misses the full-size level
+    for i in range(6, 11):
+        costed.update(i)
+    assert costed.eta(10) == pytest.approx(10.0)
+
+
+def test_step_costs_follow_the_levels_pixels():
+    from legacy_nst.config import Config
+    from legacy_nst.run.multiscale import step_costs
+
+    cost = step_costs(Config(multiscale=(0.5,), multiscale_iterations=3, iterations=5), (100, 200))
+    assert [cost(p) for p in range(1, 6)] == [0.25, 0.25, 0.25, 1.0, 1.0]
+
+
 def test_quiet_prints_nothing():
     stream = Terminal()
     progress = Progress(10, stream=stream, quiet=True)
