@@ -202,9 +202,11 @@ def test_sigint_stops_the_sweep_with_130_and_a_rerun_completes_every_job(ray_clu
     jobs = sweep_spec.load(spec).jobs
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # Python leaves SIGINT ignored if its parent ignored it (a suite run in the background): restore it.
     driver = subprocess.Popen([sys.executable, "-m", "legacy_nst.cli", "sweep", str(spec), "--out", str(out),
                                "--jobs", "2", "--ray-address", ray_cluster], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 600  # only a bound: the wait ends when both jobs have saved a state
     while time.time() < deadline and min(_state_steps(out / j.id / "checkpoints") for j in jobs) < 2:
         time.sleep(0.1)
