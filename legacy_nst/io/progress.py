@@ -95,13 +95,13 @@ class Progress:
             return done % self.print_every == 0
         return done // self.print_every > self._printed // self.print_every
 
+    def _rates(self, work):
+        """Seconds per unit of `work(p0, p1)` between successive updates that moved, oldest first."""
+        return [(t1 - t0) / work(p0, p1) for (p0, t0), (p1, t1) in zip(self._times, self._times[1:]) if p1 > p0]
+
     def seconds_per_step(self):
         """Median seconds per unit over the updates so far, the first (warm-up) left out; None before two."""
-        positions = np.array([p for p, _ in self._times], dtype=np.float64)
-        times = np.array([t for _, t in self._times])
-        moved = np.diff(positions)
-        rates = np.diff(times)[moved > 0] / moved[moved > 0]
-        return median_step_seconds(rates)
+        return median_step_seconds(self._rates(lambda p0, p1: p1 - p0))
 
     def eta(self, done):
         if self.cost is not None and self.total is not None:
@@ -109,14 +109,15 @@ class Progress:
         pace = self.seconds_per_step()
         return None if pace is None or self.total is None else pace * (self.total - done)
 
+    def _cost(self, p0, p1):
+        return sum(self.cost(p) for p in range(p0 + 1, p1 + 1))
+
     def _costed_eta(self, done):
         """Seconds per unit of cost over the recent steps (the warm-up left out) times the cost to come."""
-        rates = [(t1 - t0) / sum(self.cost(p) for p in range(p0 + 1, p1 + 1))
-                 for (p0, t0), (p1, t1) in zip(self._times, self._times[1:]) if p1 > p0][1:]
+        rates = self._rates(self._cost)[1:]
         if not rates:
             return None
-        pace = float(np.median(rates[-RECENT_STEPS:]))
-        return pace * sum(self.cost(p) for p in range(done + 1, self.total + 1))
+        return float(np.median(rates[-RECENT_STEPS:])) * self._cost(done, self.total)
 
     def _forecast(self):
         pace = self.seconds_per_step()
