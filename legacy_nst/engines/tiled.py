@@ -120,11 +120,16 @@ def plan_tiles(height, width, core, halo):
     return tiles
 
 
+def _normalization(name):
+    """losses.terms' Normalization called `name`, or a one-line error naming the choices."""
+    if name not in NORMALIZATIONS:
+        raise ConfigError(f"unknown loss normalization {name!r}; choose from {', '.join(NORMALIZATIONS)}")
+    return NORMALIZATIONS[name]
+
+
 def _layer_coefficients(normalization, channels, positions):
     """(content c, style s) with content loss c·sum (F − P)² and style loss s·sum (G − A)²: losses.terms' own."""
-    if normalization not in NORMALIZATIONS:
-        raise ConfigError(f"unknown loss normalization {normalization!r}; choose from {', '.join(NORMALIZATIONS)}")
-    family, n, m = NORMALIZATIONS[normalization], float(channels), float(positions)
+    family, n, m = _normalization(normalization), float(channels), float(positions)
     return family.content_scale(n, m), family.style_scale(n, m)
 
 
@@ -202,7 +207,7 @@ class TileNetwork:
             order = sorted(grad_ys)
             self.image_grad = tf1.gradients([self.net[n] for n in order], self.net["image"],
                                             grad_ys=[grad_ys[n] for n in order])[0]
-        self.session = tf1.Session(graph=self.graph, config=session_config())
+        self.session = tf1.Session(graph=self.graph, config=session_config(precision))
 
     def _mask(self, features, stride):
         """1 on the core's positions of a feature map, 0 on the halo's (the core at that layer's stride)."""
@@ -235,8 +240,7 @@ class TiledEvaluator:
         self.content_layers, self.style_layers = tuple(content_layers), tuple(style_layers)
         self.alpha, self.beta, self.tv_weight = float(alpha), float(beta), float(tv_weight)
         self.normalization, self.pooling = normalization, pooling
-        _layer_coefficients(normalization, 1, 1)  # an unknown normalization fails here, before any graph
-        self._tv_loss_and_grad = TV_LOSS_AND_GRAD[NORMALIZATIONS[normalization].tv]
+        self._tv_loss_and_grad = TV_LOSS_AND_GRAD[_normalization(normalization).tv]  # before any graph
         self.kernel_layout, self.precision = kernel_layout, precision
         names = [n for n, _ in self.content_layers + self.style_layers]
         self.halo = halo_for(names, pooling) if halo is None else halo

@@ -203,6 +203,11 @@ def test_options_the_tiled_engine_cannot_honour_are_refused_in_one_line():
     check_supported(Config(normalize_gradients=True))  # untiled: fine
 
 
+def test_an_unknown_normalization_is_refused_in_one_line_before_any_graph(vgg):
+    with pytest.raises(ConfigError, match=r"^unknown loss normalization 'nope'; choose from artpy, "):
+        TiledEvaluator(vgg, (64, 64), **TERMS, tile=64, normalization="nope")
+
+
 def test_lbfgs_runs_tiled_with_the_float32_lbfgs_and_follows_scipy(approx_weights_path, content_path, style_path):
     """Tiled L-BFGS (optim.lbfgs_float32) against the untiled run (scipy's L-BFGS-B) over 3 iterations."""
     options = dict(weights=str(approx_weights_path), width=128, height=96, iterations=3, init="content",
