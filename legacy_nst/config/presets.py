@@ -88,6 +88,8 @@ def with_preset(options: dict) -> dict:
 
     Width, height and image size count as one setting: giving any replaces the
     preset's size, so --width alone keeps the content's aspect ratio as usual.
+    A preset's --float32-finish belongs to its bfloat16 precision: `--preset
+    fast --precision float32` runs the same recipe in float32 throughout.
     """
     name = options.get("preset")
     if name is None:
@@ -98,4 +100,6 @@ def with_preset(options: dict) -> dict:
     if SIZE_OPTIONS & set(options):
         for name in SIZE_OPTIONS:
             preset.pop(name, None)
+    if options.get("precision", preset.get("precision")) != "bfloat16" and "float32_finish" not in options:
+        preset.pop("float32_finish", None)
     return {**preset, **options}

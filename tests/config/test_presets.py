@@ -125,3 +125,13 @@ def test_fast_keeps_art_pys_objective_and_only_changes_how_it_is_minimised():
     assert "width" not in PRESETS["fast"] and "height" not in PRESETS["fast"]
     assert (fast.optimizer, fast.lbfgs_implementation, fast.precision) == ("lbfgs", "float32", "bfloat16")
     assert 0 < fast.float32_finish < fast.iterations
+
+
+def test_fast_in_float32_is_the_same_recipe_without_the_bfloat16_finish():
+    fast32 = Config().replace(preset="fast", precision="float32")
+    fast = Config().replace(preset="fast")
+    assert fast32.float32_finish == 0
+    assert (fast32.iterations, fast32.multiscale, fast32.lbfgs_num_correction) == \
+        (fast.iterations, fast.multiscale, fast.lbfgs_num_correction)
+    with pytest.raises(ConfigError, match="finishes a --precision bfloat16 run"):
+        Config().replace(preset="fast", precision="float32", float32_finish=5)  # given explicitly: still refused

@@ -32,6 +32,16 @@ def test_the_finish_continues_the_bfloat16_image_in_float32(vgg, content_path, s
     assert history[5]["total"] < history[3]["total"]
 
 
+def test_a_bfloat16_run_that_falls_back_to_float32_is_not_split_for_its_finish(vgg, content_path, style_path,
+                                                                                 monkeypatch):
+    options = dict(SMALL, optimizer="lbfgs", lbfgs_implementation="float32", iterations=5)
+    plain = stylize(str(content_path), str(style_path), vgg=vgg, **options)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")  # bfloat16 unsupported: the run falls back to float32
+    fallen = stylize(str(content_path), str(style_path), vgg=vgg, precision="bfloat16", float32_finish=2, **options)
+    assert fallen.levels == []  # one level: no second engine, no L-BFGS restart
+    assert [e["total"] for e in fallen.history] == [e["total"] for e in plain.history]
+
+
 def test_every_entry_records_the_size_and_precision_it_was_computed_at(vgg, content_path, style_path):
     result = stylize(str(content_path), str(style_path), vgg=vgg, iterations=4, multiscale="0.5",
                      multiscale_iterations=2, **SMALL)
