@@ -52,7 +52,7 @@ class GraphEngine(Engine):
     def __init__(self, problem, vgg, config, precision="float32"):
         self.problem = problem
         self.graph = tf.Graph()
-        self.sess = tf1.Session(graph=self.graph, config=session_config())
+        self.sess = tf1.Session(graph=self.graph, config=session_config(precision))
         with self.graph.as_default():
             self.net = build_graph(vgg, *problem.size, pooling=problem.pooling, kernel_layout=problem.kernel_layout,
                                    deepest=problem.deepest, precision=precision)

@@ -9,22 +9,35 @@ import os
 import sys
 
 import tensorflow as tf
+from tensorflow.core.protobuf import rewriter_config_pb2
 
 tf1 = tf.compat.v1
 
 BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo names of native bfloat16 arithmetic
+# grappler's rewrites that no step here runs faster for (bench/session_ablation.py); each costs set-up
+REWRITES_OFF = ("layout_optimizer", "constant_folding", "shape_optimization", "common_subgraph_elimination",
+                "arithmetic_optimization", "loop_optimization", "function_optimization", "debug_stripper",
+                "pin_to_host_optimization", "implementation_selector")
 
 
-def session_config():
-    """TensorFlow's default session: measured, nothing else was faster.
+def session_config(precision="float32"):
+    """The session for `precision`: only the grappler rewrites that pay for themselves here.
 
-    bench/session_ablation.py alternates Adam steps between sessions with
-    inter-op threads 1 or TensorFlow's default, and grappler's constant folding on
-    or off: all four within 1% per step at 256x256, and no set-up difference
-    beyond noise (bench/results/2026-11-22-session.json). Turning all of grappler
-    off made steps about 1.6x slower (it does oneDNN's fusions).
+    Grappler rewrites the graph at every new session-run signature (each target
+    run, the first evaluation), copying the ~80 MB of VGG-19 constants through
+    every pass: about 2 s per engine at 400x300, paid again by each --multiscale
+    level and by a --float32-finish. Two rewrites make steps faster and stay: the
+    dependency optimizer (without it a tf.compat.v1 Adam step takes 1.4-1.6x as
+    long) and, in bfloat16, the remapper's fused convolutions (1.1x); the others
+    changed no step's time. oneDNN's own layout pass is not grappler and runs
+    regardless. Measured in bench/session_ablation.py (docs/performance.md).
     """
-    return tf1.ConfigProto()
+    config = tf1.ConfigProto()
+    rewrites = config.graph_options.rewrite_options
+    for name in REWRITES_OFF + (("remapping",) if precision == "float32" else ()):
+        setattr(rewrites, name, rewriter_config_pb2.RewriterConfig.OFF)
+    rewrites.memory_optimization = rewriter_config_pb2.RewriterConfig.NO_MEM_OPT
+    return config
 
 
 def cpu_flags():
