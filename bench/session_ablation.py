@@ -31,29 +31,30 @@ sys.path.insert(0, str(REPO))
 SHARED = Path(os.environ.get("LEGACY_NST_SHARED", REPO.parent / "shared"))
 
 
-def variants(tf1, rewriter):
+def variants(tf1, rewriter, ours):
+    """name -> session_config(precision): TensorFlow's default, grappler off, single rewrites, and ours."""
     off = rewriter.RewriterConfig.OFF
 
     def proto(**options):
         config = tf1.ConfigProto()
         for name, value in options.items():
             setattr(config.graph_options.rewrite_options, name, value)
-        return config
+        return lambda precision: config
 
     others = ("layout_optimizer", "constant_folding", "shape_optimization", "common_subgraph_elimination",
               "arithmetic_optimization", "loop_optimization", "function_optimization", "debug_stripper",
               "pin_to_host_optimization", "implementation_selector")
     no_memory = rewriter.RewriterConfig.NO_MEM_OPT
     return {
-        "TF default": lambda: proto(),
-        "grappler off": lambda: proto(disable_meta_optimizer=True),
-        "remapper only": lambda: proto(memory_optimization=no_memory, dependency_optimization=off,
-                                       **{name: off for name in others}),
-        "dependency optimizer only": lambda: proto(memory_optimization=no_memory, remapping=off,
-                                                   **{name: off for name in others}),
-        "remapper and dependency optimizer": lambda: proto(memory_optimization=no_memory,
-                                                           **{name: off for name in others}),
-        "ours (engines.runtime.session_config)": None,
+        "TF default": proto(),
+        "grappler off": proto(disable_meta_optimizer=True),
+        "remapper only": proto(memory_optimization=no_memory, dependency_optimization=off,
+                               **{name: off for name in others}),
+        "dependency optimizer only": proto(memory_optimization=no_memory, remapping=off,
+                                           **{name: off for name in others}),
+        "remapper and dependency optimizer": proto(memory_optimization=no_memory, **{name: off for name in others}),
+        "ours for L-BFGS (session_config(precision))": lambda precision: ours(precision),
+        "ours for Adam (session_config(precision, training=True))": lambda precision: ours(precision, training=True),
     }
 
 
@@ -82,14 +83,13 @@ def main():
     config = Config().replace(preset="fast", init="noise", seed=0)
     images = [read_image(SHARED / "images" / name) for name in ("tubingen.jpg", "starry_night.jpg")]
     problem = build_problem(config, images[0], images[1:], vgg.mean_pixel, (height, width))
-    ours = runtime.session_config
-    table = variants(tf1, rewriter_config_pb2)
+    table = variants(tf1, rewriter_config_pb2, runtime.session_config)
     result = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "size": [height, width],
               "steps": args.steps, "loadavg_start": os.getloadavg(), "rows": []}
 
     def engine(name, precision):
         make = table[name]
-        graph_engine.session_config = ours if make is None else (lambda precision: make())
+        graph_engine.session_config = lambda precision, training=False: make(precision)
         began = time.perf_counter()
         built = GraphEngine(problem, vgg, config, precision)
         setup = time.perf_counter() - began

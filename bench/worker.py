@@ -54,7 +54,7 @@ def run_stylize(spec, images):
     from legacy_nst.vgg.matfile import load_vgg19
 
     if spec.get("session") == "tf-defaults":
-        graph_engine.session_config = tf.compat.v1.ConfigProto
+        graph_engine.session_config = lambda precision="float32", training=False: tf.compat.v1.ConfigProto()
     vgg = load_vgg19(spec["weights"])
     target = spec.get("target")
     entries = []

@@ -52,7 +52,8 @@ class GraphEngine(Engine):
     def __init__(self, problem, vgg, config, precision="float32"):
         self.problem = problem
         self.graph = tf.Graph()
-        self.sess = tf1.Session(graph=self.graph, config=session_config(precision))
+        training = config.optimizer != "lbfgs"  # a tf.compat.v1 train op will run in this session
+        self.sess = tf1.Session(graph=self.graph, config=session_config(precision, training=training))
         with self.graph.as_default():
             self.net = build_graph(vgg, *problem.size, pooling=problem.pooling, kernel_layout=problem.kernel_layout,
                                    deepest=problem.deepest, precision=precision)

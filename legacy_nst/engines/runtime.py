@@ -20,21 +20,27 @@ REWRITES_OFF = ("layout_optimizer", "constant_folding", "shape_optimization", "c
                 "pin_to_host_optimization", "implementation_selector")
 
 
-def session_config(precision="float32"):
+def session_config(precision="float32", training=False):
     """The session for `precision`: only the grappler rewrites that pay for themselves here.
 
     Grappler rewrites the graph at every new session-run signature (each target
     run, the first evaluation), copying the ~80 MB of VGG-19 constants through
     every pass: about 2 s per engine at 400x300, paid again by each --multiscale
     level and by a --float32-finish. Two rewrites make steps faster and stay: the
-    dependency optimizer (without it a tf.compat.v1 Adam step takes 1.4-1.6x as
-    long) and, in bfloat16, the remapper's fused convolutions (1.1x); the others
-    changed no step's time. oneDNN's own layout pass is not grappler and runs
-    regardless. Measured in bench/session_ablation.py (docs/performance.md).
+    dependency optimizer where a tf.compat.v1 train op runs (`training`: without
+    it an Adam step takes 1.5x as long; L-BFGS's fed evaluations do not need it)
+    and, in bfloat16, the remapper's fused convolutions (1.1x). The others changed
+    no step's time. oneDNN's own layout pass is not grappler and runs regardless.
+    Measured in bench/session_ablation.py (docs/performance.md).
     """
     config = tf1.ConfigProto()
     rewrites = config.graph_options.rewrite_options
-    for name in REWRITES_OFF + (("remapping",) if precision == "float32" else ()):
+    if precision == "float32" and not training:
+        rewrites.disable_meta_optimizer = True
+        return config
+    off = REWRITES_OFF + (() if training else ("dependency_optimization",)) + \
+        (("remapping",) if precision == "float32" else ())
+    for name in off:
         setattr(rewrites, name, rewriter_config_pb2.RewriterConfig.OFF)
     rewrites.memory_optimization = rewriter_config_pb2.RewriterConfig.NO_MEM_OPT
     return config

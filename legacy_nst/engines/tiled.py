@@ -391,7 +391,7 @@ class TiledStepper(Stepper):
                 with tf1.control_dependencies([train]):
                     train = self.image.assign(tf.clip_by_value(self.image, *bounds)).op
             self.train = train
-            self.session = tf1.Session(graph=self.graph, config=session_config())
+            self.session = tf1.Session(graph=self.graph, config=session_config(training=True))
             # trainer.variables() lists only the default graph's: keep them while this graph is the default
             self.tf_variables = [self.image, *self.trainer.variables()]
             self.session.run(tf1.variables_initializer(self.tf_variables))
