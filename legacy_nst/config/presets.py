@@ -42,10 +42,12 @@ iterations against scipy's line search, image resampling, Torch's x256 pixel sca
 
 fast: art.py's objective exactly (the artpy preset's kernels, layers, weights,
 alpha, beta, normalization and noise start) reached sooner: L-BFGS instead of
-Adam, the float32 L-BFGS with a short history, bfloat16 convolutions, a
-coarse half-size start and a float32 finish. The size stays the user's (art.py's
-800x600 by default). Chosen by bench/finish.py; docs/performance.md has the
-measurements.
+Adam, the float32 L-BFGS with history 30, bfloat16 convolutions, 80 steps at
+half size first and a 30-step float32 finish. With --precision float32 (or on a
+CPU without native bfloat16) the same recipe runs in float32 throughout. The
+size stays the user's (art.py's 800x600 by default). Chosen by bench/finish.py;
+docs/performance.md has the measurements (history 10 and 60 half-size steps
+until 2026-11-30).
 """
 from ..errors import ConfigError
 
@@ -62,9 +64,9 @@ PRESETS = {
                   loss_normalization="artpy", clip_pixels=False),
     "fast": dict(kernel_layout="artpy", alpha=100.0, beta=5.0, init="noise", noise_ratio=0.6, pooling="avg",
                  content_layers="conv4_2:1", style_layers=ARTPY_STYLE_LAYERS, loss_normalization="artpy",
-                 clip_pixels=False, optimizer="lbfgs", lbfgs_implementation="float32", lbfgs_num_correction=10,
-                 lbfgs_initial_step=10.0, precision="bfloat16", multiscale=(0.5,), multiscale_iterations=60,
-                 iterations=180, float32_finish=30),
+                 clip_pixels=False, optimizer="lbfgs", lbfgs_implementation="float32", lbfgs_num_correction=30,
+                 lbfgs_initial_step=10.0, precision="bfloat16", multiscale=(0.5,), multiscale_iterations=80,
+                 iterations=190, float32_finish=30),
     "tutorial": dict(iterations=1000, optimizer="adam", learning_rate=5.0, adam_beta1=0.99, adam_epsilon=0.1,
                      alpha=1e-2, beta=1e4, init="content", pooling="max",
                      content_layers="conv5_2:1", style_layers=EQUAL_STYLE_LAYERS,
