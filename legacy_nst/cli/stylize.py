@@ -143,8 +143,9 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
             tiled = f", tiled (core {estimate.tile}, halo {estimate.halo})" if estimate.tile else ""
             progress.note(f"{estimate.width}x{estimate.height} {config.optimizer}{tiled}: peak memory about "
                           f"{estimate.total / 1e9:.1f} GB{room}")
-            if config.multiscale:  # the ETA weighs each level's steps by its pixels
-                progress.cost = step_costs(config, (estimate.height, estimate.width))
+            if config.multiscale or config.float32_finish:  # the ETA weighs each level's steps by their work
+                progress.cost = step_costs(config, (estimate.height, estimate.width),
+                                           effective_precision(config.precision))
 
     last_note = [time.perf_counter()]
 

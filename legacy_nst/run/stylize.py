@@ -161,11 +161,7 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
         on_estimate(estimate)
     styles_rgb = [as_rgb_image(image, "style") for image in as_style_list(style)]
     recorder = Recorder(Observers(FunctionObserver(observe) if observe else None, *observers))
-    levels = [(*level, precision) for level in plan(config, size)]
-    if config.float32_finish and precision == "bfloat16":  # the last steps in float32, from the bfloat16 image
-        level_size, steps, scale, _ = levels.pop()
-        levels += [(level_size, steps - config.float32_finish, scale, precision),
-                   (level_size, config.float32_finish, scale, "float32")]
+    levels = plan(config, size, precision)
     start, offset, summary, report = None, 0, [], {}
     for index, (level_size, steps, scale, level_precision) in enumerate(levels):
         last = index == len(levels) - 1

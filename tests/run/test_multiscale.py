@@ -24,11 +24,19 @@ def test_bad_scales_are_config_errors(text, match):
 
 def test_plan_shares_iterations_and_scales_sizes():
     levels = plan(Config(multiscale="0.25,0.5", iterations=100), (600, 800))
-    assert levels == [((150, 200), 33, 0.25), ((300, 400), 33, 0.5), ((600, 800), 34, 1.0)]
+    assert levels == [((150, 200), 33, 0.25, "float32"), ((300, 400), 33, 0.5, "float32"),
+                      ((600, 800), 34, 1.0, "float32")]
     levels = plan(Config(multiscale="0.25", iterations=10, multiscale_iterations=7), (48, 64))
-    assert levels == [((16, 16), 7, 0.25), ((48, 64), 3, 1.0)]  # never below the network's 16 px
+    assert levels == [((16, 16), 7, 0.25, "float32"), ((48, 64), 3, 1.0, "float32")]  # never below 16 px
     with pytest.raises(ConfigError, match="exceeds --iterations"):
         Config(multiscale="0.5", iterations=5, multiscale_iterations=6)
+
+
+def test_plan_ends_a_bfloat16_run_with_its_float32_finish_and_a_float32_run_without():
+    config = Config(multiscale="0.5", iterations=20, multiscale_iterations=8, precision="bfloat16", float32_finish=5)
+    assert plan(config, (48, 64), "bfloat16") == [((24, 32), 8, 0.5, "bfloat16"), ((48, 64), 7, 1.0, "bfloat16"),
+                                                  ((48, 64), 5, 1.0, "float32")]
+    assert plan(config, (48, 64), "float32") == [((24, 32), 8, 0.5, "float32"), ((48, 64), 12, 1.0, "float32")]
 
 
 def test_upsample_reproduces_smooth_images():
