@@ -4,6 +4,7 @@ A step at a fraction f of the size costs about f² of a full-size step, and the
 coarse levels settle the image's large structure, so the full-size level starts
 close to where it ends. `--iterations` counts the steps of every level; the
 log numbers them consecutively and tags each entry with its level's `scale`.
+A bfloat16 run's --float32-finish is one more level here: the full size again, in float32.
 """
 import numpy as np
 from PIL import Image
