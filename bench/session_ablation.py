@@ -31,8 +31,9 @@ sys.path.insert(0, str(REPO))
 SHARED = Path(os.environ.get("LEGACY_NST_SHARED", REPO.parent / "shared"))
 
 
-def variants(tf1, rewriter, ours):
-    """name -> session_config(precision): TensorFlow's default, grappler off, single rewrites, and ours."""
+def variants(tf1, rewriter, runtime):
+    """name -> session_config(precision): TensorFlow's default, grappler off, single rewrites, and ours
+    (engines.runtime's; "the others" are the rewrites it turns off, runtime.REWRITES_OFF)."""
     off = rewriter.RewriterConfig.OFF
 
     def proto(**options):
@@ -41,20 +42,17 @@ def variants(tf1, rewriter, ours):
             setattr(config.graph_options.rewrite_options, name, value)
         return lambda precision: config
 
-    others = ("layout_optimizer", "constant_folding", "shape_optimization", "common_subgraph_elimination",
-              "arithmetic_optimization", "loop_optimization", "function_optimization", "debug_stripper",
-              "pin_to_host_optimization", "implementation_selector")
+    others = {name: off for name in runtime.REWRITES_OFF}
     no_memory = rewriter.RewriterConfig.NO_MEM_OPT
     return {
         "TF default": proto(),
         "grappler off": proto(disable_meta_optimizer=True),
-        "remapper only": proto(memory_optimization=no_memory, dependency_optimization=off,
-                               **{name: off for name in others}),
-        "dependency optimizer only": proto(memory_optimization=no_memory, remapping=off,
-                                           **{name: off for name in others}),
-        "remapper and dependency optimizer": proto(memory_optimization=no_memory, **{name: off for name in others}),
-        "ours for L-BFGS (session_config(precision))": lambda precision: ours(precision),
-        "ours for Adam (session_config(precision, training=True))": lambda precision: ours(precision, training=True),
+        "remapper only": proto(memory_optimization=no_memory, dependency_optimization=off, **others),
+        "dependency optimizer only": proto(memory_optimization=no_memory, remapping=off, **others),
+        "remapper and dependency optimizer": proto(memory_optimization=no_memory, **others),
+        "ours for L-BFGS (session_config(precision))": lambda precision: runtime.session_config(precision),
+        "ours for Adam (session_config(precision, training=True))":
+            lambda precision: runtime.session_config(precision, training=True),
     }
 
 
@@ -83,7 +81,7 @@ def main():
     config = Config().replace(preset="fast", init="noise", seed=0)
     images = [read_image(SHARED / "images" / name) for name in ("tubingen.jpg", "starry_night.jpg")]
     problem = build_problem(config, images[0], images[1:], vgg.mean_pixel, (height, width))
-    table = variants(tf1, rewriter_config_pb2, runtime.session_config)
+    table = variants(tf1, rewriter_config_pb2, runtime)
     result = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "size": [height, width],
               "steps": args.steps, "loadavg_start": os.getloadavg(), "rows": []}
 
