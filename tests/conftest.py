@@ -48,6 +48,19 @@ def style_path():
     return _require(SHARED / "images" / "starry_night.jpg")
 
 
+@pytest.fixture(scope="module")
+def run(request, vgg, content_path, style_path):
+    """run(**options): the shared image pair stylised at the test module's SIZE (height, width), seed 0."""
+    from legacy_nst import stylize
+
+    height, width = request.module.SIZE
+
+    def _run(**options):
+        return stylize(str(content_path), str(style_path), vgg=vgg, **{"width": width, "height": height, "seed": 0,
+                                                                        **options})
+    return _run
+
+
 def losses_only(history):
     """A loss history without the wall-clock 'elapsed', for comparing two runs' numbers."""
     return [{k: v for k, v in entry.items() if k != "elapsed"} for entry in history]

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from legacy_nst import Config, stylize
+from legacy_nst import Config
 from legacy_nst.errors import ConfigError
 from legacy_nst.io.images import load_image, to_network
 from legacy_nst.problem import content_layers, layers_in_use, style_layers
@@ -67,14 +67,6 @@ def measure(vgg, content_path, style_path):
         return out
     yield _measure
     sess.close()
-
-
-@pytest.fixture(scope="module")
-def run(vgg, content_path, style_path):
-    def _run(**options):
-        return stylize(str(content_path), str(style_path), vgg=vgg,
-                       **{"width": SIZE[1], "height": SIZE[0], "seed": 0, **options})
-    return _run
 
 
 def test_content_weight_blend_moves_the_content_match_between_layers(run, measure):

@@ -1,1 +1,2 @@
-"""The command line: `legacy-nst` (cli.stylize), `weights` (cli.weights), `compare` (cli.compare)."""
+"""The command line: `legacy-nst` (cli.stylize), `weights` (cli.weights), `compare` (cli.compare), `sweep`
+(cli.sweep); argument parsing and what the console shows (cli.progress), nothing else."""

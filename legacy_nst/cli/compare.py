@@ -26,7 +26,7 @@ from ..engines import check_supported
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write, check_directory
 from ..io.images import from_network, read_image, resize, working_size
-from ..io.progress import Progress
+from .progress import Progress
 from ..record.run_record import run_record
 from ..run.stylize import stylize
 from ..vgg.matfile import load_vgg19

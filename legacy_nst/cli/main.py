@@ -7,7 +7,7 @@
     legacy-nst sweep SPEC.toml --out DIR [--jobs N]                  many runs from a TOML spec, on Ray
 
 The options are the fields of `legacy_nst.config.Config` (cli.parser). Each
-subcommand has its module: cli.stylize, cli.weights, cli.compare. Problems with the
+subcommand has its module: cli.stylize, cli.weights, cli.compare, cli.sweep. Problems with the
 input are reported in one line on stderr with exit status 2, never a traceback.
 """
 import sys
@@ -17,6 +17,7 @@ from ..record.interrupts import Interrupted
 from .compare import run_compare
 from .parser import PROG, UsageError
 from .stylize import run_stylize
+from .sweep import run_sweep_command
 from .weights import run_weights
 
 
@@ -29,8 +30,6 @@ def main(argv=None):
         if argv[:1] == ["compare"]:
             return run_compare(argv[1:])
         if argv[:1] == ["sweep"]:
-            from ..sweep.command import run_sweep_command  # a later stage; loads Ray only for this subcommand
-
             return run_sweep_command(argv[1:])
         return run_stylize(argv)
     except (UsageError, NSTError) as error:

@@ -3,9 +3,9 @@ import argparse
 import os
 import typing
 
-from ..config import FIELD_NAMES, FIELDS, GROUPS, WEIGHTS_ENV, Config
+from ..config import FIELD_NAMES, FIELDS, GROUPS, PROGRAM, WEIGHTS_ENV, Config
 
-PROG = "legacy-nst"
+PROG = PROGRAM
 
 
 class UsageError(Exception):

@@ -2,6 +2,7 @@
 from ..config import DEFAULT_WEIGHTS
 from ..vgg.download import describe_weights, download_weights, format_description
 from .parser import PROG, Parser
+from .progress import download_bar
 
 
 def weights_parser():
@@ -20,7 +21,7 @@ def weights_parser():
 def run_weights(argv):
     args = weights_parser().parse_args(argv)
     if args.action == "download":
-        path = download_weights(args.dest, progress=not args.quiet)
+        path = download_weights(args.dest, progress=None if args.quiet else download_bar)
         print(path)
     else:
         print(format_description(describe_weights(args.path)))

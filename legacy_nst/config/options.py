@@ -25,6 +25,7 @@ PRECISIONS = ("float32", "bfloat16")
 LBFGS_IMPLEMENTATIONS = ("scipy", "float32")
 DEFAULT_WEIGHTS = Path("weights") / "imagenet-vgg-verydeep-19.mat"
 WEIGHTS_ENV = "LEGACY_NST_WEIGHTS"
+PROGRAM = "legacy-nst"  # the command's name, in messages that say what to type
 # The groups of fields, in order: the CLI's --help sections.
 GROUPS = {
     'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'seed', 'style_blend_weights', 'style_scale', 'preserve_colors'),
@@ -280,11 +281,9 @@ class Config:
         if finish and self.precision != "bfloat16":
             raise ConfigError(f"--float32-finish {finish} finishes a --precision bfloat16 run; add --precision "
                               "bfloat16 or drop --float32-finish")
-        levels = len(self.multiscale)
-        each = self.multiscale_iterations if self.multiscale_iterations is not None else self.iterations // (levels + 1)
-        coarse = each * levels  # as run.multiscale.plan shares them
-        if finish > self.iterations - coarse:
-            raise ConfigError(f"--float32-finish {finish} exceeds the {self.iterations - coarse} full-size steps of "
+        full = self.level_steps()[1]
+        if finish > full:
+            raise ConfigError(f"--float32-finish {finish} exceeds the {full} full-size steps of "
                               "--iterations; lower it or raise --iterations")
         if self.memory_limit is not None and not self.memory_limit >= 0:
             raise ConfigError(f"--memory-limit must be >= 0 GB (0: no check), got {self.memory_limit}")
@@ -309,6 +308,13 @@ class Config:
         elif {"width", "height"} & set(changes):
             changes = {"image_size": None, **changes}
         return dataclasses.replace(self, **changes)
+
+    def level_steps(self) -> Tuple[int, int]:
+        """(steps at each --multiscale level below full size, steps at full size): how --iterations is shared
+        among the levels (run.plan's levels; a --float32-finish is taken out of the full-size steps)."""
+        coarse = (self.multiscale_iterations if self.multiscale_iterations is not None
+                  else self.iterations // (len(self.multiscale) + 1))
+        return coarse, self.iterations - coarse * len(self.multiscale)
 
     def weights_path(self) -> Path:
         """--weights, else $LEGACY_NST_WEIGHTS, else weights/imagenet-vgg-verydeep-19.mat."""

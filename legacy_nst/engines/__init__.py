@@ -23,7 +23,7 @@ def engine_class(backend):
 def check_supported(config, resuming=False, tile=None):
     """Refuse, in one line naming them, the options the chosen engine cannot honour: the one place this is checked.
 
-    `tile`: the core size when the memory plan tiles the run (run.memory.check_fits), which picks TiledEngine.
+    `tile`: the core size when the run's plan tiles a level (run.plan), which picks TiledEngine.
     """
     engine = TiledEngine if tile else engine_class(config.backend)
     flags = engine.unsupported(config, resuming)
@@ -32,9 +32,10 @@ def check_supported(config, resuming=False, tile=None):
     return engine
 
 
-def create_engine(problem, vgg, config, precision="float32", tile=None, on_tile=None):
-    """The engine of config.backend for `problem`, or the tiled one with cores of `tile` pixels (its options
-    already checked with check_supported); `on_tile(pass, done, total)` sees a tiled evaluation's progress."""
-    if tile:
-        return TiledEngine(problem, vgg, config, precision, tile=tile, on_tile=on_tile)
-    return engine_class(config.backend)(problem, vgg, config, precision)
+def create_engine(problem, vgg, config, level, on_tile=None):
+    """The engine for `problem` as run.plan's `level` says: config.backend's, or the tiled one when the level
+    tiles (its options already checked with check_supported), in the level's precision;
+    `on_tile(pass, done, total)` sees a tiled evaluation's progress."""
+    if level.tile:
+        return TiledEngine(problem, vgg, config, level.precision, tile=level.tile, halo=level.halo, on_tile=on_tile)
+    return engine_class(config.backend)(problem, vgg, config, level.precision)

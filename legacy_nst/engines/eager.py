@@ -24,9 +24,10 @@ import numpy as np
 import tensorflow as tf
 
 from ..errors import ConfigError
-from ..losses.targets import blend_style_targets, gram_targets, positions
+from ..losses.targets import blend_style_targets, gram_targets
 from ..losses.terms import LOSS_NAMES, build_losses
 from ..vgg.keras import vgg19_model
+from ..vgg.spec import positions
 from .base import Engine, Stepper
 
 EAGER_BACKENDS = ("eager", "function", "function-xla")
@@ -124,8 +125,8 @@ class EagerEngine(Engine):
         for style_x in problem.styles:
             features = model(tf.constant(style_x))
             values = gram_targets({name: features[name].numpy() for name in style_layers})
-            grams.append({name: (value, positions(features[name])) for name, value in values.items()})
-        generated = {name: positions(content_features[name]) for name in style_layers}
+            grams.append({name: (value, positions(style_x.shape[1:3], name)) for name, value in values.items()})
+        generated = {name: positions(problem.size, name) for name in style_layers}
         targets = {"content": {name: content_features[name] for name in content_layers},
                    "style": blend_style_targets(grams, problem.style_weights, generated)}
 

@@ -13,11 +13,11 @@ reads), so the variable is not touched while scipy searches.
 import numpy as np
 import tensorflow as tf
 
-from ..losses.targets import blend_style_targets, gram_targets, positions
+from ..losses.targets import blend_style_targets, gram_targets
 from ..losses.terms import LOSS_NAMES, build_losses, normalized_gradient
 from .runtime import session_config
 from ..vgg.graph import build_graph
-from ..vgg.spec import deepest_layer
+from ..vgg.spec import deepest_layer, positions
 from .base import Engine, Stepper
 
 tf1 = tf.compat.v1
@@ -29,6 +29,8 @@ TF_OPTIMIZERS = {
     "rmsprop": lambda lr: tf1.train.RMSPropOptimizer(lr),
     "adagrad": lambda lr: tf1.train.AdagradOptimizer(lr),
 }
+# Image-sized slot variables each of them keeps (Adam's m and v...): the memory model's optimizer state.
+OPTIMIZER_SLOTS = {"adam": 2, "sgd": 0, "momentum": 1, "rmsprop": 2, "adagrad": 1}
 
 
 def loss_values(fetched):
@@ -43,7 +45,8 @@ def style_grams_at_own_size(vgg, style_x, layers, problem):
         net = build_graph(vgg, *style_x.shape[1:3], pooling=problem.pooling, kernel_layout=problem.kernel_layout,
                           deepest=deepest_layer(layers, problem.pooling))
         features = sess.run({name: net[name] for name in layers}, {net["image"]: style_x})
-    return {name: (value, positions(features[name])) for name, value in gram_targets(features).items()}
+    size = style_x.shape[1:3]
+    return {name: (value, positions(size, name)) for name, value in gram_targets(features).items()}
 
 
 class GraphEngine(Engine):
@@ -78,10 +81,10 @@ class GraphEngine(Engine):
             if style_x.shape == self.problem.content.shape:  # art.py's way, on this graph
                 sess.run(net["input"].assign(style_x))
                 values = gram_targets(sess.run({name: net[name] for name in style_layers}))
-                grams.append({name: (value, positions(net[name])) for name, value in values.items()})
+                grams.append({name: (value, positions(self.problem.size, name)) for name, value in values.items()})
             else:
                 grams.append(style_grams_at_own_size(vgg, style_x, style_layers, self.problem))
-        generated = {name: positions(net[name]) for name in style_layers}
+        generated = {name: positions(self.problem.size, name) for name in style_layers}
         return {"content": content, "style": blend_style_targets(grams, self.problem.style_weights, generated)}
 
     def compute_loss_and_grads(self, image):

@@ -2,11 +2,10 @@
 
 The convolutions run on the CPU through oneDNN. bfloat16 pays off only where
 the CPU multiplies bfloat16 natively (AVX512-BF16 or AMX-BF16); elsewhere
-TensorFlow emulates it and it is slower than float32, so `resolve_precision`
-falls back to float32 and says why.
+TensorFlow emulates it and it is slower than float32, so `runnable_precision`
+falls back to float32 and says why (run.plan decides it once per run).
 """
 import os
-import sys
 
 import tensorflow as tf
 from tensorflow.core.protobuf import rewriter_config_pb2
@@ -68,18 +67,11 @@ def bfloat16_unsupported_reason():
     return None
 
 
-def effective_precision(precision):
-    """The precision a run with `precision` actually computes in (for the log)."""
-    return "float32" if precision == "bfloat16" and bfloat16_unsupported_reason() is not None else precision
-
-
-def resolve_precision(precision, stream=None):
-    """The precision to run: `precision`, or float32 with a one-line note when bfloat16 cannot run natively."""
-    if precision != "bfloat16":
-        return precision
-    reason = bfloat16_unsupported_reason()
+def runnable_precision(precision):
+    """(the precision a run with `precision` computes in, None or the one-line note why not bfloat16):
+    float32 when bfloat16 cannot run natively here."""
+    reason = bfloat16_unsupported_reason() if precision == "bfloat16" else None
     if reason is None:
-        return precision
-    print(f"legacy-nst: note: --precision bfloat16 needs native bfloat16 arithmetic, but {reason}; "
-          "running float32 instead", file=stream or sys.stderr, flush=True)
-    return "float32"
+        return precision, None
+    return "float32", (f"--precision bfloat16 needs native bfloat16 arithmetic, but {reason}; "
+                       "running float32 instead")

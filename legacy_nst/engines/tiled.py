@@ -19,9 +19,9 @@ import tensorflow as tf
 
 from ..errors import ConfigError
 from ..losses.targets import blend_style_targets
-from ..losses.terms import NORMALIZATIONS, total_variation, total_variation_interior
+from ..losses.terms import total_variation, total_variation_interior
 from ..vgg.graph import build_graph
-from ..vgg.spec import CONV_SHAPES, deepest_layer, layer_sequence
+from ..vgg.spec import CONV_SHAPES, deepest_layer, layer_sequence, positions, stride_of
 from .base import Engine, Stepper
 from .graph import TF_OPTIMIZERS
 from .runtime import session_config
@@ -49,11 +49,6 @@ def halo_for(layers, pooling="avg"):
     """The halo a tile needs around its core: half the deepest layer's receptive field, on the 16-px grid."""
     radius = math.ceil(receptive_field(deepest_layer(layers, pooling), pooling) / 2)
     return GRID * math.ceil(radius / GRID)
-
-
-def stride_of(layer):
-    """Pixels per position of conv layer `layer`: 1 in block 1, 2 in block 2, ... 16 in block 5."""
-    return 2 ** (int(layer[4]) - 1)
 
 
 def check_tile(core, halo):
@@ -118,19 +113,6 @@ def plan_tiles(height, width, core, halo):
             window = (max(0, y0 - halo), min(height, y1 + halo), max(0, x0 - halo), min(width, x1 + halo))
             tiles.append(Tile((y0, y1, x0, x1), window))
     return tiles
-
-
-def _normalization(name):
-    """losses.terms' Normalization called `name`, or a one-line error naming the choices."""
-    if name not in NORMALIZATIONS:
-        raise ConfigError(f"unknown loss normalization {name!r}; choose from {', '.join(NORMALIZATIONS)}")
-    return NORMALIZATIONS[name]
-
-
-def _layer_coefficients(normalization, channels, positions):
-    """(content c, style s) with content loss c·sum (F − P)² and style loss s·sum (G − A)²: losses.terms' own."""
-    family, n, m = _normalization(normalization), float(channels), float(positions)
-    return family.content_scale(n, m), family.style_scale(n, m)
 
 
 def tv_loss_and_grad(image):
@@ -228,23 +210,21 @@ class TileNetwork:
 class TiledEvaluator:
     """compute_loss_and_grads(image) tile by tile, equal to the untiled graph's to float rounding.
 
-    `content_layers`/`style_layers`: (name, weight) pairs; `tile` the core size (a multiple of 16);
-    `halo` defaults to halo_for(the layers in use). Targets: set_targets(content features by layer
-    (whole-image arrays), style Gram matrices by layer), e.g. from targets().
+    `objective` (losses.terms.Objective) is the loss: its layers, weights and normalization; `tile` the
+    core size and `halo` the margin around it, multiples of 16 (run.plan checks them; the halo defaults to
+    halo_for(the layers in use)). Targets: set_targets(content features by layer (whole-image arrays), style
+    Gram matrices by layer), e.g. from targets().
     """
 
-    def __init__(self, vgg, size, content_layers, style_layers, alpha, beta, tile, tv_weight=0.0,
-                 normalization="artpy", pooling="avg", kernel_layout="tf", precision="float32", halo=None,
-                 on_tile=None):
-        self.vgg, self.size = vgg, tuple(size)
-        self.content_layers, self.style_layers = tuple(content_layers), tuple(style_layers)
-        self.alpha, self.beta, self.tv_weight = float(alpha), float(beta), float(tv_weight)
-        self.normalization, self.pooling = normalization, pooling
-        self._tv_loss_and_grad = TV_LOSS_AND_GRAD[_normalization(normalization).tv]  # before any graph
-        self.kernel_layout, self.precision = kernel_layout, precision
-        names = [n for n, _ in self.content_layers + self.style_layers]
-        self.halo = halo_for(names, pooling) if halo is None else halo
-        check_tile(tile, min(self.halo, tile))  # an explicit small halo is the caller's experiment
+    def __init__(self, vgg, size, objective, tile, halo=None, pooling="avg", kernel_layout="tf",
+                 precision="float32", on_tile=None):
+        self.vgg, self.size, self.objective = vgg, tuple(size), objective
+        self.content_layers, self.style_layers = objective.layer_weights("content"), objective.layer_weights("style")
+        weights = objective.group_weights
+        self.alpha, self.beta, self.tv_weight = weights["style"], weights["content"], weights.get("tv", 0.0)
+        self._tv_loss_and_grad = TV_LOSS_AND_GRAD[objective.family.tv]
+        self.pooling, self.kernel_layout, self.precision = pooling, kernel_layout, precision
+        self.halo = halo_for(objective.layers, pooling) if halo is None else halo
         self.tile = tile
         self.tiles = plan_tiles(*self.size, tile, self.halo)
         self.on_tile = on_tile  # on_tile(pass_name, done, total), e.g. progress on long evaluations
@@ -259,8 +239,10 @@ class TiledEvaluator:
         return -(-height // s), -(-width // s), CONV_SHAPES[name][3]
 
     def _coefficients(self, name):
+        """(content c, style s) of `name`: content loss c·sum (F − P)², style loss s·sum (G − A)² (losses.terms)."""
         h, w, n = self.layer_shape(name)
-        return _layer_coefficients(self.normalization, n, h * w)
+        family = self.objective.family
+        return family.content_scale(float(n), float(h * w)), family.style_scale(float(n), float(h * w))
 
     def _network(self, shape=None):
         """The one tile network (for any window shape), built on first use."""
@@ -442,24 +424,19 @@ class TiledEngine(Engine):
             ("--clip-pixels with --optimizer lbfgs (the float32 L-BFGS has no bounds)",
              config.clip_pixels and config.optimizer == "lbfgs")) if used]
 
-    def __init__(self, problem, vgg, config, precision="float32", tile=512, on_tile=None):
+    def __init__(self, problem, vgg, config, precision="float32", tile=512, halo=None, on_tile=None):
         self.problem, self.size = problem, tuple(problem.size)
         self._steppers = []
-        terms = problem.objective.terms
-        content = tuple((t.layer, t.weight) for t in terms if t.group == "content")
-        style = tuple((t.layer, t.weight) for t in terms if t.group == "style")
-        weights = problem.objective.group_weights
-        settings = dict(normalization=config.loss_normalization, pooling=problem.pooling,
-                        kernel_layout=problem.kernel_layout, precision=precision)
-        self.evaluator = TiledEvaluator(vgg, self.size, content, style, weights["style"], weights["content"], tile,
-                                        tv_weight=weights.get("tv", 0.0), on_tile=on_tile, **settings)
+        self.network = dict(pooling=problem.pooling, kernel_layout=problem.kernel_layout, precision=precision)
+        self.evaluator = TiledEvaluator(vgg, self.size, problem.objective, tile, halo=halo, on_tile=on_tile,
+                                        **self.network)
         try:
-            self.evaluator.set_targets(*self._targets(vgg, settings))
+            self.evaluator.set_targets(*self._targets(vgg))
         except BaseException:
             self.evaluator.close()
             raise
 
-    def _targets(self, vgg, settings):
+    def _targets(self, vgg):
         evaluator = self.evaluator
         content, _ = evaluator.targets(self.problem.content, None)
         grams = []
@@ -468,8 +445,8 @@ class TiledEngine(Engine):
             if size == self.size:
                 values = evaluator.targets(None, style_x)[1]
             else:  # --style-scale: an evaluator at the style's own size
-                other = TiledEvaluator(vgg, size, (), evaluator.style_layers, 1.0, 1.0, evaluator.tile,
-                                       halo=evaluator.halo, **settings)
+                other = TiledEvaluator(vgg, size, self.problem.objective.only("style"), evaluator.tile,
+                                       halo=evaluator.halo, **self.network)
                 try:
                     values = other.targets(None, style_x)[1]
                 finally:
@@ -500,8 +477,3 @@ class TiledEngine(Engine):
             stepper.close()
         self.evaluator.close()
 
-
-def positions(size, layer):
-    """M of `layer` for an image of `size` (SAME pooling rounds up)."""
-    s = stride_of(layer)
-    return -(-size[0] // s) * -(-size[1] // s)

@@ -1,1 +1,1 @@
-"""Files and terminals: images in and out, colours, atomic writes, progress."""
+"""Files: images in and out, colours, atomic writes, checksums."""

@@ -41,11 +41,6 @@ def gram_targets(features, constant_limit=CONSTANT_LIMIT_BYTES):
     return targets
 
 
-def positions(features):
-    """M, the number of positions of a (1, H, W, N) feature map."""
-    return int(features.shape[1]) * int(features.shape[2])
-
-
 def blend_style_targets(grams, weights, generated_positions):
     """Blend several styles' Gram targets: A_l = sum_i w_i * A_l^(i) * M_l / M_l^(i).
 

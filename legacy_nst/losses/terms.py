@@ -19,6 +19,8 @@ from typing import Callable, Optional
 
 import tensorflow as tf
 
+from ..errors import ConfigError
+
 tf1 = tf.compat.v1
 
 GROUPS = ("content", "style", "tv")  # a term's group: what its weight is (beta, alpha, tv_weight)
@@ -150,25 +152,41 @@ class Term:
 
 @dataclass(frozen=True)
 class Objective:
-    """The terms and the group weights: total = sum over groups of weight * sum of its weighted terms."""
+    """The terms, the group weights and the normalization they came from: everything an engine needs to know
+    of the loss. total = sum over groups of weight * sum of its weighted terms."""
 
     terms: tuple
     group_weights: dict
+    normalization: str = "artpy"  # a key of NORMALIZATIONS
 
     @property
     def layers(self):
         """The VGG layers the terms read (not the image), in term order, once each."""
         return tuple(dict.fromkeys(term.layer for term in self.terms if term.layer != "image"))
 
+    @property
+    def family(self) -> "Normalization":
+        return NORMALIZATIONS[self.normalization]
+
+    def layer_weights(self, group):
+        """((layer, weight), ...) of the group's terms on VGG layers: "content" or "style"."""
+        return tuple((term.layer, term.weight) for term in self.terms if term.group == group and term.layer != "image")
+
+    def only(self, group) -> "Objective":
+        """The same objective with the terms of one group alone (e.g. a style image's targets)."""
+        return Objective(tuple(t for t in self.terms if t.group == group), self.group_weights, self.normalization)
+
 
 def objective(content_layers, style_layers, alpha, beta, tv_weight=0.0, normalization="artpy") -> Objective:
     """The loss as a list of terms, from resolved (name, weight) layers and the group weights."""
+    if normalization not in NORMALIZATIONS:
+        raise ConfigError(f"unknown loss normalization {normalization!r}; choose from {', '.join(NORMALIZATIONS)}")
     family = NORMALIZATIONS[normalization]
     terms = [Term("content", name, weight, family.content, "content") for name, weight in content_layers]
     terms += [Term("style", name, weight, family.style, "style") for name, weight in style_layers]
     if tv_weight > 0:
         terms.append(Term("tv", "image", 1.0, lambda image, _: family.tv(image), None))
-    return Objective(tuple(terms), {"content": beta, "style": alpha, "tv": tv_weight})
+    return Objective(tuple(terms), {"content": beta, "style": alpha, "tv": tv_weight}, normalization)
 
 
 def _term_value(term, features, targets):

@@ -5,6 +5,8 @@ One evaluation gives the losses and the gradient; iterations are reported to
 the observers as the first-order loop reports its steps (optim.loop).
 """
 import math
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 import scipy.optimize
@@ -15,25 +17,38 @@ from .loop import State, Stopwatch, check_finite
 HINT = "L-BFGS diverged; try --optimizer adam or check the inputs"
 
 
-def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, start=0, num_correction=100, bounds=None,
-                   initial_step=0.0, stopwatch=None, resumable=True, implementation="scipy", on_stop=None):
-    """L-BFGS from the image `x0` (float32 (1, H, W, 3)) for steps start..iterations; returns the final image.
+@dataclass(frozen=True)
+class LbfgsOptions:
+    """Which L-BFGS, and its settings (Config's lbfgs_* options; run.plan picks the implementation)."""
+
+    implementation: str = "scipy"  # "scipy" (L-BFGS-B, float64) or "float32" (optim.lbfgs_float32: no bounds)
+    num_correction: int = 100      # the history's size, M
+    initial_step: float = 0.0      # RMS change per pixel of the first trial step (see scipy_lbfgs; 0: scipy's own)
+
+
+@dataclass(frozen=True)
+class Minimized:
+    """Where L-BFGS ended, and why it ended before its iterations (it does when it converges), else None."""
+
+    image: np.ndarray
+    stopped_early: Optional[str] = None
+
+
+def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, options=LbfgsOptions(), start=0, bounds=None,
+                   stopwatch=None, resumable=True) -> Minimized:
+    """L-BFGS from the image `x0` (float32 (1, H, W, 3)) for steps start..iterations.
 
     `compute_loss_and_grads(image)` -> (losses dict, gradient array); `bounds`
-    (low, high), broadcast to the image: L-BFGS-B's box constraints.
-    `initial_step`: see scipy_lbfgs (Config.lbfgs_initial_step; 0 is scipy's own first step).
-    `on_stop(reason)`: called when the optimizer ends before `iterations` (see scipy_lbfgs).
-    `implementation`: "scipy" (L-BFGS-B, float64) or "float32" (optim.lbfgs_float32: no bounds, no
-    float64 copies of the image and gradient). An evaluation at the x just evaluated (the start: once
+    (low, high), broadcast to the image: L-BFGS-B's box constraints (scipy only).
+    The float32 implementation holds 2·M float32 image copies instead of scipy's (2·M + 12) float64 ones:
+    what makes print sizes fit (tiled runs use it). An evaluation at the x just evaluated (the start: once
     for the log, once for the optimizer) is answered from the last one.
     A resumed run starts from its saved image with an empty curvature history.
-    The float32 implementation holds 2·M float32 image copies instead of scipy's (2·M + 12) float64 ones:
-    what makes print sizes fit (tiled runs use it).
     """
     shape = tuple(x0.shape)
     last = {}
-    dtype = np.float32 if implementation == "float32" else np.float64
-    if implementation == "float32" and bounds is not None:
+    dtype = np.float32 if options.implementation == "float32" else np.float64
+    if options.implementation == "float32" and bounds is not None:
         raise ValueError("the float32 L-BFGS keeps no bounds; use implementation='scipy'")
 
     def evaluate(x):
@@ -55,6 +70,7 @@ def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, start=0, n
     x = np.asarray(x0, dtype).ravel()
     if box is not None:
         x = np.clip(x, box.lb, box.ub)  # where L-BFGS-B starts
+    observers.started()
     record(start, x)
     stopwatch = stopwatch or Stopwatch()
     stopwatch.start()
@@ -67,13 +83,24 @@ def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, start=0, n
         image = last["image"]
         observers.step_done(State(done[0], lambda: {"input": image}, resumable))
 
-    if iterations > start and implementation == "float32":
-        x = lbfgs_float32.minimize(evaluate, x, iterations - start, num_correction, initial_step, callback, on_stop)
-    elif iterations > start:
-        x = scipy_lbfgs(evaluate, x, iterations - start, num_correction, box, initial_step, callback, on_stop)
+    x, stopped_early = _iterate(evaluate, x, iterations - start, options, box, callback)
     final = x.reshape(shape).astype(np.float32)
     observers.finished(State(done[0], lambda: {"input": final}, resumable))
-    return final
+    return Minimized(final, stopped_early)
+
+
+def _iterate(evaluate, x, iterations, options, box, callback):
+    """(the last x, why the optimizer stopped before `iterations` or None) of the chosen implementation."""
+    if iterations <= 0:
+        return x, None
+    reasons = []
+    if options.implementation == "float32":
+        x = lbfgs_float32.minimize(evaluate, x, iterations, options.num_correction, options.initial_step, callback,
+                                   reasons.append)
+    else:
+        x = scipy_lbfgs(evaluate, x, iterations, options.num_correction, box, options.initial_step, callback,
+                        reasons.append)
+    return x, (reasons[0] if reasons else None)
 
 
 def scipy_lbfgs(evaluate, x0, iterations, num_correction, box=None, initial_step=0.0, callback=None,

@@ -1,6 +1,7 @@
 """The one first-order loop, the observers that see each step, and the one way to stop.
 
-Every loop reports entry i, the losses of the image after i optimizer steps
+Every loop calls `observers.started()` once, just before its first step or
+evaluation; it reports entry i, the losses of the image after i optimizer steps
 (entry 0 is the initial image), to `observers.observe(iteration, losses,
 image)`, with `image` a float32 (1, H, W, 3) array; after each step it calls
 `observers.step_done(state)`; at the end `observers.finished(state)`. An
@@ -12,8 +13,9 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from ..errors import OptimizationError
-from ..io.progress import median_step_seconds
 
 
 @dataclass
@@ -27,10 +29,15 @@ class State:
 
 
 class Observers:
-    """Several observers seen as one; each may define observe, step_done and finished."""
+    """Several observers seen as one; each may define started, observe, step_done and finished."""
 
     def __init__(self, *observers):
         self.observers = [o for o in observers if o is not None]
+
+    def started(self):
+        for observer in self.observers:
+            if hasattr(observer, "started"):
+                observer.started()
 
     def observe(self, iteration, losses, image):
         for observer in self.observers:
@@ -56,6 +63,12 @@ def check_finite(iteration, values, hint):
             f"the optimisation diverged: {hint}")
 
 
+def median_step_seconds(durations):
+    """Median of step durations with the first (graph warm-up) left out; None without any."""
+    timed = list(durations)[1:] or list(durations)
+    return float(np.median(timed)) if timed else None
+
+
 class Stopwatch:
     """Seconds per optimizer step; the first step (graph warm-up) is left out of the median."""
 
@@ -78,6 +91,7 @@ class Stopwatch:
 def first_order(stepper, iterations, observers, start=0, stopwatch=None, hint=""):
     """Run steps start..iterations of `stepper` (an engines.base.Stepper); returns the final image."""
     stopwatch = stopwatch or Stopwatch()
+    observers.started()
     stopwatch.start()
     for iteration in range(start, iterations):
         values, image = stepper.step()

@@ -1,1 +1,2 @@
-"""What a run leaves: its record (run_record), checkpoints and resume, figures, and stop requests."""
+"""What a run leaves: the run that writes its files (files), its record (run_record), checkpoints and resume,
+figures, and stop requests."""

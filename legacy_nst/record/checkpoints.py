@@ -29,7 +29,7 @@ import numpy as np
 from ..config import FIELD_NAMES, Config
 from ..errors import ConfigError
 from ..io.atomic import atomic_write
-from ..vgg.download import sha256_file
+from ..io.checksums import sha256_file
 from .interrupts import Interrupted
 
 STATE_JSON = "state.json"

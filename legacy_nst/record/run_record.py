@@ -11,7 +11,7 @@ import scipy
 import tensorflow as tf
 
 from .. import __version__
-from ..vgg.download import sha256_file
+from ..io.checksums import sha256_file
 
 
 def versions():

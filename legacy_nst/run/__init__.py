@@ -1,1 +1,2 @@
-"""A run: stylize (problem -> engine -> loop -> Result), its levels (multiscale) and its memory plan."""
+"""A run: its plan (one decision per level, and the memory model it rests on), and stylize (problem -> engine
+-> loop -> Result, level by level, multiscale's upsampling between them)."""

@@ -13,10 +13,11 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
+from ..engines.graph import OPTIMIZER_SLOTS
 from ..engines.tiled import GRID, check_tile, halo_for, window_lengths
 from ..errors import ConfigError
 from ..problem import content_layers, layers_in_use
-from ..vgg.spec import CONV_SHAPES, MIN_SIZE, channels, deepest_layer, layer_sequence
+from ..vgg.spec import CONV_SHAPES, MIN_SIZE, channels, deepest_layer, layer_sequence, positions
 
 GB = 1e9
 FLOAT32 = 4
@@ -28,8 +29,6 @@ FLOAT64 = 8
 RUNTIME_BYTES = 1.1 * GB
 WEIGHT_COPIES = 3.0
 FEATURE_MAP_COPIES = 2.5
-# Slot variables (image-sized float32 arrays) of the tf.compat.v1 optimizers.
-OPTIMIZER_SLOTS = {"adam": 2, "sgd": 0, "momentum": 1, "rmsprop": 2, "adagrad": 1}
 # Image-sized float32 arrays besides the slots: content, style, start image, the
 # variable, its gradient, the fetched copy and the checkpoint snapshot.
 IMAGE_COPIES = 8
@@ -110,11 +109,7 @@ TILED_IMAGE_COPIES = 3
 
 def content_feature_bytes(height, width, config):
     """The content targets a tiled run keeps for the whole image (conv4_2: pixels/64 x 512 channels)."""
-    total = 0
-    for name, _ in content_layers(config):
-        stride = 2 ** (int(name[4]) - 1)
-        total += math.ceil(height / stride) * math.ceil(width / stride) * CONV_SHAPES[name][3] * FLOAT32
-    return total
+    return sum(positions((height, width), name) * CONV_SHAPES[name][3] * FLOAT32 for name, _ in content_layers(config))
 
 
 def tiled_estimate(height, width, config, core) -> Estimate:
@@ -202,18 +197,29 @@ def memory_limit_bytes(config) -> Optional[int]:
 
 
 def largest_fitting(height, width, config, limit) -> Optional[tuple]:
-    """The largest (height, width) with the same aspect ratio whose estimate is within `limit`."""
-    def fits(scale):
-        h, w = max(1, round(height * scale)), max(1, round(width * scale))
-        return min(h, w) >= MIN_SIZE and estimate(h, w, config).total <= limit
+    """The largest (height, width) with the same aspect ratio whose untiled estimate is within `limit`."""
+    return _largest_scaled(height, width, lambda h, w: estimate(h, w, config).total <= limit)
 
-    low, high = 0.0, 1.0
-    if not fits(MIN_SIZE / min(height, width)):
+
+def largest_fitting_tiled(height, width, config, limit) -> Optional[tuple]:
+    """The largest (height, width) with the same aspect ratio that fits with some tile (the smallest core)."""
+    core = max(GRID, halo_for(layers_in_use(config), config.pooling))
+    return _largest_scaled(height, width, lambda h, w: tiled_estimate(h, w, config, core).total <= limit)
+
+
+def _largest_scaled(height, width, fits) -> Optional[tuple]:
+    """The largest (height, width) scaled down with its aspect ratio kept for which `fits(h, w)`, by bisection
+    on the scale between the smallest size the network takes and 1; None when even that does not fit."""
+    def scaled(scale):
+        return max(1, round(height * scale)), max(1, round(width * scale))
+
+    low, high = MIN_SIZE / min(height, width), 1.0
+    if not (min(scaled(low)) >= MIN_SIZE and fits(*scaled(low))):
         return None
-    low = MIN_SIZE / min(height, width)
     for _ in range(40):
         middle = (low + high) / 2
-        low, high = (middle, high) if fits(middle) else (low, middle)
+        h, w = scaled(middle)
+        low, high = (middle, high) if min(h, w) >= MIN_SIZE and fits(h, w) else (low, middle)
     return max(MIN_SIZE, round(height * low)), max(MIN_SIZE, round(width * low))
 
 
@@ -254,21 +260,3 @@ def check_fits(height, width, config, limit=None) -> Estimate:
                       f"{limit / GB:.1f} GB is available; {', or '.join(advice)} "
                       f"(the estimate can be skipped with --memory-limit 0)")
 
-
-def largest_fitting_tiled(height, width, config, limit) -> Optional[tuple]:
-    """The largest (height, width) with the same aspect ratio that fits with some tile (the smallest core)."""
-    halo = halo_for(layers_in_use(config), config.pooling)
-    core = max(GRID, halo)
-
-    def fits(scale):
-        h, w = max(1, round(height * scale)), max(1, round(width * scale))
-        return min(h, w) >= MIN_SIZE and tiled_estimate(h, w, config, core).total <= limit
-
-    low = MIN_SIZE / min(height, width)
-    if not fits(low):
-        return None
-    high = 1.0
-    for _ in range(40):
-        middle = (low + high) / 2
-        low, high = (middle, high) if fits(middle) else (low, middle)
-    return max(MIN_SIZE, round(height * low)), max(MIN_SIZE, round(width * low))

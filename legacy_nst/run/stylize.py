@@ -1,10 +1,11 @@
 """One run, top to bottom: problem -> engine -> loop -> Result. The Python API behind the command line.
 
 `stylize(content, style, **options)` returns the image and the loss history;
-it writes nothing (the command line writes files, see legacy_nst.cli.stylize).
+it writes nothing (the run that writes files is legacy_nst.record.files).
 With --multiscale it solves one Problem per level, each level's result
 upsampled to start the next (run.multiscale); without, one level.
 """
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -14,16 +15,15 @@ import numpy as np
 from ..config import Config
 from ..engines import check_supported, create_engine
 from ..engines.base import check_restorable
-from ..engines.runtime import resolve_precision
 from ..errors import ConfigError
 from ..io.colors import preserve_colors
 from ..io.images import from_network, read_image, working_size
-from ..optim.lbfgs import minimize_lbfgs
+from ..optim.lbfgs import LbfgsOptions, minimize_lbfgs
 from ..optim.loop import Observers, Stopwatch, first_order
 from ..problem import as_style_list, build_problem
 from ..vgg.matfile import load_vgg19
-from .memory import check_fits
-from .multiscale import LevelObservers, plan, upsample
+from .multiscale import LevelObservers, upsample
+from .plan import Plan, make_plan
 
 
 @dataclass
@@ -40,6 +40,7 @@ class Result:
     levels: list = field(default_factory=list)  # --multiscale: per level scale, size, iterations, s_per_iter
     tiling: Optional[dict] = None  # --tile: the last level's tiling (engines.tiled.TiledEngine.tiling), else None
     stopped_early: Optional[str] = None  # why L-BFGS ended before its iterations (it does when it converges), else None
+    plan: Optional[Plan] = None   # what ran: run.plan's levels
 
 
 class Recorder:
@@ -49,15 +50,17 @@ class Recorder:
     def __init__(self, observers):
         self.observers = observers
         self.history = []
-        self.started = None
+        self.started_at = None
         self.computed_at = {}
 
-    def start_clock(self):
-        if self.started is None:
-            self.started = time.perf_counter()
+    def started(self):
+        """The clock starts just before the first level's first step (after its engine is built)."""
+        if self.started_at is None:
+            self.started_at = time.perf_counter()
+            self.observers.started()
 
     def observe(self, iteration, losses, image):
-        losses = {**losses, "elapsed": time.perf_counter() - self.started, **self.computed_at}
+        losses = {**losses, "elapsed": time.perf_counter() - self.started_at, **self.computed_at}
         self.history.append({"iteration": iteration, **losses})
         self.observers.observe(iteration, losses, image)
 
@@ -90,95 +93,88 @@ def render(config, image, mean_pixel, content_rgb):
     return preserve_colors(rgb, content_rgb) if config.preserve_colors else rgb
 
 
-def solve(problem, vgg, config, precision, iterations, observers, saved=None, ready=None, tile=None, on_tile=None,
-          report=None):
-    """Minimise one Problem with config's engine and optimizer; returns (final image, Stopwatch).
+@dataclass(frozen=True)
+class Solved:
+    """One level's outcome: its final image (network space), pace, and what its engine and optimizer report."""
+
+    image: np.ndarray
+    s_per_iter: Optional[float]
+    stopped_early: Optional[str] = None  # why L-BFGS ended before the level's steps, with the level's size
+    tiling: Optional[dict] = None        # a tiled level's tiling (engines.tiled.TiledEngine.tiling)
+
+
+def solve(problem, level, vgg, config, observers, saved=None, on_tile=None) -> Solved:
+    """Minimise one Problem as the plan's `level` says (its precision, tile and optimizer).
 
     `saved` (a record.checkpoints.SavedState) continues a run from its step count;
-    `ready()` is called once the engine is built, just before the first step.
-    `tile`: the core size when the memory plan tiles this level (the tiled engine, and L-BFGS in float32);
-    `report` (a dict) receives the tiled engine's "tiling", and "stopped_early" when L-BFGS ends early.
+    `on_tile(pass, done, total)` sees a tiled evaluation's progress.
     """
     start = saved.steps if saved is not None else 0
     stopwatch = Stopwatch()
-    with create_engine(problem, vgg, config, precision, tile=tile, on_tile=on_tile) as engine:
-        if config.optimizer == "lbfgs":
+    with create_engine(problem, vgg, config, level, on_tile=on_tile) as engine:
+        if level.lbfgs:
             x0 = problem.start
             if saved is not None:
                 check_restorable(saved.variables, {"input": problem.start}, saved.directory)
                 x0 = saved.variables["input"]
-            if ready:
-                ready()
-            image = minimize_lbfgs(engine.compute_loss_and_grads, x0, iterations, observers, start=start,
-                                   num_correction=config.lbfgs_num_correction, bounds=problem.bounds,
-                                   initial_step=config.lbfgs_initial_step, stopwatch=stopwatch,
-                                   resumable=config.backend == "graph",
-                                   implementation="float32" if tile else config.lbfgs_implementation,
-                                   on_stop=None if report is None else lambda reason: report.update(
-                                       stopped_early=f"{reason} (at {problem.size[1]}x{problem.size[0]})"))
+            options = LbfgsOptions(level.lbfgs, config.lbfgs_num_correction, config.lbfgs_initial_step)
+            done = minimize_lbfgs(engine.compute_loss_and_grads, x0, level.steps, observers, options, start=start,
+                                  bounds=problem.bounds, stopwatch=stopwatch, resumable=config.backend == "graph")
+            image, stopped = done.image, done.stopped_early
         else:
             stepper = engine.stepper(config)
             if saved is not None:
                 check_restorable(saved.variables, stepper.variables(), saved.directory)
                 stepper.restore(saved.variables)
-            if ready:
-                ready()
-            image = first_order(stepper, iterations, observers, start=start, stopwatch=stopwatch,
+            image = first_order(stepper, level.steps, observers, start=start, stopwatch=stopwatch,
                                 hint=f"lower --learning-rate (now {config.learning_rate:g})")
-        if tile and report is not None:
-            report["tiling"] = engine.tiling
-    return image, stopwatch
+            stopped = None
+        tiling = engine.tiling if level.tile else None
+    where = f" (at {problem.size[1]}x{problem.size[0]})"
+    return Solved(image, stopwatch.median(), stopped and stopped + where, tiling)
 
 
 def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, observers=(), saved=None,
-            on_estimate=None, on_tile=None, **options) -> Result:
+            plan=None, on_tile=None, **options) -> Result:
     """Stylise `content` (path or uint8 RGB array) with `style` (one, or a list to blend), as art.py does.
 
     Options are Config fields (e.g. iterations=100, optimizer='lbfgs',
     preset='gatys'); `vgg` reuses already loaded weights; `observe(iteration,
     losses, image)` sees every iteration (image: float32 network space), and
-    `observers` (see optim.loop) also see each step's state. A size whose
+    `observers` (see optim.loop) also see each step's state. `plan` (run.plan)
+    is the caller's, made at the content's working size; without it the run
+    makes its own, printing the precision note if there is one. A size whose
     memory estimate exceeds --memory-limit (default: what is available) is
-    refused before the graph is built; `on_estimate(estimate)` sees the
-    estimate. `saved` (record.checkpoints.SavedState) continues a saved run.
-    Each level whose memory plan tiles (--tile; auto when the untiled run does
-    not fit) runs on the tiled engine, which calls `on_tile(pass, done, total)`.
+    refused before the graph is built. `saved` (record.checkpoints.SavedState)
+    continues a saved run. A level the plan tiles runs on the tiled engine,
+    which calls `on_tile(pass, done, total)`.
     """
     config = (config or Config()).replace(**options) if options else (config or Config())
     check_supported(config, resuming=saved is not None)
-    if saved is not None and config.multiscale:
-        raise ConfigError("--resume continues single-scale runs only; rerun without --resume or without "
-                          "--multiscale")
-    if saved is not None and config.float32_finish:
-        raise ConfigError("--resume continues single-precision runs only; rerun without --resume or without "
-                          "--float32-finish")
     vgg = vgg or load_vgg19(config.weights_path())
-    precision = resolve_precision(config.precision)
     content_rgb = as_rgb_image(content, "content")
-    size = working_size(content_rgb.shape[:2], config.width, config.height, config.image_size)
-    estimate = check_fits(*size, config)  # before the working-size arrays, which alone can be gigabytes
-    if on_estimate is not None:
-        on_estimate(estimate)
+    if plan is None:
+        plan = make_plan(config, working_size(content_rgb.shape[:2], config.width, config.height, config.image_size),
+                         resuming=saved is not None)
+        if plan.note:
+            print(f"legacy-nst: note: {plan.note}", file=sys.stderr, flush=True)
     styles_rgb = [as_rgb_image(image, "style") for image in as_style_list(style)]
     recorder = Recorder(Observers(FunctionObserver(observe) if observe else None, *observers))
-    levels = plan(config, size, precision)
-    start, offset, summary, report = None, 0, [], {}
-    for index, (level_size, steps, scale, level_precision) in enumerate(levels):
-        last = index == len(levels) - 1
-        tile = (estimate if last else check_fits(*level_size, config)).tile  # the one place --tile picks the engine
-        if tile:
-            check_supported(config, resuming=saved is not None, tile=tile)
-        problem = build_problem(config, content_rgb, styles_rgb, vgg.mean_pixel, level_size, start)
-        sink = recorder if len(levels) == 1 else LevelObservers(recorder, offset, steps, scale, last)
-        recorder.computed_at = {"height": level_size[0], "width": level_size[1], "precision": level_precision}
-        image, stopwatch = solve(problem, vgg, config, level_precision, steps, sink, saved,
-                                 ready=recorder.start_clock, tile=tile, on_tile=on_tile, report=report)
-        summary.append({"scale": scale, "width": level_size[1], "height": level_size[0], "iterations": steps,
-                        "precision": level_precision, "s_per_iter": stopwatch.median()})
-        offset += steps
+    start, offset, summary, stopped_early, tiling = None, 0, [], None, None
+    for index, level in enumerate(plan.levels):
+        last = index == len(plan.levels) - 1
+        problem = build_problem(config, content_rgb, styles_rgb, vgg.mean_pixel, level.size, start)
+        sink = recorder if len(plan.levels) == 1 else LevelObservers(recorder, offset, level.steps, level.scale, last)
+        recorder.computed_at = {"height": level.size[0], "width": level.size[1], "precision": level.precision}
+        solved = solve(problem, level, vgg, config, sink, saved, on_tile=on_tile)
+        summary.append({"scale": level.scale, "width": level.size[1], "height": level.size[0],
+                        "iterations": level.steps, "precision": level.precision, "s_per_iter": solved.s_per_iter})
+        offset += level.steps
+        stopped_early, tiling = solved.stopped_early or stopped_early, solved.tiling or tiling
         if not last:
-            start = image if levels[index + 1][0] == level_size else upsample(image, levels[index + 1][0])
-    return Result(image=render(config, image, vgg.mean_pixel, content_rgb), history=recorder.history,
-                  s_per_iter=stopwatch.median(), config=config, size=size, precision=precision,
-                  network_image=image, levels=summary if len(levels) > 1 else [], tiling=report.get("tiling"),
-                  stopped_early=report.get("stopped_early"))
+            following = plan.levels[index + 1].size
+            start = solved.image if following == level.size else upsample(solved.image, following)
+    return Result(image=render(config, solved.image, vgg.mean_pixel, content_rgb), history=recorder.history,
+                  s_per_iter=solved.s_per_iter, config=config, size=plan.size, precision=plan.precision,
+                  network_image=solved.image, levels=summary if len(plan.levels) > 1 else [], tiling=tiling,
+                  stopped_early=stopped_early, plan=plan)

@@ -1,4 +1,4 @@
-"""`legacy-nst sweep`: many runs of the main command from one TOML spec, on Ray.
+"""Sweeps: many runs of the main command from one TOML spec, on Ray (the command line is cli.sweep).
 
 spec (the TOML format and its checks), jobs (one run as a Ray task), driver
 (scheduling, signals, exit status), manifest (manifest.jsonl, summary.md) and

@@ -4,12 +4,12 @@ A sweep job is exactly one run of the main command; this module names that
 run, the options it takes, its memory estimate and the shared file helpers,
 so the sweep package follows the package layout by editing these lines only.
 """
-from ..cli.stylize import run as stylize_to_files
 from ..config import Config
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
 from ..io.images import working_size
 from ..record.checkpoints import RUN_OPTIONS, STATE_JSON
+from ..record.files import stylize_to_files
 from ..record.interrupts import Interrupted, StopRequest
 from ..run.memory import estimate as memory_estimate
 from ..vgg.matfile import load_vgg19

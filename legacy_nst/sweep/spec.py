@@ -173,6 +173,36 @@ def resolve_value(name, value, folder, where):
 def load(path) -> Spec:
     """Read, check and expand a spec file into its jobs; raise ConfigError at the first problem."""
     path = Path(path)
+    data = _read_toml(path)
+    folder = path.resolve().parent
+    base = _base(data, folder, path)
+    axes, written = _axes(data, base, folder, path)
+    groups = parse_zip(data.get("zip", []), axes, path)
+    for name in ("content", "style"):
+        if name not in base and name not in axes:
+            raise ConfigError(f"{path}: no {name}; give {name} = \"PATH\" in [base] or a list in [axes]")
+    ray_options = _ray_options(data, path)
+    order = [name for group in groups for name in group]
+    jobs, seen = [], {}
+    for combination in itertools.product(*[range(len(axes[group[0]])) for group in groups]):
+        options, values = dict(base), {}
+        for group, index in zip(groups, combination):
+            for name in group:
+                options[name] = axes[name][index]
+                values[name] = written[name][index]
+        where = f"{path}: " + (", ".join(f"{n}={values[n]!r}" for n in order) or "[base]")
+        options = resolved_options(options, where)
+        job = Job(id=job_id(options), options=options, values=values)
+        if job.id in seen:
+            continue  # the same run twice (e.g. a glob and a file naming the same image)
+        seen[job.id] = job
+        jobs.append(job)
+    return Spec(path=path, axes=tuple((n, tuple(written[n])) for n in order), groups=tuple(groups),
+                jobs=tuple(jobs), ray=ray_options)
+
+
+def _read_toml(path) -> dict:
+    """The spec file's tables, checked for unknown ones."""
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -182,14 +212,17 @@ def load(path) -> Spec:
         raise ConfigError(f"{path}: cannot read the spec ({exc}); check the file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
-    folder = path.resolve().parent
     for key in data:
         if key not in ("base", "axes", "zip", "ray"):
             raise ConfigError(f"{path}: {key}: unknown table or key; a spec has zip, [base], [axes] and [ray]")
     for table in ("base", "axes", "ray"):
         if not isinstance(data.get(table, {}), dict):
             raise ConfigError(f"{path}: {table} must be a table; write [{table}] on its own line")
+    return data
 
+
+def _base(data, folder, path) -> dict:
+    """[base]: {option: value}, each image path resolved to one file."""
     base = {}
     for key, value in data.get("base", {}).items():
         name = check_key(key, "base", path)
@@ -199,7 +232,11 @@ def load(path) -> Spec:
             raise ConfigError(f"{where}: names {len(values)} images; put it under [axes] to run each, "
                               "or name one file")
         base[name] = values[0]
+    return base
 
+
+def _axes(data, base, folder, path):
+    """[axes]: ({option: [values]}, {option: [values as written, globs expanded to file names]})."""
     axes, written = {}, {}
     for key, value in data.get("axes", {}).items():
         name = check_key(key, "axes", path)
@@ -218,12 +255,11 @@ def load(path) -> Spec:
             resolved += expanded
             shown += [item] if len(expanded) == 1 else [str(Path(p).name) for p in expanded]
         axes[name], written[name] = resolved, shown
+    return axes, written
 
-    groups = parse_zip(data.get("zip", []), axes, path)
-    for name in ("content", "style"):
-        if name not in base and name not in axes:
-            raise ConfigError(f"{path}: no {name}; give {name} = \"PATH\" in [base] or a list in [axes]")
 
+def _ray_options(data, path) -> dict:
+    """[ray]: the jobs' Ray resources and retries, over their defaults."""
     ray_options = {"num_gpus": 0, "max_retries": 3}
     for key, value in data.get("ray", {}).items():
         if key not in RAY_OPTIONS:
@@ -231,24 +267,7 @@ def load(path) -> Spec:
         if not isinstance(value, RAY_OPTIONS[key]) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{path}: [ray] {key}: expected a number >= 0, got {value!r}; fix the value")
         ray_options[key] = value
-
-    order = [name for group in groups for name in group]
-    jobs, seen = [], {}
-    for combination in itertools.product(*[range(len(axes[group[0]])) for group in groups]):
-        options, values = dict(base), {}
-        for group, index in zip(groups, combination):
-            for name in group:
-                options[name] = axes[name][index]
-                values[name] = written[name][index]
-        where = f"{path}: " + (", ".join(f"{n}={values[n]!r}" for n in order) or "[base]")
-        options = resolved_options(options, where)
-        job = Job(id=job_id(options), options=options, values=values)
-        if job.id in seen:
-            continue  # the same run twice (e.g. a glob and a file naming the same image)
-        seen[job.id] = job
-        jobs.append(job)
-    return Spec(path=path, axes=tuple((n, tuple(written[n])) for n in order), groups=tuple(groups),
-                jobs=tuple(jobs), ray=ray_options)
+    return ray_options
 
 
 def parse_zip(value, axes, path):

@@ -8,13 +8,12 @@ import hashlib
 import http.client
 import os
 import re
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from ..errors import WeightsError
-from ..io.progress import Progress
+from ..io.checksums import sha256_file
 from .matfile import VGG19_FILENAME, VGG19_SHA256, VGG19_URL, load_vgg19
 from .spec import CONV_LAYERS, CONV_SHAPES
 
@@ -24,18 +23,12 @@ _CHUNK = 1 << 16
 _NETWORK_ERRORS = (OSError, http.client.HTTPException)
 
 
-def sha256_file(path, chunk=1 << 20):
-    """Hex sha256 of a file, read in chunks so a 510 MB file needs little memory."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def download_weights(dest_dir="weights", url=VGG19_URL, sha256=VGG19_SHA256,
-                     progress=True, timeout=60, filename=VGG19_FILENAME):
+                     progress=None, timeout=60, filename=VGG19_FILENAME):
     """Download the weights into `dest_dir/filename` and return that path.
+
+    `progress(name, total, initial)`, when given, makes the bar the bytes are reported to: an object with
+    update(done) and close() (cli.progress.download_bar); `total` may be None, `initial` is a resumed offset.
 
     An existing file with the right sha256 is returned untouched. A `.part` file
     left by an interrupted run is resumed. Raises WeightsError on network errors
@@ -112,7 +105,7 @@ def _fetch(url, part, timeout, progress):
             offset, total, mode = 0, length, "wb"
 
         done = offset
-        bar = _progress(part.name[:-len(".part")], total, offset, progress)
+        bar = progress(part.name[:-len(".part")], total, offset) if progress else _NoBar()
         try:
             with open(part, mode) as out:
                 while True:
@@ -138,6 +131,14 @@ def _fetch(url, part, timeout, progress):
         return "206" if mode == "ab" else "200"
 
 
+class _NoBar:
+    def update(self, done):
+        pass
+
+    def close(self):
+        pass
+
+
 def _reason(error):
     """Short human text for a network exception."""
     if isinstance(error, urllib.error.URLError) and not isinstance(error.reason, str):
@@ -155,21 +156,6 @@ def _resume_hint(part, offset):
     if not offset:
         return ""
     return f" ({offset:,} bytes are kept in {part}; rerunning the same command resumes)"
-
-
-def _progress(name, total, initial, enabled):
-    """The download's bar: bytes on a terminal, otherwise a plain stderr line per ~10%."""
-    def amount(done):
-        if total:
-            return f"{100 * done // total}% ({done / 1e6:.1f} of {total / 1e6:.1f} MB)"
-        return f"{done / 1e6:.1f} MB"
-
-    progress = Progress(total, print_every=(total // 10 if total else 50 << 20) or 1, quiet=not enabled,
-                        unit="B", label=lambda done: f"{name}: {amount(done)}", initial=initial, forecast=False,
-                        bar_options=dict(unit_scale=True, unit_divisor=1024, desc=name))
-    if initial and enabled and not sys.stderr.isatty():
-        print(f"{name}: resuming at {amount(initial)}", file=sys.stderr, flush=True)
-    return progress
 
 
 def describe_weights(path, expected_sha256=None):

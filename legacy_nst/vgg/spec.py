@@ -41,3 +41,14 @@ def deepest_layer(layer_names, pooling="avg"):
     """The layer, among `layer_names`, that comes last in the network."""
     sequence = layer_sequence(pooling)
     return max(layer_names, key=sequence.index)
+
+
+def stride_of(layer):
+    """Pixels per position of conv layer `layer`: 1 in block 1, 2 in block 2, ... 16 in block 5."""
+    return 2 ** (int(layer[4]) - 1)
+
+
+def positions(size_hw, layer):
+    """M, the positions of conv layer `layer` for an image of `size_hw` (SAME pooling rounds up)."""
+    stride = stride_of(layer)
+    return -(-size_hw[0] // stride) * -(-size_hw[1] // stride)

@@ -37,8 +37,11 @@ def test_end_to_end_with_log_json(tmp_path, small_args, approx_weights_path):
     assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == ["00000.png", "00002.png", "state-00003.npz",
                                                                    "state.json"]
     data = json.loads(log.read_text())
-    assert set(data) == {"config", "versions", "weights_sha256", "s_per_iter", "status", "best", "iterations"}
+    assert set(data) == {"config", "versions", "weights_sha256", "s_per_iter", "status", "best", "iterations", "plan"}
     assert data["status"] == "completed"
+    (level,) = data["plan"]  # run.plan's one level, as the run printed it
+    assert (level["width"], level["height"], level["steps"], level["optimizer"], level["tile"]) == (48, 36, 3, "adam",
+                                                                                                  None)
     lowest = min(data["iterations"], key=lambda e: e["total"])
     assert data["best"] == {"iteration": lowest["iteration"], "total": lowest["total"]}
     assert data["weights_sha256"] == hashlib.sha256(Path(approx_weights_path).read_bytes()).hexdigest()

@@ -7,7 +7,7 @@ import pytest
 from legacy_nst.cli.main import main
 from legacy_nst.cli.parser import config_from_args, style_paths
 from legacy_nst.cli.stylize import stylize_parser
-from legacy_nst.io.progress import Progress
+from legacy_nst.cli.progress import Progress
 
 
 def parsed(*argv):

@@ -60,7 +60,9 @@ def test_unsupported_reasons(monkeypatch):
     assert runtime.bfloat16_unsupported_reason() is None
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
     assert "oneDNN" in runtime.bfloat16_unsupported_reason()
-    assert runtime.resolve_precision("float32") == "float32"
+    assert runtime.runnable_precision("float32") == ("float32", None)
+    precision, note = runtime.runnable_precision("bfloat16")
+    assert precision == "float32" and "oneDNN" in note and "running float32 instead" in note
 
 
 def test_precision_is_validated():

@@ -11,7 +11,7 @@ from legacy_nst.config import Config
 from legacy_nst.engines import check_supported
 from legacy_nst.engines.tiled import TV_LOSS_AND_GRAD, TiledEngine, TiledEvaluator, halo_for, plan_tiles, \
     receptive_field
-from legacy_nst.losses.terms import total_variation, total_variation_interior
+from legacy_nst.losses.terms import objective, total_variation, total_variation_interior
 from legacy_nst.errors import ConfigError
 from legacy_nst.io.images import read_image, resize, to_network
 from legacy_nst.losses.targets import gram_targets
@@ -19,6 +19,11 @@ from legacy_nst.run.memory import check_fits, estimate, tiled_estimate
 from problems import CONTENT, STYLE, graph_engine, make_problem
 
 TERMS = dict(content_layers=CONTENT, style_layers=STYLE, alpha=100.0, beta=5.0)
+
+
+def terms(**changes):
+    """The objective of TERMS with `changes` (tv_weight, normalization, style_layers...), as Problem holds it."""
+    return objective(**{**TERMS, **changes})
 
 
 def untiled(vgg, content_x, style_x, image, **options):
@@ -70,7 +75,7 @@ def test_tiled_loss_and_gradient_equal_the_untiled_graph(vgg, images, size, tile
     content_x, style_x, image = images(*size)
     targets, want, want_grad = untiled(vgg, content_x, style_x, image, tv_weight=tv_weight,
                                        normalization=normalization)
-    evaluator = TiledEvaluator(vgg, size, **TERMS, tile=tile, tv_weight=tv_weight, normalization=normalization)
+    evaluator = TiledEvaluator(vgg, size, terms(tv_weight=tv_weight, normalization=normalization), tile=tile)
     try:
         assert len(evaluator.tiles) > 1 and all(t.shape != size for t in evaluator.tiles)
         tiled_content, tiled_grams = evaluator.targets(content_x, style_x)
@@ -92,11 +97,11 @@ def test_a_halo_smaller_than_the_receptive_field_shows(vgg, images):
     """The check above can fail: with conv5_1 as the style layer, a 64 px halo (one grid step short of
     its 156 px receptive field) moves the gradient by more than 1e-3 relative; 80 px keeps it at rounding."""
     content_x, style_x, image = images(240, 320)
-    terms = dict(TERMS, style_layers=(("conv5_1", 1.0),))
-    targets, _, want = untiled(vgg, content_x, style_x, image, style_layers=terms["style_layers"])
+    conv5_1 = (("conv5_1", 1.0),)
+    targets, _, want = untiled(vgg, content_x, style_x, image, style_layers=conv5_1)
     errors = {}
     for halo in (80, 64):
-        evaluator = TiledEvaluator(vgg, (240, 320), **terms, tile=128, halo=halo)
+        evaluator = TiledEvaluator(vgg, (240, 320), terms(style_layers=conv5_1), tile=128, halo=halo)
         try:
             evaluator.set_targets(*targets)
             errors[halo] = relative_l2(evaluator.compute_loss_and_grads(image)[1], want)
@@ -203,9 +208,10 @@ def test_options_the_tiled_engine_cannot_honour_are_refused_in_one_line():
     check_supported(Config(normalize_gradients=True))  # untiled: fine
 
 
-def test_an_unknown_normalization_is_refused_in_one_line_before_any_graph(vgg):
+def test_an_unknown_normalization_is_refused_in_one_line_before_any_graph():
+    """The objective, which every engine takes from Problem, is where a normalization is looked up."""
     with pytest.raises(ConfigError, match=r"^unknown loss normalization 'nope'; choose from artpy, "):
-        TiledEvaluator(vgg, (64, 64), **TERMS, tile=64, normalization="nope")
+        terms(normalization="nope")
 
 
 def test_lbfgs_runs_tiled_with_the_float32_lbfgs_and_follows_scipy(approx_weights_path, content_path, style_path):

@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from legacy_nst import stylize
 from legacy_nst.io.images import load_image, to_network
 from legacy_nst.losses.terms import build_losses, content_layer_loss, normalized_gradient, objective, total_variation
 from problems import CONTENT, STYLE, graph_engine
@@ -121,14 +120,6 @@ def test_normalized_gradient_ignores_each_terms_scale(graph):
         paper = normalized_gradient(terms(alpha=100.0, beta=5.0, normalization="paper"), net, targets)
     a, b = sess.run([artpy, paper], {net["image"]: x})
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * np.abs(a).max())
-
-
-@pytest.fixture(scope="module")
-def run(vgg, content_path, style_path):
-    def _run(**options):
-        return stylize(str(content_path), str(style_path), vgg=vgg,
-                       **{"width": SIZE[1], "height": SIZE[0], "seed": 0, **options})
-    return _run
 
 
 def test_normalize_gradients_steps_along_the_normalised_gradient(run, graph):

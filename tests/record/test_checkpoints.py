@@ -9,7 +9,7 @@ from legacy_nst import Config
 from legacy_nst.cli.main import main
 from legacy_nst.errors import ConfigError
 from legacy_nst.record.checkpoints import STATE_JSON, load_state, save_state, temporary_files
-from legacy_nst.cli.stylize import run
+from legacy_nst.record.files import stylize_to_files as run
 from legacy_nst.vgg.matfile import load_vgg19
 
 SIZE = dict(width=32, height=32)
@@ -181,9 +181,9 @@ def test_resume_refuses_different_weights(tmp_path, content_path, style_path, ba
 
     saved = load_state(saved_run).meta["inputs"]["weights"]
     assert saved == resume.weights_fingerprint(load_vgg19(base.weights))
-    from legacy_nst.cli import stylize as cli_stylize
+    from legacy_nst.record import files as record_files
 
-    monkeypatch.setattr(cli_stylize, "weights_fingerprint", lambda vgg: "0" * 64)
+    monkeypatch.setattr(record_files, "weights_fingerprint", lambda vgg: "0" * 64)
     with pytest.raises(ConfigError, match="the weights file changed"):
         run(content_path, style_path, tmp_path / "p.png", base.replace(iterations=5, resume=str(saved_run)))
 

@@ -4,7 +4,7 @@ from PIL import Image
 
 from legacy_nst import Config, stylize
 from legacy_nst.io.images import load_image, to_network
-from legacy_nst.cli.stylize import checkpoint_dir_for
+from legacy_nst.record.files import RunPaths
 
 SIZE = (32, 48)
 
@@ -36,8 +36,8 @@ def test_init_random_is_the_uniform_noise_alone(vgg, content_path, style_path):
 
 
 def test_default_checkpoint_dir_sits_beside_the_output(tmp_path):
-    assert checkpoint_dir_for(Config(), tmp_path / "night.png") == tmp_path / "night-checkpoints"
-    assert checkpoint_dir_for(Config(checkpoint_dir=str(tmp_path / "ck")), tmp_path / "x.png") == tmp_path / "ck"
+    assert RunPaths.of(tmp_path / "night.png", Config()).checkpoints == tmp_path / "night-checkpoints"
+    assert RunPaths.of(tmp_path / "x.png", Config(checkpoint_dir=str(tmp_path / "ck"))).checkpoints == tmp_path / "ck"
 
 
 def test_arrays_are_accepted_as_images(vgg):

@@ -24,7 +24,7 @@ from PIL import Image
 from legacy_nst import Config
 from legacy_nst.cli.main import main
 from legacy_nst.sweep import spec as sweep_spec
-from legacy_nst.cli.stylize import run
+from legacy_nst.record.files import stylize_to_files as run
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = "width = 48\nheight = 36\nseed = 0\n"

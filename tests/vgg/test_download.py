@@ -15,8 +15,10 @@ import time
 import numpy as np
 import pytest
 
+from legacy_nst.cli.progress import download_bar
+from legacy_nst.io.checksums import sha256_file
 from legacy_nst.vgg.download import (VGG19_FILENAME, VGG19_SHA256, describe_weights,
-                                 download_weights, format_description, sha256_file)
+                                 download_weights, format_description)
 from legacy_nst.errors import WeightsError
 
 SIZE = 2_000_003
@@ -130,7 +132,7 @@ def server(data):
 
 def fetch(server, dest, **kw):
     sha = kw.pop("sha256", hashlib.sha256(server.state.data).hexdigest())
-    return download_weights(dest, url=server.url, sha256=sha, progress=False,
+    return download_weights(dest, url=server.url, sha256=sha, progress=None,
                             timeout=kw.pop("timeout", 5), **kw)
 
 
@@ -226,19 +228,19 @@ def test_existing_wrong_file_is_left_alone(server, tmp_path):
 
 def test_http_error_and_unreachable_server(server, tmp_path):
     with pytest.raises(WeightsError, match="HTTP 404"):
-        download_weights(tmp_path, url=server.url + ".missing", progress=False, timeout=5)
+        download_weights(tmp_path, url=server.url + ".missing", progress=None, timeout=5)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
     with pytest.raises(WeightsError, match="cannot download"):
         download_weights(tmp_path, url=f"http://127.0.0.1:{closed_port}/x.mat",
-                         progress=False, timeout=5)
+                         progress=None, timeout=5)
     assert not (tmp_path / VGG19_FILENAME).exists()
 
 
 def test_progress_without_terminal_prints_plain_lines(server, tmp_path, capsys):
     download_weights(tmp_path, url=server.url, sha256=hashlib.sha256(server.state.data).hexdigest(),
-                     progress=True, timeout=5)
+                     progress=download_bar, timeout=5)
     lines = capsys.readouterr().err.splitlines()
     assert 8 <= len(lines) <= 11
     assert all(line.startswith(VGG19_FILENAME + ": ") for line in lines)

@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from legacy_nst.io.progress import PACE_STEPS, Progress, format_duration
+from legacy_nst.cli.progress import PACE_STEPS, Progress, format_duration
 
 LOSSES = {"total": 1234.5, "content": 6.0, "style": 7.0}
 
@@ -68,26 +68,6 @@ def test_the_eta_of_a_multiscale_run_weighs_each_level_by_its_pixels():
     for i in range(6, 11):
         costed.update(i)
     assert costed.eta(10) == pytest.approx(10.0)
-
-
-def test_step_costs_follow_the_levels_pixels():
-    from legacy_nst.config import Config
-    from legacy_nst.run.multiscale import step_costs
-
-    cost = step_costs(Config(multiscale=(0.5,), multiscale_iterations=3, iterations=5), (100, 200))
-    assert [cost(p) for p in range(1, 6)] == [0.25, 0.25, 0.25, 1.0, 1.0]
-
-
-def test_step_costs_weigh_a_float32_finish_by_its_slower_steps():
-    from legacy_nst.config import Config
-    from legacy_nst.run.multiscale import FLOAT32_PER_BFLOAT16, step_costs
-
-    config = Config(multiscale=(0.5,), multiscale_iterations=2, iterations=6, precision="bfloat16", float32_finish=2)
-    cost = step_costs(config, (100, 200), "bfloat16")
-    assert [cost(p) for p in range(1, 7)] == [0.25, 0.25, 1.0, 1.0, FLOAT32_PER_BFLOAT16, FLOAT32_PER_BFLOAT16]
-    assert FLOAT32_PER_BFLOAT16 > 1
-    fallen_back = step_costs(config, (100, 200), "float32")  # no native bfloat16: one float32 level, no finish
-    assert [fallen_back(p) for p in range(1, 7)] == [0.25, 0.25, 1.0, 1.0, 1.0, 1.0]
 
 
 def test_quiet_prints_nothing():

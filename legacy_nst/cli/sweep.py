@@ -1,7 +1,7 @@
 """The `legacy-nst sweep SPEC.toml --out DIR` command line."""
-from ..cli.parser import PROG, Parser, UsageError
-from . import spec as sweep_spec
-from .driver import run_sweep
+from ..sweep import spec as sweep_spec
+from ..sweep.driver import run_sweep
+from .parser import PROG, Parser, UsageError
 
 
 def sweep_parser():

@@ -1,13 +1,15 @@
 """Showing a long job's progress: a tqdm bar on a terminal, plain lines in a log, or nothing.
 
 One bar for every long job: optimizer steps (`legacy-nst`, `compare`) and
-downloaded bytes (`legacy-nst weights download`).
+downloaded bytes (`legacy-nst weights download`, through `download_bar`).
 """
 import sys
 import time
 
 import numpy as np
 from tqdm import tqdm
+
+from ..optim.loop import median_step_seconds
 
 # Steps timed before the run's length is forecast; the first step (graph warm-up) is not among them.
 PACE_STEPS = 3
@@ -24,12 +26,6 @@ def format_duration(seconds):
         return f"{minutes} min {seconds:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
-
-
-def median_step_seconds(durations):
-    """Median of step durations with the first (graph warm-up) left out; None without any."""
-    timed = list(durations)[1:] or list(durations)
-    return float(np.median(timed)) if timed else None
 
 
 def format_losses(losses):
@@ -140,3 +136,19 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def download_bar(name, total, initial):
+    """The weights download's bar (vgg.download's `progress`): bytes on a terminal, otherwise a plain stderr
+    line per ~10%."""
+    def amount(done):
+        if total:
+            return f"{100 * done // total}% ({done / 1e6:.1f} of {total / 1e6:.1f} MB)"
+        return f"{done / 1e6:.1f} MB"
+
+    progress = Progress(total, print_every=(total // 10 if total else 50 << 20) or 1, unit="B",
+                        label=lambda done: f"{name}: {amount(done)}", initial=initial, forecast=False,
+                        bar_options=dict(unit_scale=True, unit_divisor=1024, desc=name))
+    if initial and not sys.stderr.isatty():
+        print(f"{name}: resuming at {amount(initial)}", file=sys.stderr, flush=True)
+    return progress

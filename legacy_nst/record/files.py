@@ -1,0 +1,239 @@
+"""A stylisation that writes its files: the one the command line and every sweep job run.
+
+The pipeline (run.stylize) writes nothing; this is where a run's files are
+written, each atomically: the output image, the checkpoints (NNNNN.png and
+the resumable state), the --log-json record with the plan and every
+iteration's losses, and the --plot/--strip figures. On SIGINT/SIGTERM it
+writes the current image to OUTPUT, the lowest-loss one to OUTPUT.best, the
+state, the log and the figures, then raises Interrupted. If the loss turns
+NaN/inf, the last image with a finite loss goes to OUTPUT.last-good (OUTPUT
+itself is not written) and the error says so.
+"""
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from ..config import PROGRAM
+from ..errors import OptimizationError
+from ..io.atomic import atomic_write, check_directory
+from ..io.images import check_output_path, save_image, working_size
+from ..problem import as_style_list, check_styles
+from ..run.plan import make_plan
+from ..run.stylize import as_rgb_image, render, stylize
+from ..vgg.matfile import load_vgg19
+from .checkpoints import Checkpointer, check_compatible, fingerprint, load_state, weights_fingerprint
+from .interrupts import Interrupted, StopRequest
+from .plots import Figures, check_plot_path
+from .run_record import run_record, versions
+
+TILE_NOTE_SECONDS = 30  # a long tiled evaluation reports its tiles at most this often
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """Where one run's files go."""
+
+    output: Path
+    log_json: Optional[Path]
+    checkpoints: Path  # --checkpoint-dir, else the --resume folder, else OUTPUT's name + '-checkpoints'
+
+    @classmethod
+    def of(cls, output, config, log_json=None) -> "RunPaths":
+        output = Path(output)
+        checkpoints = config.checkpoint_dir or config.resume or output.with_name(output.stem + "-checkpoints")
+        return cls(output, Path(log_json) if log_json else None, Path(checkpoints))
+
+    def sibling(self, label) -> Path:
+        """out.png -> out.best.png: where the extra images of a run go, beside its output."""
+        return self.output.with_name(f"{self.output.stem}.{label}{self.output.suffix}")
+
+    def check(self, config):
+        """Fail before any work when a file of the run could not be written."""
+        check_output_path(self.output)
+        if self.log_json:
+            check_directory(self.log_json)
+        for option, path in (("--plot", config.plot), ("--strip", config.strip)):
+            if path:
+                check_plot_path(path, option)
+
+
+def _resolved(source):
+    return None if isinstance(source, np.ndarray) else str(Path(source).resolve())
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The run's images, decoded, with what the record says of them (paths and checksums)."""
+
+    content_rgb: np.ndarray
+    styles_rgb: list
+    content: Optional[str]   # the resolved path, None for an array
+    styles: list
+    fingerprints: dict       # {"content": sha256, "style": [sha256, ...]}
+    named: tuple             # (content, [style, ...]) as given, for the log
+
+    @classmethod
+    def read(cls, content, style) -> "Inputs":
+        styles = as_style_list(style)
+        return cls(as_rgb_image(content, "content"), [as_rgb_image(image, "style") for image in styles],
+                   _resolved(content), [_resolved(s) for s in styles],
+                   {"content": fingerprint(content), "style": [fingerprint(s) for s in styles]},
+                   (str(content), [str(s) for s in styles]))
+
+
+class ProgressReport:
+    """An observer: what the user sees of a run on `progress` (cli.progress.Progress): the plan, each
+    iteration's losses, a long tiled evaluation's tiles, and an L-BFGS run that ended early."""
+
+    def __init__(self, progress, clock=time.perf_counter):
+        self.progress, self.clock = progress, clock
+        self.last_note = clock()
+
+    def plan(self, plan):
+        for line in plan.lines():
+            self.progress.note(line)
+        if len(plan.levels) > 1:  # the ETA weighs each level's steps by their work
+            self.progress.cost = plan.step_costs()
+
+    def observe(self, iteration, losses, image):
+        self.progress.update(iteration, losses)
+
+    def on_tile(self, label, done, total):
+        if self.clock() - self.last_note > TILE_NOTE_SECONDS:
+            self.last_note = self.clock()
+            self.progress.note(f"{label}: tile {done} of {total}")
+
+    def close(self, result=None):
+        self.progress.close()
+        if result is not None and result.stopped_early:
+            self.progress.note(result.stopped_early)
+
+
+class CheckpointImages:
+    """An observer: every --checkpoint-every iterations, the image as NNNNN.png in the checkpoint folder and
+    the --plot refreshed from the history so far."""
+
+    def __init__(self, directory, config, as_rgb, figures, checkpointer):
+        self.directory, self.every, self.plot = directory, config.checkpoint_every, config.plot
+        self.as_rgb, self.figures, self.checkpointer = as_rgb, figures, checkpointer
+
+    def observe(self, iteration, losses, image):
+        if self.every and iteration % self.every == 0:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            save_image(self.directory / f"{iteration:05d}.png", self.as_rgb(image))
+
+    def step_done(self, state):
+        if self.plot and self.every and state.steps % self.every == 0:
+            self.figures.losses(self.checkpointer.history)
+
+
+class RunFiles:
+    """What a run writes at its end: on completion, on a stop request, or when the loss turns non-finite."""
+
+    def __init__(self, paths, config, checkpointer, named, as_rgb):
+        self.paths, self.config, self.checkpointer, self.named, self.as_rgb = paths, config, checkpointer, named, as_rgb
+        self.figures = Figures(config, paths.checkpoints)
+
+    def log(self, status, size, plan, result=None):
+        """--log-json: the run record, the plan, and every iteration's losses."""
+        if not self.paths.log_json:
+            return
+        state = self.checkpointer
+        log = {**run_record(self.config, size, *self.named,
+                            output=str(self.paths.output), precision=plan.precision),
+               "plan": plan.to_json(), "s_per_iter": result and result.s_per_iter, "status": status,
+               "best": state.best, "iterations": state.history}
+        if result is not None and result.tiling:  # core and halo sizes, tiles per evaluation, window shapes
+            log["tiling"] = result.tiling
+        if result is not None and result.stopped_early:  # L-BFGS converged (or its search failed) early
+            log["stopped_early"] = result.stopped_early
+        atomic_write(self.paths.log_json, json.dumps(log, indent=1).encode())
+
+    def completed(self, result):
+        save_image(self.paths.output, result.image)
+        self.log("completed", result.size, result.plan, result)
+        self.figures.all(self.checkpointer.history, result.image, self.checkpointer.history[-1]["iteration"])
+
+    def interrupted(self, interrupted, plan, mean_pixel):
+        """Write the current and the best image, the log and the figures; say so in `interrupted.report`."""
+        state, output = self.checkpointer, self.paths.output
+        steps, image = state.current
+        save_image(output, self.as_rgb(image))
+        written = [f"{output} (after {steps} steps)"]
+        if state.best_image is not None:
+            best = self.paths.sibling("best")
+            save_image(best, self.as_rgb(state.best_image))
+            written.append(f"{best} (lowest loss, iteration {state.best['iteration']})")
+        self.log(f"interrupted by {interrupted.name} after {steps} steps", image.shape[1:3], plan)
+        written += [str(p) for p in (self.paths.log_json, self.figures.all(state.history, image, steps, mean_pixel))
+                    if p]
+        resume = f"; continue with: {PROGRAM} --resume {self.paths.checkpoints}" if self.config.backend == "graph" else ""
+        interrupted.report = (f"stopped by {interrupted.name} after {steps} of {self.config.iterations} steps; wrote "
+                              f"{', '.join(written)}{resume}")
+
+    def diverged(self, error):
+        """The error to raise when the loss turned non-finite, after writing the last image whose loss was finite."""
+        if self.checkpointer.last is None:
+            return error
+        iteration, image = self.checkpointer.last
+        last_good = self.paths.sibling("last-good")
+        save_image(last_good, self.as_rgb(image))
+        return OptimizationError(f"{error}; the last image with a finite loss (iteration {iteration}) is in "
+                                 f"{last_good}")
+
+
+def _meta(config, inputs, paths, vgg, saved):
+    """What the checkpoints and the log say of the run (and what --resume checks against)."""
+    checksums = dict(inputs.fingerprints)
+    if config.checkpoint_every or saved is not None:
+        checksums["weights"] = weights_fingerprint(vgg)
+    if saved is not None:
+        check_compatible(saved, config, checksums)
+    styles = inputs.styles
+    return {"config": config.to_json(), "content": inputs.content, "style": styles[0] if len(styles) == 1 else styles,
+            "output": _resolved(paths.output),
+            "log_json": _resolved(paths.log_json) if paths.log_json else None, "inputs": checksums,
+            "versions": versions()}
+
+
+def stylize_to_files(content, style, output, config, log_json=None, progress=None, vgg=None):
+    """Stylise as run.stylize does, writing OUTPUT, checkpoints, the --log-json record and figures
+    (see the module's docstring); returns run.stylize's Result. `progress` (cli.progress.Progress) shows the
+    plan, the losses and the ETA; `vgg` reuses weights already loaded (a sweep worker's)."""
+    paths = RunPaths.of(output, config, log_json)
+    paths.check(config)
+    saved = load_state(config.resume) if config.resume else None
+    vgg = vgg or load_vgg19(config.weights_path())
+    inputs = Inputs.read(content, style)
+    size = working_size(inputs.content_rgb.shape[:2], config.width, config.height, config.image_size)
+    check_styles(config, inputs.styles_rgb, size)
+    meta = _meta(config, inputs, paths, vgg, saved)
+    plan = make_plan(config, size, resuming=saved is not None)
+    stop = StopRequest()
+    checkpointer = Checkpointer(paths.checkpoints, config.checkpoint_every, meta, stop=stop, saved=saved)
+    files = RunFiles(paths, config, checkpointer, inputs.named,
+                     lambda image: render(config, image, vgg.mean_pixel, inputs.content_rgb))
+    report = ProgressReport(progress) if progress is not None else None
+    if report:
+        report.plan(plan)
+    observers = [report, CheckpointImages(paths.checkpoints, config, files.as_rgb, files.figures, checkpointer),
+                 checkpointer]
+    result = None
+    try:
+        with stop:
+            result = stylize(inputs.content_rgb, inputs.styles_rgb, config, vgg=vgg, observers=observers, saved=saved,
+                             plan=plan, on_tile=report and report.on_tile)
+    except Interrupted as interrupted:
+        files.interrupted(interrupted, plan, vgg.mean_pixel)
+        raise
+    except OptimizationError as error:
+        raise files.diverged(error) from None
+    finally:
+        if report:
+            report.close(result)
+    files.completed(result)
+    return result

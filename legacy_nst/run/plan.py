@@ -1,0 +1,131 @@
+"""The run's plan: each level's size, steps, precision, engine (tiled or not) and optimizer, decided once.
+
+`make_plan` is the one place these are decided. The memory check is its
+estimates, the ETA weighs steps by its levels, run.stylize builds each level's
+engine and optimizer from it, --log-json records it, and a run prints it at
+its start, one line per level: how a user sees what a preset, --multiscale or
+--tile auto decided.
+
+Levels, coarsest first: one per --multiscale fraction, then the full size; a
+bfloat16 run's --float32-finish N is one more level, the full size again in
+float32 for its last N steps (on a CPU without native bfloat16 the whole run is
+float32, in one level).
+"""
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from ..engines import check_supported
+from ..engines.runtime import runnable_precision
+from ..errors import ConfigError
+from ..vgg.spec import MIN_SIZE
+from .memory import GB, Estimate, check_fits, memory_limit_bytes
+
+# How much longer a float32 step takes than a bfloat16 one (evaluation medians, 400x300: 0.703 / 0.209 s,
+# bench/results/2026-11-30-session-grappler-400x300.md): the ETA's weight for a --float32-finish step.
+FLOAT32_PER_BFLOAT16 = 3.4
+
+
+@dataclass(frozen=True)
+class Level:
+    """One optimisation at one size: what it runs, how, and the memory it needs."""
+
+    size: Tuple[int, int]   # (height, width)
+    steps: int
+    scale: float            # of the full size
+    precision: str          # what the convolutions compute in
+    optimizer: str
+    lbfgs: Optional[str]    # an lbfgs level's implementation ("scipy", or "float32": always when tiled)
+    estimate: Estimate      # its peak memory; .tile and .halo when it runs tiled
+
+    @property
+    def tile(self) -> Optional[int]:
+        return self.estimate.tile
+
+    @property
+    def halo(self) -> Optional[int]:
+        return self.estimate.halo
+
+    def describe(self) -> str:
+        height, width = self.size
+        method = f"lbfgs ({self.lbfgs})" if self.lbfgs else self.optimizer
+        engine = f"tiled (core {self.tile}, halo {self.halo})" if self.tile else "untiled"
+        return (f"{width}x{height}, {self.steps} steps, {self.precision} {method}, {engine}, "
+                f"peak memory about {self.estimate.total / GB:.1f} GB")
+
+    def to_json(self) -> dict:
+        return {"width": self.size[1], "height": self.size[0], "steps": self.steps, "scale": self.scale,
+                "precision": self.precision, "optimizer": self.optimizer, "lbfgs": self.lbfgs, "tile": self.tile,
+                "halo": self.halo, "memory_bytes": self.estimate.total}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The levels of a run, and what was decided for all of them."""
+
+    levels: Tuple[Level, ...]
+    precision: str            # what the run computes in: bfloat16 falls back to float32 where it cannot run
+    note: Optional[str]       # why it fell back, for the user
+    available: Optional[int]  # the memory limit the levels were checked against, bytes (None: not checked)
+
+    @property
+    def size(self) -> Tuple[int, int]:
+        return self.levels[-1].size
+
+    def lines(self) -> list:
+        """What a run prints at its start: one line per level (and the precision note)."""
+        room = f" of {self.available / GB:.1f} GB available" if self.available else ""
+        count = len(self.levels)
+        lines = [self.note] if self.note else []
+        for index, level in enumerate(self.levels):
+            label = "plan" if count == 1 else f"plan {index + 1}/{count}"
+            lines.append(f"{label}: {level.describe()}{room}")
+        return lines
+
+    def step_costs(self):
+        """cost(position): the work of the step ending at `position` relative to a full-size step in the run's
+        precision (its level's pixels over the full size's, times FLOAT32_PER_BFLOAT16 for a float32 finish's
+        step), for an ETA across levels (cli.progress.Progress.cost)."""
+        full = self.size[0] * self.size[1]
+        costs = [level.size[0] * level.size[1] / full * (FLOAT32_PER_BFLOAT16 if level.precision != self.precision
+                                                         else 1.0)
+                 for level in self.levels for _ in range(level.steps)] or [1.0]
+        return lambda position: costs[min(max(position, 1), len(costs)) - 1]
+
+    def to_json(self) -> list:
+        return [level.to_json() for level in self.levels]
+
+
+def level_shapes(config, size_hw, precision="float32"):
+    """[(size, steps, scale, precision)] of the levels, coarsest first (see the module's docstring)."""
+    height, width = size_hw
+    coarse, full = config.level_steps()
+    shapes = [((max(MIN_SIZE, round(height * scale)), max(MIN_SIZE, round(width * scale))), coarse, scale, precision)
+              for scale in config.multiscale]
+    finish = config.float32_finish if precision == "bfloat16" else 0
+    shapes.append(((height, width), full - finish, 1.0, precision))
+    if finish:
+        shapes.append(((height, width), finish, 1.0, "float32"))
+    return shapes
+
+
+def make_plan(config, size_hw, resuming=False, limit=None) -> Plan:
+    """The plan of `config` at the working size `size_hw` (height, width); ConfigError, before anything is
+    built, when a level cannot fit in memory (`limit` bytes, default --memory-limit or what is available),
+    when a tiled level's engine cannot honour an option, or when --resume meets more than one level."""
+    if resuming and config.multiscale:
+        raise ConfigError("--resume continues single-scale runs only; rerun without --resume or without "
+                          "--multiscale")
+    if resuming and config.float32_finish:
+        raise ConfigError("--resume continues single-precision runs only; rerun without --resume or without "
+                          "--float32-finish")
+    precision, note = runnable_precision(config.precision)
+    available = memory_limit_bytes(config) if limit is None else limit
+    full = check_fits(*size_hw, config, available)  # the full size first: its refusal names the fix
+    levels = []
+    for size, steps, scale, level_precision in level_shapes(config, size_hw, precision):
+        estimate = full if size == tuple(size_hw) else check_fits(*size, config, available)
+        if estimate.tile:
+            check_supported(config, resuming=resuming, tile=estimate.tile)
+        lbfgs = ("float32" if estimate.tile else config.lbfgs_implementation) if config.optimizer == "lbfgs" else None
+        levels.append(Level(size, steps, scale, level_precision, config.optimizer, lbfgs, estimate))
+    return Plan(tuple(levels), precision, note, available)

@@ -1,0 +1,98 @@
+"""run.plan: one decision per level (size, steps, precision, engine, optimizer), read by the ETA, the log and the
+console, and the line a run prints matching the levels it runs."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from legacy_nst.config import Config
+from legacy_nst.engines import runtime
+from legacy_nst.errors import ConfigError
+from legacy_nst.run.memory import GB
+from legacy_nst.run.plan import FLOAT32_PER_BFLOAT16, make_plan
+
+ROOMY = int(100 * GB)
+
+
+@pytest.fixture
+def native_bfloat16(monkeypatch):
+    monkeypatch.setattr(runtime, "cpu_flags", lambda: {"avx512f", "amx_bf16"})
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+
+
+@pytest.fixture
+def no_bfloat16(monkeypatch):
+    monkeypatch.setattr(runtime, "cpu_flags", lambda: {"avx2"})
+
+
+def levels(plan):
+    return [(level.size, level.steps, level.scale, level.precision) for level in plan.levels]
+
+
+def test_step_costs_follow_the_levels_pixels():
+    plan = make_plan(Config(multiscale=(0.5,), multiscale_iterations=3, iterations=5), (100, 200), limit=ROOMY)
+    cost = plan.step_costs()
+    assert [cost(p) for p in range(1, 6)] == [0.25, 0.25, 0.25, 1.0, 1.0]
+
+
+def test_step_costs_weigh_a_float32_finish_by_its_slower_steps(native_bfloat16):
+    config = Config(multiscale=(0.5,), multiscale_iterations=2, iterations=6, precision="bfloat16", float32_finish=2)
+    cost = make_plan(config, (100, 200), limit=ROOMY).step_costs()
+    assert [cost(p) for p in range(1, 7)] == [0.25, 0.25, 1.0, 1.0, FLOAT32_PER_BFLOAT16, FLOAT32_PER_BFLOAT16]
+    assert FLOAT32_PER_BFLOAT16 > 1
+
+
+def test_without_native_bfloat16_the_plan_is_float32_with_no_finish_and_says_why(no_bfloat16):
+    config = Config(multiscale=(0.5,), multiscale_iterations=2, iterations=6, precision="bfloat16", float32_finish=2)
+    plan = make_plan(config, (100, 200), limit=ROOMY)
+    assert levels(plan) == [((50, 100), 2, 0.5, "float32"), ((100, 200), 4, 1.0, "float32")]
+    assert plan.precision == "float32" and "running float32 instead" in plan.note
+    assert plan.lines()[0] == plan.note
+    cost = plan.step_costs()
+    assert [cost(p) for p in range(1, 7)] == [0.25, 0.25, 1.0, 1.0, 1.0, 1.0]
+
+
+def test_a_tiled_level_runs_the_float32_lbfgs_and_says_so():
+    config = Config(optimizer="lbfgs", tile="128", iterations=3)
+    (level,) = make_plan(config, (384, 512), limit=ROOMY).levels
+    assert (level.tile, level.halo, level.lbfgs) == (128, 80, "float32")
+    assert "lbfgs (float32), tiled (core 128, halo 80)" in level.describe()
+    (untiled,) = make_plan(config.replace(tile="off"), (384, 512), limit=ROOMY).levels
+    assert untiled.tile is None and untiled.lbfgs == "scipy" and "untiled" in untiled.describe()
+
+
+def test_each_level_is_checked_against_memory_and_the_full_size_refusal_comes_first():
+    config = Config(multiscale=(0.5,), tile="off", iterations=4)
+    with pytest.raises(ConfigError, match=r"^size 800x600 needs about"):
+        make_plan(config, (600, 800), limit=int(0.5 * GB))
+
+
+def test_resume_refuses_more_than_one_level():
+    with pytest.raises(ConfigError, match="single-scale runs only"):
+        make_plan(Config(multiscale=(0.5,)), (64, 64), resuming=True, limit=ROOMY)
+
+
+def test_the_plan_a_fast_run_prints_is_the_levels_it_runs(tmp_path, content_path, style_path, approx_weights_path):
+    """`--preset fast`, scaled down to 64 px and 10 iterations: the printed plan lines, the log's plan and the
+    sizes, precisions and step counts of the logged iterations all agree."""
+    output, log = tmp_path / "out.png", tmp_path / "run.json"
+    command = [sys.executable, "-m", "legacy_nst.cli", "--content", str(content_path), "--style", str(style_path),
+               "--output", str(output), "--weights", str(approx_weights_path), "--preset", "fast", "--width", "64",
+               "--height", "48", "--iterations", "10", "--multiscale-iterations", "4", "--float32-finish", "3",
+               "--log-json", str(log), "--print-every", "0"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    record = json.loads(log.read_text())
+    printed = [line.split(": ", 2)[2] for line in done.stderr.splitlines() if line.startswith("legacy-nst: plan")]
+    assert len(printed) == len(record["plan"]) >= 2
+    entries = record["iterations"]
+    position = 0
+    for line, level in zip(printed, record["plan"]):
+        assert line.startswith(f"{level['width']}x{level['height']}, {level['steps']} steps, {level['precision']} ")
+        ran = entries[position:position + level["steps"]]  # a level's entry 0 is the image its steps start from
+        assert {(e["width"], e["height"], e["precision"]) for e in ran} == {(level["width"], level["height"],
+                                                                              level["precision"])}
+        position += level["steps"]
+    assert position == 10 and entries[-1]["iteration"] == 10
+    assert (entries[-1]["width"], entries[-1]["precision"]) == (record["plan"][-1]["width"], "float32")
