@@ -14,7 +14,7 @@ import numpy as np
 from ..config import Config
 from ..errors import NSTError, OptimizationError
 from ..io.atomic import atomic_write, check_directory
-from ..io.images import check_output_path, save_image, working_size
+from ..io.images import check_output_path, read_input, save_image, working_size
 from ..io.progress import Progress
 from ..problem import as_style_list, check_styles
 from ..record.checkpoints import (Checkpointer, check_compatible, fingerprint, load_state, prepend_saved_paths,
@@ -92,7 +92,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
     OUTPUT.last-good (OUTPUT itself is not written) and the error says so.
     `vgg` reuses weights already loaded (a sweep worker's).
     """
-    check_output_path(output)
+    check_output_path(output, config.bit_depth, config.keep_alpha)
     if log_json:
         check_directory(log_json)
     for option, path in (("--plot", config.plot), ("--strip", config.strip)):
@@ -100,8 +100,13 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
             check_plot_path(path, option)
     saved = load_state(config.resume) if config.resume else None
     vgg = vgg or load_vgg19(config.weights_path())
-    content_rgb = as_rgb_image(content, "content")
-    styles_rgb = [as_rgb_image(image, "style") for image in as_style_list(style)]
+    inputs_read = [read_input(source) for source in [content, *as_style_list(style)]]  # sRGB, with notes
+    content_rgb = as_rgb_image(inputs_read[0].pixels, "content")
+    styles_rgb = [as_rgb_image(image.pixels, "style") for image in inputs_read[1:]]
+    image_notes = [note for image in inputs_read for note in image.notes]
+    alpha = inputs_read[0].alpha if config.keep_alpha else None
+    if config.keep_alpha and alpha is None:
+        image_notes.append("--keep-alpha: the content has no alpha channel; the output is opaque")
     check_styles(config, styles_rgb,
                  working_size(content_rgb.shape[:2], config.width, config.height, config.image_size))
     checkpoints = checkpoint_dir_for(config, output)
@@ -128,6 +133,11 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
 
     def as_rgb(image):
         return render(config, image, vgg.mean_pixel, content_rgb)
+
+    def write_output(path, image):
+        """OUTPUT or a sibling: at --bit-depth from the unrounded image, with --keep-alpha's alpha."""
+        save_image(path, render(config, image, vgg.mean_pixel, content_rgb, config.bit_depth), config.bit_depth,
+                   alpha)
 
     def observe(iteration, values, image):
         if progress is not None:
@@ -165,8 +175,12 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
             log["tiling"] = tiling
         if stopped_early:  # L-BFGS converged (or its line search failed) before --iterations
             log["stopped_early"] = stopped_early
+        if image_notes:  # what reading the images changed: ICC profile, greyscale, CMYK, palette, alpha
+            log["image_notes"] = image_notes
         atomic_write(log_json, json.dumps(log, indent=1).encode())
 
+    for note in image_notes if progress is not None else ():
+        progress.note(note)
     try:
         with stop:
             result = stylize(content_rgb, styles_rgb, config, vgg=vgg, observe=observe, observers=[state],
@@ -174,11 +188,11 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
     except Interrupted as interrupted:
         steps, image = state.current
         size = image.shape[1:3]
-        save_image(output, as_rgb(image))
+        write_output(output, image)
         written = [f"{output} (after {steps} steps)"]
         if state.best_image is not None:
             best = sibling_path(output, "best")
-            save_image(best, as_rgb(state.best_image))
+            write_output(best, state.best_image)
             written.append(f"{best} (lowest loss, iteration {state.best['iteration']})")
         write_log(f"interrupted by {interrupted.name} after {steps} steps", None, size)
         written += [str(p) for p in (log_json, figures.all(state.history, image, steps, vgg.mean_pixel)) if p]
@@ -191,7 +205,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
             raise
         iteration, image = state.last
         last_good = sibling_path(output, "last-good")
-        save_image(last_good, as_rgb(image))
+        write_output(last_good, image)
         raise OptimizationError(f"{error}; the last image with a finite loss (iteration {iteration}) is in "
                                 f"{last_good}") from None
     finally:
@@ -199,7 +213,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
             progress.close()
     if result.stopped_early and progress is not None:
         progress.note(result.stopped_early)
-    save_image(output, result.image)
+    write_output(output, result.network_image)
     write_log("completed", result.s_per_iter, result.size, result.tiling, result.stopped_early)
     figures.all(state.history, result.image, state.history[-1]["iteration"])
     return result
