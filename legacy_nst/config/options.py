@@ -28,7 +28,7 @@ WEIGHTS_ENV = "LEGACY_NST_WEIGHTS"
 PROGRAM = "legacy-nst"  # the command's name, in messages that say what to type
 # The groups of fields, in order: the CLI's --help sections.
 GROUPS = {
-    'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'seed', 'style_blend_weights', 'style_scale', 'preserve_colors'),
+    'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'seed', 'style_blend_weights', 'style_scale', 'preserve_colors', 'bit_depth', 'keep_alpha'),
     'algorithm': ('preset', 'alpha', 'beta', 'content_layers', 'style_layers', 'content_weight_blend', 'style_layer_weight_exp', 'loss_normalization', 'tv_weight', 'normalize_gradients', 'pooling', 'kernel_layout'),
     'optimizer': ('optimizer', 'iterations', 'learning_rate', 'adam_beta1', 'adam_epsilon', 'lbfgs_num_correction', 'lbfgs_initial_step', 'lbfgs_implementation', 'clip_pixels', 'multiscale', 'multiscale_iterations'),
     'engine': ('backend', 'precision', 'float32_finish', 'weights', 'memory_limit', 'tile'),
@@ -44,7 +44,7 @@ def _option(default, help, flag=None, choices=None, metavar=None, **extra):
 class Config:
     """Everything a run needs besides the images themselves."""
 
-    # -- images: what goes in and how it is sized --
+    # -- images: what goes in, how it is sized and how the output is written --
     width: Optional[int] = _option(
         None, "working width in pixels; with only --height given, keeps the content's aspect ratio "
         "(default: 800 x 600, as art.py)", metavar="W")
@@ -73,6 +73,14 @@ class Config:
     preserve_colors: bool = _option(False, "keep the content's colours: the result's luminance with the content's "
                                     "chroma (YCbCr), applied to the output and checkpoints",
                                     aliases=("--original-colors",))
+    bit_depth: int = _option(8, "bits per channel of OUTPUT: 16 writes a 16-bit PNG or TIFF (by OUTPUT's extension) "
+                             "from the unrounded result, keeping the gradation between 8-bit levels; JPEG, WebP "
+                             "and BMP hold only 8. Outputs embed an sRGB ICC profile (BMP excepted) and inputs with "
+                             "a profile are converted to sRGB; see docs/print-files.md", choices=(8, 16),
+                             metavar="8|16")
+    keep_alpha: bool = _option(False, "carry the content's alpha channel (transparency), resized to the output "
+                               "size, to OUTPUT (PNG, TIFF or WebP); the network always sees the content "
+                               "composited onto white")
 
     # -- algorithm: the objective (defaults: art.py's) --
     preset: Optional[str] = _option(None, "start from a named recipe; options given explicitly override it: "
@@ -227,6 +235,7 @@ class Config:
                                   "not both")
         if not self.init_std >= 0:
             raise ConfigError(f"--init-std must be >= 0, got {self.init_std}")
+        _choose("bit depth", self.bit_depth, (8, 16))
 
     def _check_algorithm(self):
         _choose("preset", self.preset, tuple(PRESETS), optional=True)
@@ -341,7 +350,8 @@ class Config:
 def _choose(what, value, choices, optional=False):
     if (value is None and optional) or value in choices:
         return
-    listed = " or ".join(choices) if len(choices) == 2 else "from " + ", ".join(choices)
+    names = [str(choice) for choice in choices]
+    listed = " or ".join(names) if len(names) == 2 else "from " + ", ".join(names)
     raise ConfigError(f"unknown {what} {value!r}; choose {listed}")
 
 

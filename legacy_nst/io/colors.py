@@ -28,8 +28,12 @@ def ycbcr_to_rgb(ycbcr):
 
 
 def preserve_colors(result, content):
-    """uint8 (H, W, 3): `result`'s luminance with `content`'s chroma (content resized to the result's size)."""
+    """`result`'s luminance with `content`'s chroma (content resized to the result's size).
+
+    A uint8 result gives uint8 (H, W, 3); a float one (--bit-depth 16's) gives float64 clipped to 0-255, unrounded.
+    """
     content = resize(np.asarray(content, dtype=np.uint8), result.shape[:2])
     mixed = rgb_to_ycbcr(content)
     mixed[..., 0] = rgb_to_ycbcr(result)[..., 0]
-    return np.clip(np.rint(ycbcr_to_rgb(mixed)), 0, 255).astype(np.uint8)
+    rgb = np.clip(ycbcr_to_rgb(mixed), 0, 255)
+    return rgb if np.asarray(result).dtype.kind == "f" else np.rint(rgb).astype(np.uint8)

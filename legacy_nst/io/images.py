@@ -7,11 +7,19 @@ failure an `ImageError` that names the file, the problem and the fix.
 
 Arrays are numpy: images are uint8 (H, W, 3) RGB; network inputs are float32
 (1, H, W, 3) RGB in 0-255 with VGG's mean pixel subtracted.
+
+Colour management (io.icc): an input with an ICC profile is converted to sRGB
+when read, and every output embeds an sRGB profile. `read_image_with_notes`
+says what reading changed (profile, greyscale, CMYK, palette, alpha) and keeps
+the alpha channel; `save_image(..., bit_depth=16)` writes a 16-bit PNG or TIFF
+(io.sixteen_bit) from a float image, and `alpha=` attaches an alpha channel.
 """
 import errno
 import os
 import re
 import warnings
+from dataclasses import dataclass
+from typing import Optional, Tuple
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -19,6 +27,8 @@ from PIL import Image, ImageOps
 from ..errors import ConfigError, ImageError, NSTError
 from ..vgg.spec import MIN_SIZE
 from .atomic import atomic_write, check_directory
+from .icc import CONVERTIBLE_MODES, srgb_profile, to_srgb
+from .sixteen_bit import png_bytes, tiff_bytes
 
 MAX_SIZE = 20000
 
@@ -39,16 +49,48 @@ _SAVE_FORMATS = {
     ".tiff": ("TIFF", {}),
     ".webp": ("WEBP", {"quality": 95}),
 }
+BIT_DEPTHS = (8, 16)
+_SIXTEEN_BIT_WRITERS = {"PNG": png_bytes, "TIFF": tiff_bytes}  # the formats --bit-depth 16 can write
+_FORMATS_WITH_ALPHA = ("PNG", "TIFF", "WEBP")  # the formats --keep-alpha can write
+_MODE_NOTES = {
+    "1": "1-bit black and white, read as greyscale",
+    "L": "greyscale, repeated over R, G and B",
+    "LA": "greyscale, repeated over R, G and B",
+    "P": "palette image, expanded to its RGB colours",
+    "PA": "palette image, expanded to its RGB colours",
+    "I;16": "16-bit greyscale, scaled to 8 bits and repeated over R, G and B",
+}
+
+
+@dataclass(frozen=True)
+class InputImage:
+    """An image file as read: its sRGB pixels, its alpha channel if it had one, and what reading changed."""
+
+    pixels: np.ndarray                  # uint8 (H, W, 3) sRGB; transparent pixels composited onto white
+    alpha: Optional[np.ndarray] = None  # uint8 (H, W): the file's alpha channel (or transparency key), else None
+    notes: Tuple[str, ...] = ()         # "PATH: what was done", one line each (empty for a plain sRGB RGB file)
 
 
 def read_image(path):
-    """Read an image file as uint8 (H, W, 3) RGB, fully decoded.
+    """Read an image file as uint8 (H, W, 3) sRGB, fully decoded (read_image_with_notes' pixels)."""
+    return read_image_with_notes(path).pixels
+
+
+def read_input(source):
+    """An InputImage of a path (read_image_with_notes), or of an array, taken as it is with no notes."""
+    return InputImage(source) if isinstance(source, np.ndarray) else read_image_with_notes(source)
+
+
+def read_image_with_notes(path) -> InputImage:
+    """Read an image file as an InputImage: uint8 (H, W, 3) sRGB pixels, the alpha channel, notes.
 
     Any mode Pillow opens becomes RGB: grayscale and 1-bit are repeated over
     the three channels; 16-bit grayscale (I;16, and mode I, read as 0-65535)
     is scaled to 0-255 rather than clipped; transparent pixels (RGBA, LA, PA,
-    and P/L/RGB with a transparency key) are composited onto white. The EXIF
-    orientation is applied, so a phone photo comes out the way it is shown.
+    and P/L/RGB with a transparency key) are composited onto white, their
+    alpha kept aside. An embedded ICC profile is converted to sRGB (io.icc);
+    CMYK without one gets Pillow's plain formula. The EXIF orientation is
+    applied, so a phone photo comes out the way it is shown.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -64,7 +106,7 @@ def read_image(path):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 image.load()  # Decode now, so a truncated file fails here.
-                return _rgb_pixels(ImageOps.exif_transpose(image), path)
+                return _decode(ImageOps.exif_transpose(image), path)
     except NSTError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -93,22 +135,55 @@ def read_image(path):
         ) from exc
 
 
-def _rgb_pixels(image, path):
-    """The pixels of a decoded Pillow image as uint8 (H, W, 3) RGB."""
+def _decode(image, path):
+    """A decoded Pillow image as an InputImage (see read_image_with_notes)."""
+    icc = image.info.get("icc_profile")
+    mode_note = _MODE_NOTES.get("I;16" if image.mode in _SIXTEEN_BIT_MODES else image.mode)
+    notes = [mode_note] if mode_note else []
     if image.mode in _SIXTEEN_BIT_MODES:
         levels = np.clip(np.asarray(image, dtype=np.float64), 0, 65535)
         gray = np.rint(levels / 257.0).astype(np.uint8)  # 65535 / 257 == 255
-        return np.repeat(gray[:, :, np.newaxis], 3, axis=2)
+        notes += ["its ICC profile is not applied to 16-bit greyscale; read as sRGB"] if icc else []
+        return InputImage(np.repeat(gray[:, :, np.newaxis], 3, axis=2), None, _with_path(path, notes))
+    colour, alpha = _split_alpha(image, path)
+    if alpha is not None:
+        notes.append("transparent pixels composited onto white (--keep-alpha carries the alpha to the output)")
+    if icc:
+        colour, note = to_srgb(colour, icc)
+        notes.append(note)
+    elif image.mode == "CMYK":
+        notes.append("CMYK without an ICC profile, converted with Pillow's plain formula; colours are approximate")
+    rgb = _convert(colour, "RGB", path)
+    if alpha is not None:
+        white = Image.new("RGBA", rgb.size, (255, 255, 255, 255))
+        rgb = Image.alpha_composite(white, Image.merge("RGBA", (*rgb.split(), Image.fromarray(alpha))))
+    return InputImage(np.array(rgb.convert("RGB")), alpha, _with_path(path, notes))
+
+
+def _split_alpha(image, path):
+    """(the colours, in a mode LittleCMS converts; the uint8 alpha channel, or None if the image is opaque)."""
+    alpha = None
+    if image.mode in _ALPHA_MODES or "transparency" in image.info:
+        rgba = _convert(image, "RGBA", path)
+        alpha = np.array(rgba.getchannel("A"))
+        image = _convert(image, "L", path) if image.mode in ("L", "LA", "La") else rgba.convert("RGB")
+    if image.mode not in CONVERTIBLE_MODES:
+        image = _convert(image, "RGB", path)
+    return image, alpha
+
+
+def _convert(image, mode, path):
     try:
-        if image.mode in _ALPHA_MODES or "transparency" in image.info:
-            white = Image.new("RGBA", image.size, (255, 255, 255, 255))
-            image = Image.alpha_composite(white, image.convert("RGBA"))
-        return np.array(image.convert("RGB"))
+        return image if image.mode == mode else image.convert(mode)
     except ValueError as exc:
         raise ImageError(
             f"{path}: pixel mode {image.mode} cannot be converted to RGB "
             f"({_one_line(exc)}); save the image as an RGB PNG or JPEG"
         ) from exc
+
+
+def _with_path(path, notes):
+    return tuple(f"{path}: {note}" for note in notes)
 
 
 def _decompression_bomb_message(path, exc):
@@ -232,59 +307,111 @@ def pixel_bounds(mean_pixel):
     return (-mean).astype(np.float32), (255.0 - mean).astype(np.float32)
 
 
-def from_network(x, mean_pixel):
-    """Inverse of to_network: add the mean pixel back, clip to 0-255 and round to uint8 (H, W, 3)."""
-    x = np.asarray(x, dtype=np.float64)
-    return _as_uint8(x + np.asarray(mean_pixel, dtype=np.float64).reshape(3))
+def from_network(x, mean_pixel, bit_depth=8):
+    """Inverse of to_network: add the mean pixel back, clip to 0-255 and round to uint8 (H, W, 3).
+
+    With bit_depth 16 the clipped image is returned unrounded, as float64 (H, W, 3), for save_image to
+    keep the gradation between 8-bit levels.
+    """
+    x = np.asarray(x, dtype=np.float64) + np.asarray(mean_pixel, dtype=np.float64).reshape(3)
+    return _as_uint8(x) if bit_depth == 8 else np.clip(_rgb_array(x), 0.0, 255.0)
 
 
-def _as_uint8(image):
-    """(1, H, W, 3) or (H, W, 3) RGB in 0-255 -> uint8 (H, W, 3), clipped and rounded."""
+def _rgb_array(image):
+    """(1, H, W, 3) or (H, W, 3) RGB -> (H, W, 3), refusing NaN (a diverged run)."""
     image = np.asarray(image)
     if image.ndim == 4 and image.shape[0] == 1:
         image = image[0]
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"expected an (H, W, 3) or (1, H, W, 3) RGB image, got shape {image.shape}")
-    if image.dtype == np.uint8:
-        return image
-    if np.isnan(image).any():
+    if image.dtype != np.uint8 and np.isnan(image).any():
         raise ImageError(
             "the image contains NaN values, so the optimisation diverged; "
             "lower the learning rate or the style weight"
         )
-    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+    return image
 
 
-def check_output_path(path):
-    """Raise ImageError now if `path` cannot take an image: unknown extension, no such directory."""
+def _as_uint8(image):
+    """(1, H, W, 3) or (H, W, 3) RGB in 0-255 -> uint8 (H, W, 3), clipped and rounded."""
+    image = _rgb_array(image)
+    return image if image.dtype == np.uint8 else np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+
+def _levels(image, bit_depth):
+    """An RGB image in 0-255 as the integer levels of `bit_depth`: uint8, or uint16 (0-65535) from the floats."""
+    if bit_depth == 8:
+        return _as_uint8(image)
+    image = _rgb_array(image)
+    if image.dtype == np.uint8:
+        return image.astype(np.uint16) * 257  # 255 * 257 == 65535
+    return np.rint(np.clip(image.astype(np.float64), 0, 255) * (65535 / 255)).astype(np.uint16)
+
+
+def _alpha_levels(alpha, size_hw, bit_depth):
+    """A uint8 (h, w) alpha channel resized (bicubic, in floats) to `size_hw`, as levels of `bit_depth`."""
+    alpha = np.asarray(alpha, dtype=np.float32)
+    if alpha.ndim != 2:
+        raise ValueError(f"expected an (H, W) alpha channel, got shape {alpha.shape}")
+    h, w = size_hw
+    if alpha.shape != (h, w):
+        alpha = np.asarray(Image.fromarray(alpha, "F").resize((w, h), Image.Resampling.BICUBIC))
+    scale, dtype = (1, np.uint8) if bit_depth == 8 else (257, np.uint16)
+    return np.rint(np.clip(alpha, 0, 255) * scale).astype(dtype)
+
+
+def check_output_path(path, bit_depth=8, alpha=False):
+    """Raise now if `path` cannot take the image: unknown extension, no such directory (ImageError), or a
+    format that cannot hold `bit_depth` bits per channel or an alpha channel (ConfigError)."""
     path = os.fspath(path)
     extension = os.path.splitext(path)[1].lower()
     if extension not in _SAVE_FORMATS:
         supported = ", ".join(sorted(_SAVE_FORMATS))
         problem = f"unknown image extension '{extension}'" if extension else "no file extension"
         raise ImageError(f"{path}: {problem}; name the output with one of {supported}")
+    image_format = _SAVE_FORMATS[extension][0]
+    if bit_depth not in BIT_DEPTHS:
+        raise ConfigError(f"--bit-depth must be 8 or 16, got {bit_depth!r}")
+    if bit_depth == 16 and image_format not in _SIXTEEN_BIT_WRITERS:
+        raise ConfigError(f"{path}: {image_format} holds 8 bits per channel, not --bit-depth 16; "
+                          "name the output .png or .tif, or drop --bit-depth 16")
+    if alpha and image_format not in _FORMATS_WITH_ALPHA:
+        raise ConfigError(f"{path}: {image_format} has no alpha channel for --keep-alpha; "
+                          "name the output .png, .tif or .webp, or drop --keep-alpha")
     try:
         return check_directory(path), _SAVE_FORMATS[extension]
     except NSTError as exc:
         raise ImageError(str(exc)) from None
 
 
-def save_image(path, image):
-    """Write an RGB image atomically, in the format its extension names.
+def save_image(path, image, bit_depth=8, alpha=None):
+    """Write an RGB image atomically, in the format its extension names, with an sRGB ICC profile.
 
-    `image` is uint8 (H, W, 3) or float (1, H, W, 3) / (H, W, 3) in 0-255.
+    `image` is uint8 (H, W, 3) or float (1, H, W, 3) / (H, W, 3) in 0-255;
+    bit_depth 16 writes a 16-bit PNG or TIFF, from the floats when given
+    floats. `alpha` (uint8 (h, w), resized to the image) makes it RGBA.
     The target is either the old file or the complete new one, never half
     written (see legacy_nst.atomic). Missing directories are not created (a
     typo in the path should not silently make one).
     """
     path = os.fspath(path)
-    pixels = _as_uint8(image)
-    directory, (image_format, options) = check_output_path(path)
+    directory, (image_format, options) = check_output_path(path, bit_depth, alpha is not None)
+    levels = _levels(image, bit_depth)
+    if alpha is not None:
+        levels = np.dstack([levels, _alpha_levels(alpha, levels.shape[:2], bit_depth)])
     try:
-        atomic_write(path, write=lambda file: Image.fromarray(pixels, "RGB").save(
-            file, format=image_format, **options))
+        atomic_write(path, write=_encoder(levels, image_format, options))
     except Exception as exc:
         raise ImageError(_write_error_message(path, directory, exc)) from exc
+
+
+def _encoder(levels, image_format, options):
+    """write(file) for uint8 or uint16 (H, W, 3|4) levels, embedding the sRGB profile."""
+    if levels.dtype == np.uint16:
+        return lambda file: file.write(_SIXTEEN_BIT_WRITERS[image_format](levels, srgb_profile()))
+    mode = "RGBA" if levels.shape[2] == 4 else "RGB"
+    return lambda file: Image.fromarray(levels, mode).save(file, format=image_format, icc_profile=srgb_profile(),
+                                                           **options)
 
 
 def _write_error_message(path, directory, exc):

@@ -20,7 +20,7 @@ import numpy as np
 from ..config import PROGRAM
 from ..errors import OptimizationError
 from ..io.atomic import atomic_write, check_directory
-from ..io.images import check_output_path, save_image, working_size
+from ..io.images import check_output_path, read_input, save_image, working_size
 from ..problem import as_style_list, check_styles
 from ..run.plan import make_plan
 from ..run.stylize import as_rgb_image, render, stylize
@@ -53,7 +53,7 @@ class RunPaths:
 
     def check(self, config):
         """Fail before any work when a file of the run could not be written."""
-        check_output_path(self.output)
+        check_output_path(self.output, config.bit_depth, config.keep_alpha)
         if self.log_json:
             check_directory(self.log_json)
         for option, path in (("--plot", config.plot), ("--strip", config.strip)):
@@ -75,14 +75,21 @@ class Inputs:
     styles: list
     fingerprints: dict       # {"content": sha256, "style": [sha256, ...]}
     named: tuple             # (content, [style, ...]) as given, for the log
+    alpha: Optional[np.ndarray]  # the content's alpha channel under --keep-alpha, else None
+    notes: list              # what reading changed (ICC profile to sRGB, greyscale, CMYK, palette, alpha)
 
     @classmethod
-    def read(cls, content, style) -> "Inputs":
+    def read(cls, content, style, keep_alpha=False) -> "Inputs":
         styles = as_style_list(style)
-        return cls(as_rgb_image(content, "content"), [as_rgb_image(image, "style") for image in styles],
+        read = [read_input(source) for source in [content, *styles]]  # sRGB, with notes
+        notes = [note for image in read for note in image.notes]
+        alpha = read[0].alpha if keep_alpha else None
+        if keep_alpha and alpha is None:
+            notes.append("--keep-alpha: the content has no alpha channel; the output is opaque")
+        return cls(as_rgb_image(read[0].pixels, "content"), [as_rgb_image(image.pixels, "style") for image in read[1:]],
                    _resolved(content), [_resolved(s) for s in styles],
                    {"content": fingerprint(content), "style": [fingerprint(s) for s in styles]},
-                   (str(content), [str(s) for s in styles]))
+                   (str(content), [str(s) for s in styles]), alpha, notes)
 
 
 class ProgressReport:
@@ -93,8 +100,8 @@ class ProgressReport:
         self.progress, self.clock = progress, clock
         self.last_note = clock()
 
-    def plan(self, plan):
-        for line in plan.lines():
+    def plan(self, plan, notes=()):
+        for line in [*notes, *plan.lines()]:
             self.progress.note(line)
         if len(plan.levels) > 1:  # the ETA weighs each level's steps by their work
             self.progress.cost = plan.step_costs()
@@ -134,16 +141,27 @@ class CheckpointImages:
 class RunFiles:
     """What a run writes at its end: on completion, on a stop request, or when the loss turns non-finite."""
 
-    def __init__(self, paths, config, checkpointer, named, as_rgb):
-        self.paths, self.config, self.checkpointer, self.named, self.as_rgb = paths, config, checkpointer, named, as_rgb
+    def __init__(self, paths, config, checkpointer, inputs, mean_pixel):
+        self.paths, self.config, self.checkpointer, self.inputs = paths, config, checkpointer, inputs
+        self.mean_pixel = mean_pixel
         self.figures = Figures(config, paths.checkpoints)
+
+    def as_rgb(self, image):
+        """A network-space image as uint8 RGB (checkpoint images)."""
+        return render(self.config, image, self.mean_pixel, self.inputs.content_rgb)
+
+    def write_image(self, path, image):
+        """OUTPUT or a sibling: at --bit-depth from the unrounded network-space image, with --keep-alpha's alpha."""
+        depth = self.config.bit_depth
+        save_image(path, render(self.config, image, self.mean_pixel, self.inputs.content_rgb, depth), depth,
+                   self.inputs.alpha)
 
     def log(self, status, size, plan, result=None):
         """--log-json: the run record, the plan, and every iteration's losses."""
         if not self.paths.log_json:
             return
         state = self.checkpointer
-        log = {**run_record(self.config, size, *self.named,
+        log = {**run_record(self.config, size, *self.inputs.named,
                             output=str(self.paths.output), precision=plan.precision),
                "plan": plan.to_json(), "s_per_iter": result and result.s_per_iter, "status": status,
                "best": state.best, "iterations": state.history}
@@ -151,25 +169,27 @@ class RunFiles:
             log["tiling"] = result.tiling
         if result is not None and result.stopped_early:  # L-BFGS converged (or its search failed) early
             log["stopped_early"] = result.stopped_early
+        if self.inputs.notes:  # what reading the images changed: ICC profile, greyscale, CMYK, palette, alpha
+            log["image_notes"] = self.inputs.notes
         atomic_write(self.paths.log_json, json.dumps(log, indent=1).encode())
 
     def completed(self, result):
-        save_image(self.paths.output, result.image)
+        self.write_image(self.paths.output, result.network_image)
         self.log("completed", result.size, result.plan, result)
         self.figures.all(self.checkpointer.history, result.image, self.checkpointer.history[-1]["iteration"])
 
-    def interrupted(self, interrupted, plan, mean_pixel):
+    def interrupted(self, interrupted, plan):
         """Write the current and the best image, the log and the figures; say so in `interrupted.report`."""
         state, output = self.checkpointer, self.paths.output
         steps, image = state.current
-        save_image(output, self.as_rgb(image))
+        self.write_image(output, image)
         written = [f"{output} (after {steps} steps)"]
         if state.best_image is not None:
             best = self.paths.sibling("best")
-            save_image(best, self.as_rgb(state.best_image))
+            self.write_image(best, state.best_image)
             written.append(f"{best} (lowest loss, iteration {state.best['iteration']})")
         self.log(f"interrupted by {interrupted.name} after {steps} steps", image.shape[1:3], plan)
-        written += [str(p) for p in (self.paths.log_json, self.figures.all(state.history, image, steps, mean_pixel))
+        written += [str(p) for p in (self.paths.log_json, self.figures.all(state.history, image, steps, self.mean_pixel))
                     if p]
         resume = f"; continue with: {PROGRAM} --resume {self.paths.checkpoints}" if self.config.backend == "graph" else ""
         interrupted.report = (f"stopped by {interrupted.name} after {steps} of {self.config.iterations} steps; wrote "
@@ -181,7 +201,7 @@ class RunFiles:
             return error
         iteration, image = self.checkpointer.last
         last_good = self.paths.sibling("last-good")
-        save_image(last_good, self.as_rgb(image))
+        self.write_image(last_good, image)
         return OptimizationError(f"{error}; the last image with a finite loss (iteration {iteration}) is in "
                                  f"{last_good}")
 
@@ -208,18 +228,17 @@ def stylize_to_files(content, style, output, config, log_json=None, progress=Non
     paths.check(config)
     saved = load_state(config.resume) if config.resume else None
     vgg = vgg or load_vgg19(config.weights_path())
-    inputs = Inputs.read(content, style)
+    inputs = Inputs.read(content, style, config.keep_alpha)
     size = working_size(inputs.content_rgb.shape[:2], config.width, config.height, config.image_size)
     check_styles(config, inputs.styles_rgb, size)
     meta = _meta(config, inputs, paths, vgg, saved)
     plan = make_plan(config, size, resuming=saved is not None)
     stop = StopRequest()
     checkpointer = Checkpointer(paths.checkpoints, config.checkpoint_every, meta, stop=stop, saved=saved)
-    files = RunFiles(paths, config, checkpointer, inputs.named,
-                     lambda image: render(config, image, vgg.mean_pixel, inputs.content_rgb))
+    files = RunFiles(paths, config, checkpointer, inputs, vgg.mean_pixel)
     report = ProgressReport(progress) if progress is not None else None
     if report:
-        report.plan(plan)
+        report.plan(plan, inputs.notes)
     observers = [report, CheckpointImages(paths.checkpoints, config, files.as_rgb, files.figures, checkpointer),
                  checkpointer]
     result = None
@@ -228,7 +247,7 @@ def stylize_to_files(content, style, output, config, log_json=None, progress=Non
             result = stylize(inputs.content_rgb, inputs.styles_rgb, config, vgg=vgg, observers=observers, saved=saved,
                              plan=plan, on_tile=report and report.on_tile)
     except Interrupted as interrupted:
-        files.interrupted(interrupted, plan, vgg.mean_pixel)
+        files.interrupted(interrupted, plan)
         raise
     except OptimizationError as error:
         raise files.diverged(error) from None

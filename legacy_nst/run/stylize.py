@@ -87,9 +87,10 @@ def as_rgb_image(source, what):
     return read_image(source)
 
 
-def render(config, image, mean_pixel, content_rgb):
-    """A network-space image as uint8 RGB, with the content's colours under --preserve-colors."""
-    rgb = from_network(image, mean_pixel)
+def render(config, image, mean_pixel, content_rgb, bit_depth=8):
+    """A network-space image as uint8 RGB (bit_depth 16: float, unrounded), with the content's colours under
+    --preserve-colors."""
+    rgb = from_network(image, mean_pixel, bit_depth)
     return preserve_colors(rgb, content_rgb) if config.preserve_colors else rgb
 
 
