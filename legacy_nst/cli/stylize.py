@@ -81,7 +81,7 @@ def _path_or_none(source):
     return None if isinstance(source, np.ndarray) else str(Path(source).resolve())
 
 
-def run(content, style, output, config: Config, log_json=None, progress=None, vgg=None):
+def run(content, style, output, config: Config, log_json=None, progress=None, vgg=None, observers=()):
     """The command line's job: stylise, then write the output, checkpoints, JSON log and figures.
 
     Every --checkpoint-every steps the image (NNNNN.png) and the resumable state
@@ -90,7 +90,8 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
     OUTPUT.best, the state, the log and the figures, then raises Interrupted.
     If the loss turns NaN/inf, the last image with a finite loss goes to
     OUTPUT.last-good (OUTPUT itself is not written) and the error says so.
-    `vgg` reuses weights already loaded (a sweep worker's).
+    `vgg` reuses weights already loaded (a sweep worker's); `observers` see every step beside the
+    checkpointer (optim.loop's protocol; e.g. cli.intermediate.IntermediateImages).
     """
     check_output_path(output)
     if log_json:
@@ -169,7 +170,7 @@ def run(content, style, output, config: Config, log_json=None, progress=None, vg
 
     try:
         with stop:
-            result = stylize(content_rgb, styles_rgb, config, vgg=vgg, observe=observe, observers=[state],
+            result = stylize(content_rgb, styles_rgb, config, vgg=vgg, observe=observe, observers=[state, *observers],
                              saved=saved, on_estimate=on_estimate, on_tile=on_tile)
     except Interrupted as interrupted:
         steps, image = state.current
