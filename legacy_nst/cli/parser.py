@@ -26,19 +26,19 @@ class Parser(argparse.ArgumentParser):
     def parse_args(self, args=None, namespace=None):
         known, unknown = self.parse_known_args(args, namespace)
         if unknown:
-            self.error(f"unrecognized arguments: {' '.join(unknown)}{closest_option(unknown, self._actions)}")
+            known = [name for action in self._actions for name in action.option_strings]
+            self.error(f"unrecognized arguments: {' '.join(unknown)}{closest_option(unknown, known)}")
         return known
 
     def error(self, message):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
-def closest_option(words, actions):
-    """'; did you mean --x?' for the first unknown option with a close known one, else ''.
+def closest_option(words, known):
+    """'; did you mean --x?' for the first unknown option with a close one in `known`, else ''.
 
     An option the word begins (an abbreviation) comes first, then the closest by difflib.
     """
-    known = [name for action in actions for name in action.option_strings]
     for word in words:
         if word.startswith("-"):
             name = word.split("=", 1)[0]
