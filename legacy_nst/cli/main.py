@@ -5,6 +5,8 @@
     legacy-nst weights verify PATH                                   check a .mat file
     legacy-nst compare --content PATH --style PATH [options]         graph vs eager backends, one report
     legacy-nst sweep SPEC.toml --out DIR [--jobs N]                  many runs from a TOML spec, on Ray
+    legacy-nst jcjohnson -style_image A -content_image C ...         neural_style.lua's command line, unchanged
+    legacy-nst anishathalye --content C --styles A --output O ...    neural_style.py's command line, unchanged
 
 The options are the fields of `legacy_nst.config.Config` (cli.parser). Each
 subcommand has its module: cli.stylize, cli.weights, cli.compare, cli.sweep. Problems with the
@@ -16,6 +18,7 @@ from ..errors import NSTError
 from ..record.interrupts import Interrupted
 from .compare import run_compare
 from .parser import PROG, UsageError
+from .peers import PEERS, run_peer
 from .stylize import run_stylize
 from .sweep import run_sweep_command
 from .weights import run_weights
@@ -29,6 +32,8 @@ def main(argv=None):
             return run_weights(argv[1:])
         if argv[:1] == ["compare"]:
             return run_compare(argv[1:])
+        if argv[:1] and argv[0] in PEERS:
+            return run_peer(argv[0], argv[1:])
         if argv[:1] == ["sweep"]:
             return run_sweep_command(argv[1:])
         return run_stylize(argv)

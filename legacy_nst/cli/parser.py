@@ -1,5 +1,6 @@
 """The command line's options, generated from Config: one flag per field, in Config's groups."""
 import argparse
+import difflib
 import os
 import typing
 
@@ -13,10 +14,38 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line, raised rather than printed with the usage."""
+    """argparse, but a usage error is one line, raised rather than printed with the usage.
+
+    Options are never abbreviated (anishathalye's --content-weight must not be taken for
+    --content-weight-blend), and an unknown option is answered with the closest known one.
+    """
+
+    def __init__(self, *args, allow_abbrev=False, **kwargs):
+        super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
+
+    def parse_args(self, args=None, namespace=None):
+        known, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            known = [name for action in self._actions for name in action.option_strings]
+            self.error(f"unrecognized arguments: {' '.join(unknown)}{closest_option(unknown, known)}")
+        return known
 
     def error(self, message):
         raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def closest_option(words, known):
+    """'; did you mean --x?' for the first unknown option with a close one in `known`, else ''.
+
+    An option the word begins (an abbreviation) comes first, then the closest by difflib.
+    """
+    for word in words:
+        if word.startswith("-"):
+            name = word.split("=", 1)[0]
+            close = [k for k in known if k.startswith(name)][:3] or difflib.get_close_matches(name, known, n=1)
+            if close:
+                return f"; did you mean {' or '.join(close)}?"
+    return ""
 
 
 def _field_type(f):

@@ -26,6 +26,7 @@ from ..run.plan import make_plan
 from ..run.stylize import as_rgb_image, render, stylize
 from ..vgg.matfile import load_vgg19
 from .checkpoints import Checkpointer, check_compatible, fingerprint, load_state, weights_fingerprint
+from .intermediate import IntermediateImages
 from .interrupts import Interrupted, StopRequest
 from .plots import Figures, check_plot_path
 from .run_record import run_record, versions
@@ -220,10 +221,11 @@ def _meta(config, inputs, paths, vgg, saved):
             "versions": versions()}
 
 
-def stylize_to_files(content, style, output, config, log_json=None, progress=None, vgg=None):
+def stylize_to_files(content, style, output, config, log_json=None, progress=None, vgg=None, intermediate=None):
     """Stylise as run.stylize does, writing OUTPUT, checkpoints, the --log-json record and figures
     (see the module's docstring); returns run.stylize's Result. `progress` (cli.progress.Progress) shows the
-    plan, the losses and the ETA; `vgg` reuses weights already loaded (a sweep worker's)."""
+    plan, the losses and the ETA; `vgg` reuses weights already loaded (a sweep worker's);
+    `intermediate(iteration)` -> a path or None: where the peers' intermediate images go (record.intermediate)."""
     paths = RunPaths.of(output, config, log_json)
     paths.check(config)
     saved = load_state(config.resume) if config.resume else None
@@ -240,7 +242,7 @@ def stylize_to_files(content, style, output, config, log_json=None, progress=Non
     if report:
         report.plan(plan, inputs.notes)
     observers = [report, CheckpointImages(paths.checkpoints, config, files.as_rgb, files.figures, checkpointer),
-                 checkpointer]
+                 intermediate and IntermediateImages(intermediate, files.as_rgb), checkpointer]
     result = None
     try:
         with stop:
