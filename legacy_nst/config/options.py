@@ -30,7 +30,7 @@ PROGRAM = "legacy-nst"  # the command's name, in messages that say what to type
 GROUPS = {
     'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'seed', 'style_blend_weights', 'style_scale', 'preserve_colors', 'bit_depth', 'keep_alpha'),
     'algorithm': ('preset', 'alpha', 'beta', 'content_layers', 'style_layers', 'content_weight_blend', 'style_layer_weight_exp', 'loss_normalization', 'tv_weight', 'normalize_gradients', 'pooling', 'kernel_layout'),
-    'optimizer': ('optimizer', 'iterations', 'learning_rate', 'adam_beta1', 'adam_epsilon', 'lbfgs_num_correction', 'lbfgs_initial_step', 'lbfgs_implementation', 'clip_pixels', 'multiscale', 'multiscale_iterations'),
+    'optimizer': ('optimizer', 'iterations', 'learning_rate', 'adam_beta1', 'adam_epsilon', 'lbfgs_num_correction', 'lbfgs_initial_step', 'lbfgs_implementation', 'lbfgs_restart', 'clip_pixels', 'multiscale', 'multiscale_iterations'),
     'engine': ('backend', 'precision', 'float32_finish', 'weights', 'memory_limit', 'tile'),
     'run': ('checkpoint_every', 'checkpoint_dir', 'print_every', 'resume', 'plot', 'strip'),
 }
@@ -142,6 +142,11 @@ class Config:
         "legacy_nst's float32 L-BFGS, the same algorithm (two-loop recursion, More-Thuente line search) with "
         "float32 vectors: half the history's memory and a fraction of scipy's bookkeeping per step; its "
         "iterates differ from scipy's by float32 round-off", choices=LBFGS_IMPLEMENTATIONS)
+    lbfgs_restart: bool = _option(
+        False, "when L-BFGS stops before --iterations (scipy's L-BFGS-B does when an iteration leaves the loss "
+        "unchanged), start it again from the current image with an empty history until the iterations are spent, "
+        "as jcjohnson's optim.lbfgs runs them all (--preset jcjohnson); restarts are counted in the log",
+        metavar="true|false", parse=parse_flag, nargs="?", const=True)
     clip_pixels: bool = _option(False, "clip the image to 0-255 after every step, as the tutorials do "
                                 "(with lbfgs: L-BFGS-B bounds); a bare --clip-pixels means true", metavar="true|false",
                                 parse=parse_flag, nargs="?", const=True)
@@ -208,6 +213,7 @@ class Config:
         self._set("multiscale", parse_scales(self.multiscale))
         self._set("tile", parse_tile(self.tile))
         self._set("clip_pixels", parse_flag(self.clip_pixels))
+        self._set("lbfgs_restart", parse_flag(self.lbfgs_restart))
         for name in ("style_blend_weights", "style_scale"):
             if getattr(self, name) is not None:
                 self._set(name, parse_numbers(getattr(self, name)))

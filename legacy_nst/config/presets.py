@@ -25,7 +25,8 @@ jcjohnson: neural_style.lua's defaults and losses (jcjohnson/neural-style):
 (our conv4_2: conv + ReLU) weight 5, style relu1_1 ... relu5_1 each weight
 100, TV 1e-3, loss_normalization 'jcjohnson' (nn.MSECriterion means, Gram / CHW,
 TVLoss's sum form), max pooling, randn * 0.001 around the mean pixel, L-BFGS
-with history 100 and 1000 iterations with no early stop.
+with history 100 and 1000 iterations with no early stop (--lbfgs-restart: scipy's
+L-BFGS-B, which stops when an iteration makes no progress, is started again).
 
 anishathalye: neural_style.py's defaults (anishathalye/neural-style): content
 relu4_2 weight 5 (--content-weight-blend 1), style weight 500 over relu1_1 ...
@@ -76,7 +77,7 @@ PRESETS = {
     "jcjohnson": dict(image_size=512, style_scale=(1.0,), iterations=1000, optimizer="lbfgs",
                       lbfgs_num_correction=100, init="randn", init_std=0.001, pooling="max",
                       content_layers="conv4_2:1", style_layers=FULL_STYLE_LAYERS, loss_normalization="jcjohnson",
-                      beta=5.0, alpha=100.0, tv_weight=1e-3, clip_pixels=False),
+                      beta=5.0, alpha=100.0, tv_weight=1e-3, clip_pixels=False, lbfgs_restart=True),
     "anishathalye": dict(style_scale=(1.0,), iterations=1000, optimizer="adam", learning_rate=10.0,
                          adam_beta1=0.9, adam_epsilon=1e-8, init="randn", init_std=0.256, pooling="max",
                          content_layers="conv4_2:1", style_layers=EQUAL_STYLE_LAYERS,

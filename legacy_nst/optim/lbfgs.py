@@ -24,14 +24,17 @@ class LbfgsOptions:
     implementation: str = "scipy"  # "scipy" (L-BFGS-B, float64) or "float32" (optim.lbfgs_float32: no bounds)
     num_correction: int = 100      # the history's size, M
     initial_step: float = 0.0      # RMS change per pixel of the first trial step (see scipy_lbfgs; 0: scipy's own)
+    restart: bool = False          # when it stops early, start again from where it stopped, with a fresh history
 
 
 @dataclass(frozen=True)
 class Minimized:
-    """Where L-BFGS ended, and why it ended before its iterations (it does when it converges), else None."""
+    """Where L-BFGS ended, why it ended before its iterations (it does when it converges) or None, and how
+    often it was restarted (LbfgsOptions.restart)."""
 
     image: np.ndarray
     stopped_early: Optional[str] = None
+    restarts: int = 0
 
 
 def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, options=LbfgsOptions(), start=0, bounds=None,
@@ -83,24 +86,38 @@ def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, options=Lb
         image = last["image"]
         observers.step_done(State(done[0], lambda: {"input": image}, resumable))
 
-    x, stopped_early = _iterate(evaluate, x, iterations - start, options, box, callback)
+    x, stopped_early, restarts = _iterate(evaluate, x, iterations - start, options, box, callback,
+                                          lambda: done[0] - start)
     final = x.reshape(shape).astype(np.float32)
     observers.finished(State(done[0], lambda: {"input": final}, resumable))
-    return Minimized(final, stopped_early)
+    return Minimized(final, stopped_early, restarts)
 
 
-def _iterate(evaluate, x, iterations, options, box, callback):
-    """(the last x, why the optimizer stopped before `iterations` or None) of the chosen implementation."""
-    if iterations <= 0:
-        return x, None
-    reasons = []
-    if options.implementation == "float32":
-        x = lbfgs_float32.minimize(evaluate, x, iterations, options.num_correction, options.initial_step, callback,
-                                   reasons.append)
-    else:
-        x = scipy_lbfgs(evaluate, x, iterations, options.num_correction, box, options.initial_step, callback,
-                        reasons.append)
-    return x, (reasons[0] if reasons else None)
+def _iterate(evaluate, x, iterations, options, box, callback, done):
+    """(the last x, why the optimizer stopped before `iterations` or None, restarts) of the chosen
+    implementation; `done()` counts the iterations made so far.
+
+    With options.restart, an optimizer that stops early (scipy's L-BFGS-B does when an iteration leaves the
+    loss unchanged, which jcjohnson's optim.lbfgs never does) is started again from its last iterate with an
+    empty history until the iterations are spent, or until a fresh start makes no iteration at all.
+    """
+    restarts, stopped = 0, None
+    while done() < iterations:
+        reasons, before = [], done()
+        left = iterations - before
+        if options.implementation == "float32":
+            x = lbfgs_float32.minimize(evaluate, x, left, options.num_correction, options.initial_step, callback,
+                                       reasons.append)
+        else:
+            x = scipy_lbfgs(evaluate, x, left, options.num_correction, box, options.initial_step, callback,
+                            reasons.append)
+        stopped = reasons[0] if reasons else None
+        if stopped is None or not options.restart or done() == before or done() >= iterations:
+            break
+        restarts += 1
+    if stopped is not None and restarts:
+        stopped += f" (after {restarts} restart{'s' if restarts > 1 else ''})"
+    return x, stopped, restarts
 
 
 def scipy_lbfgs(evaluate, x0, iterations, num_correction, box=None, initial_step=0.0, callback=None,

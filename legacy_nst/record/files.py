@@ -119,6 +119,10 @@ class ProgressReport:
         self.progress.close()
         if result is not None and result.stopped_early:
             self.progress.note(result.stopped_early)
+        if result is not None and result.restarts:
+            self.progress.note(f"L-BFGS stopped early and was restarted {result.restarts} time"
+                               f"{'s' if result.restarts > 1 else ''} with a fresh history (--lbfgs-restart), "
+                               f"reaching iteration {result.history[-1]['iteration']}")
 
 
 class CheckpointImages:
@@ -170,6 +174,8 @@ class RunFiles:
             log["tiling"] = result.tiling
         if result is not None and result.stopped_early:  # L-BFGS converged (or its search failed) early
             log["stopped_early"] = result.stopped_early
+        if result is not None and self.config.lbfgs_restart:
+            log["lbfgs_restarts"] = result.restarts
         if self.inputs.notes:  # what reading the images changed: ICC profile, greyscale, CMYK, palette, alpha
             log["image_notes"] = self.inputs.notes
         atomic_write(self.paths.log_json, json.dumps(log, indent=1).encode())

@@ -36,6 +36,7 @@ class Level:
     optimizer: str
     lbfgs: Optional[str]    # an lbfgs level's implementation ("scipy", or "float32": always when tiled)
     estimate: Estimate      # its peak memory; .tile and .halo when it runs tiled
+    restart: bool = False   # an lbfgs level restarted when it stops early (--lbfgs-restart)
 
     @property
     def tile(self) -> Optional[int]:
@@ -47,14 +48,15 @@ class Level:
 
     def describe(self) -> str:
         height, width = self.size
-        method = f"lbfgs ({self.lbfgs})" if self.lbfgs else self.optimizer
+        method = f"lbfgs ({self.lbfgs}{', restarts' if self.restart else ''})" if self.lbfgs else self.optimizer
         engine = f"tiled (core {self.tile}, halo {self.halo})" if self.tile else "untiled"
         return (f"{width}x{height}, {self.steps} steps, {self.precision} {method}, {engine}, "
                 f"peak memory about {self.estimate.total / GB:.1f} GB")
 
     def to_json(self) -> dict:
         return {"width": self.size[1], "height": self.size[0], "steps": self.steps, "scale": self.scale,
-                "precision": self.precision, "optimizer": self.optimizer, "lbfgs": self.lbfgs, "tile": self.tile,
+                "precision": self.precision, "optimizer": self.optimizer, "lbfgs": self.lbfgs,
+                "lbfgs_restart": self.restart, "tile": self.tile,
                 "halo": self.halo, "memory_bytes": self.estimate.total}
 
 
@@ -127,5 +129,6 @@ def make_plan(config, size_hw, resuming=False, limit=None) -> Plan:
         if estimate.tile:
             check_supported(config, resuming=resuming, tile=estimate.tile)
         lbfgs = ("float32" if estimate.tile else config.lbfgs_implementation) if config.optimizer == "lbfgs" else None
-        levels.append(Level(size, steps, scale, level_precision, config.optimizer, lbfgs, estimate))
+        levels.append(Level(size, steps, scale, level_precision, config.optimizer, lbfgs, estimate,
+                            bool(lbfgs) and config.lbfgs_restart))
     return Plan(tuple(levels), precision, note, available)

@@ -41,6 +41,7 @@ class Result:
     tiling: Optional[dict] = None  # --tile: the last level's tiling (engines.tiled.TiledEngine.tiling), else None
     stopped_early: Optional[str] = None  # why L-BFGS ended before its iterations (it does when it converges), else None
     plan: Optional[Plan] = None   # what ran: run.plan's levels
+    restarts: int = 0             # --lbfgs-restart: L-BFGS restarts over all levels
 
 
 class Recorder:
@@ -102,6 +103,7 @@ class Solved:
     s_per_iter: Optional[float]
     stopped_early: Optional[str] = None  # why L-BFGS ended before the level's steps, with the level's size
     tiling: Optional[dict] = None        # a tiled level's tiling (engines.tiled.TiledEngine.tiling)
+    restarts: int = 0                    # --lbfgs-restart: how often L-BFGS was started again
 
 
 def solve(problem, level, vgg, config, observers, saved=None, on_tile=None) -> Solved:
@@ -118,10 +120,10 @@ def solve(problem, level, vgg, config, observers, saved=None, on_tile=None) -> S
             if saved is not None:
                 check_restorable(saved.variables, {"input": problem.start}, saved.directory)
                 x0 = saved.variables["input"]
-            options = LbfgsOptions(level.lbfgs, config.lbfgs_num_correction, config.lbfgs_initial_step)
+            options = LbfgsOptions(level.lbfgs, config.lbfgs_num_correction, config.lbfgs_initial_step, level.restart)
             done = minimize_lbfgs(engine.compute_loss_and_grads, x0, level.steps, observers, options, start=start,
                                   bounds=problem.bounds, stopwatch=stopwatch, resumable=config.backend == "graph")
-            image, stopped = done.image, done.stopped_early
+            image, stopped, restarts = done.image, done.stopped_early, done.restarts
         else:
             stepper = engine.stepper(config)
             if saved is not None:
@@ -129,10 +131,10 @@ def solve(problem, level, vgg, config, observers, saved=None, on_tile=None) -> S
                 stepper.restore(saved.variables)
             image = first_order(stepper, level.steps, observers, start=start, stopwatch=stopwatch,
                                 hint=f"lower --learning-rate (now {config.learning_rate:g})")
-            stopped = None
+            stopped, restarts = None, 0
         tiling = engine.tiling if level.tile else None
     where = f" (at {problem.size[1]}x{problem.size[0]})"
-    return Solved(image, stopwatch.median(), stopped and stopped + where, tiling)
+    return Solved(image, stopwatch.median(), stopped and stopped + where, tiling, restarts)
 
 
 def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, observers=(), saved=None,
@@ -161,7 +163,7 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
             print(f"legacy-nst: note: {plan.note}", file=sys.stderr, flush=True)
     styles_rgb = [as_rgb_image(image, "style") for image in as_style_list(style)]
     recorder = Recorder(Observers(FunctionObserver(observe) if observe else None, *observers))
-    start, offset, summary, stopped_early, tiling = None, 0, [], None, None
+    start, offset, summary, stopped_early, tiling, restarts = None, 0, [], None, None, 0
     for index, level in enumerate(plan.levels):
         last = index == len(plan.levels) - 1
         problem = build_problem(config, content_rgb, styles_rgb, vgg.mean_pixel, level.size, start)
@@ -172,10 +174,11 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
                         "iterations": level.steps, "precision": level.precision, "s_per_iter": solved.s_per_iter})
         offset += level.steps
         stopped_early, tiling = solved.stopped_early or stopped_early, solved.tiling or tiling
+        restarts += solved.restarts
         if not last:
             following = plan.levels[index + 1].size
             start = solved.image if following == level.size else upsample(solved.image, following)
     return Result(image=render(config, solved.image, vgg.mean_pixel, content_rgb), history=recorder.history,
                   s_per_iter=solved.s_per_iter, config=config, size=plan.size, precision=plan.precision,
                   network_image=solved.image, levels=summary if len(plan.levels) > 1 else [], tiling=tiling,
-                  stopped_early=stopped_early, plan=plan)
+                  stopped_early=stopped_early, plan=plan, restarts=restarts)

@@ -4,6 +4,7 @@ import pytest
 
 from legacy_nst import Config, stylize
 from legacy_nst.errors import ConfigError, OptimizationError
+from conftest import losses_only
 
 SMALL = dict(width=64, height=48)
 
@@ -40,6 +41,30 @@ def test_an_lbfgs_run_that_ends_early_says_why(run):
     result = run(iterations=5, optimizer="lbfgs", init="content", alpha=0.0)
     assert len(result.history) == 1
     assert "stopped after 0 of 5 iterations" in result.stopped_early and "(at 64x48)" in result.stopped_early
+
+
+def test_an_lbfgs_run_that_stopped_early_reaches_its_budget_with_restarts_and_its_loss_never_rises(
+        vgg, content_path, style_path):
+    """jcjohnson's recipe at 32x24: scipy's L-BFGS-B stops after 2 of 30 iterations (an iteration that left
+    the loss unchanged); restarted from where it stopped, with a fresh history, it spends all 30."""
+    options = dict(vgg=vgg, preset="jcjohnson", image_size=32, iterations=30, seed=0)
+    alone = stylize(str(content_path), str(style_path), lbfgs_restart=False, **options)
+    assert len(alone.history) < 31 and alone.stopped_early and alone.restarts == 0
+    restarted = stylize(str(content_path), str(style_path), **options)  # the preset restarts
+    assert [e["iteration"] for e in restarted.history] == list(range(31))
+    assert restarted.restarts >= 1 and restarted.stopped_early is None
+    t = totals(restarted)
+    assert all(b <= a * (1 + 1e-6) for a, b in zip(t, t[1:])), "no iteration, a restart's included, raises the loss"
+    assert t[-1] < totals(alone)[-1]
+    same = len(alone.history)  # until it stopped, the restarted run is the same run
+    assert losses_only(restarted.history[:same]) == losses_only(alone.history)
+
+
+def test_a_restart_that_makes_no_progress_ends_the_run_and_says_so(run):
+    """With nothing to lower (no style term, from the content) a fresh start makes no iteration either."""
+    result = run(iterations=5, optimizer="lbfgs", init="content", alpha=0.0, lbfgs_restart=True)
+    assert len(result.history) == 1 and result.restarts == 0
+    assert "stopped after 0 of 5 iterations" in result.stopped_early
 
 
 @pytest.mark.parametrize("optimizer,lr", [("sgd", 1e-7), ("momentum", 1e-8), ("rmsprop", 1.0), ("adagrad", 5.0)])
