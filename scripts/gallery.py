@@ -151,6 +151,7 @@ def main(argv=None):
                     "weighted_last": {"content": config.beta * last["content"], "style": config.alpha * last["style"],
                                       **({"tv": config.tv_weight * last["tv"]} if "tv" in last else {})},
                     "first": result.history[0], "last": last,
+                    "lbfgs_restarts": result.restarts,
                     **({"stopped_early": result.stopped_early} if result.stopped_early else {})})
         summary["size"] = list(result.size)
         write_summary()
