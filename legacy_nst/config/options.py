@@ -30,7 +30,7 @@ PROGRAM = "legacy-nst"  # the command's name, in messages that say what to type
 GROUPS = {
     'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'seed', 'style_blend_weights', 'style_scale', 'preserve_colors', 'bit_depth', 'keep_alpha'),
     'algorithm': ('preset', 'alpha', 'beta', 'content_layers', 'style_layers', 'content_weight_blend', 'style_layer_weight_exp', 'loss_normalization', 'tv_weight', 'normalize_gradients', 'pooling', 'kernel_layout'),
-    'optimizer': ('optimizer', 'iterations', 'learning_rate', 'adam_beta1', 'adam_epsilon', 'lbfgs_num_correction', 'lbfgs_initial_step', 'lbfgs_implementation', 'lbfgs_restart', 'clip_pixels', 'multiscale', 'multiscale_iterations'),
+    'optimizer': ('optimizer', 'iterations', 'learning_rate', 'adam_beta1', 'adam_epsilon', 'lbfgs_num_correction', 'lbfgs_initial_step', 'lbfgs_implementation', 'lbfgs_restart', 'clip_pixels', 'multiscale', 'multiscale_iterations', 'average_iterates'),
     'engine': ('backend', 'precision', 'float32_finish', 'weights', 'memory_limit', 'tile'),
     'run': ('checkpoint_every', 'checkpoint_dir', 'print_every', 'resume', 'plot', 'strip'),
 }
@@ -158,6 +158,12 @@ class Config:
     multiscale_iterations: Optional[int] = _option(
         None, "steps at each --multiscale level below full size, taken out of --iterations (default: "
         "--iterations shared equally among the levels)", metavar="N")
+    average_iterates: Optional[float] = _option(
+        None, "write the exponential moving average of the iterates, bias-corrected, instead of the last one: "
+        "average = DECAY * average + (1 - DECAY) * image after every step, restarted at each --multiscale level "
+        "(crowsonkb/style-transfer-pytorch's); it takes out the last steps' pixel noise. The output, checkpoint "
+        "images and --resume carry it; the log's losses are the iterates', 'average_losses' the average's "
+        "(default: off)", metavar="DECAY")
 
     # -- engine: what evaluates the network --
     backend: str = _option("graph", "graph: a tf.compat.v1 graph run in a session, as art.py; eager: the same "
@@ -278,6 +284,9 @@ class Config:
             raise ConfigError(f"--adam-beta1 must be within [0, 1), got {self.adam_beta1}")
         if not self.adam_epsilon >= 0:
             raise ConfigError(f"--adam-epsilon must be >= 0, got {self.adam_epsilon}")
+        if self.average_iterates is not None and not 0.0 < self.average_iterates < 1.0:
+            raise ConfigError(f"--average-iterates must be a decay within (0, 1), e.g. 0.9 or 0.99; got "
+                              f"{self.average_iterates}")
         steps = self.multiscale_iterations
         if steps is not None:
             if steps < 0:

@@ -216,8 +216,8 @@ class Checkpointer:
             self.save(state.steps, variables, "interrupted" if stopping else "running")
         if due and self.on_checkpoint is not None:
             self.on_checkpoint(state.steps)
-        if stopping:
-            self.current = (state.steps, np.asarray(variables["input"], dtype=np.float32))
+        if stopping:  # the image a stopped run writes: the iterate average when the run keeps one
+            self.current = (state.steps, np.asarray(variables.get("average", variables["input"]), dtype=np.float32))
             raise Interrupted(self.stop.signum, state.steps)
 
     def finished(self, state):

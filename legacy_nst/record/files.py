@@ -174,6 +174,8 @@ class RunFiles:
             log["tiling"] = result.tiling
         if result is not None and result.stopped_early:  # L-BFGS converged (or its search failed) early
             log["stopped_early"] = result.stopped_early
+        if result is not None and result.average_losses:  # --average-iterates: the written image's losses
+            log["average_losses"] = result.average_losses
         if result is not None and self.config.lbfgs_restart:
             log["lbfgs_restarts"] = result.restarts
         if self.inputs.notes:  # what reading the images changed: ICC profile, greyscale, CMYK, palette, alpha

@@ -32,6 +32,8 @@ FEATURE_MAP_COPIES = 2.5
 # Image-sized float32 arrays besides the slots: content, style, start image, the
 # variable, its gradient, the fetched copy and the checkpoint snapshot.
 IMAGE_COPIES = 8
+# --average-iterates: the float64 running sum (two float32 images' bytes) and the average handed on.
+AVERAGE_COPIES = 3
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,11 @@ def optimizer_bytes(height, width, config, tiled=False):
     return OPTIMIZER_SLOTS.get(config.optimizer, 2) * pixels * FLOAT32
 
 
+def image_copies(config):
+    """Image-sized float32 arrays a run keeps besides the optimizer's own."""
+    return IMAGE_COPIES + (AVERAGE_COPIES if config.average_iterates else 0)
+
+
 def estimate(height, width, config) -> Estimate:
     """The modelled peak memory of a run at `height` x `width` with `config`."""
     deepest = deepest_layer(layers_in_use(config), config.pooling)
@@ -100,7 +107,7 @@ def estimate(height, width, config) -> Estimate:
         weights=int(WEIGHT_COPIES * weight_bytes(deepest, config.pooling)),
         feature_maps=int(FEATURE_MAP_COPIES * feature_map_bytes(height, width, deepest, config.pooling)),
         optimizer=int(optimizer_bytes(height, width, config)),
-        images=IMAGE_COPIES * height * width * 3 * FLOAT32)
+        images=image_copies(config) * height * width * 3 * FLOAT32)
 
 
 # Image-sized float32 arrays a tiled run adds: the summed gradient and the TV term's temporaries.
@@ -124,7 +131,7 @@ def tiled_estimate(height, width, config, core) -> Estimate:
         weights=int(WEIGHT_COPIES * weight_bytes(deepest, config.pooling)),  # one graph serves every window shape
         feature_maps=int(FEATURE_MAP_COPIES * feature_map_bytes(max(rows), max(cols), deepest, config.pooling)),
         optimizer=int(optimizer_bytes(height, width, config, tiled=True)),
-        images=(IMAGE_COPIES + TILED_IMAGE_COPIES) * height * width * 3 * FLOAT32
+        images=(image_copies(config) + TILED_IMAGE_COPIES) * height * width * 3 * FLOAT32
         + content_feature_bytes(height, width, config),
         tile=core, halo=halo)
 

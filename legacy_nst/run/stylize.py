@@ -18,6 +18,7 @@ from ..engines.base import check_restorable
 from ..errors import ConfigError
 from ..io.colors import preserve_colors
 from ..io.images import from_network, read_image, working_size
+from ..optim.average import Averaging, IterateAverage, split_saved
 from ..optim.lbfgs import LbfgsOptions, minimize_lbfgs
 from ..optim.loop import Observers, Stopwatch, first_order
 from ..problem import as_style_list, build_problem
@@ -42,6 +43,8 @@ class Result:
     stopped_early: Optional[str] = None  # why L-BFGS ended before its iterations (it does when it converges), else None
     plan: Optional[Plan] = None   # what ran: run.plan's levels
     restarts: int = 0             # --lbfgs-restart: L-BFGS restarts over all levels
+    average_losses: Optional[dict] = None  # --average-iterates: the final averaged image's losses (the iterates'
+    #                                       are in history)
 
 
 class Recorder:
@@ -104,37 +107,56 @@ class Solved:
     stopped_early: Optional[str] = None  # why L-BFGS ended before the level's steps, with the level's size
     tiling: Optional[dict] = None        # a tiled level's tiling (engines.tiled.TiledEngine.tiling)
     restarts: int = 0                    # --lbfgs-restart: how often L-BFGS was started again
+    average_losses: Optional[dict] = None  # --average-iterates: the losses of the averaged image
 
 
 def solve(problem, level, vgg, config, observers, saved=None, on_tile=None) -> Solved:
     """Minimise one Problem as the plan's `level` says (its precision, tile and optimizer).
 
     `saved` (a record.checkpoints.SavedState) continues a run from its step count;
-    `on_tile(pass, done, total)` sees a tiled evaluation's progress.
+    `on_tile(pass, done, total)` sees a tiled evaluation's progress. With --average-iterates the level's
+    image is the average of its iterates (optim.average), which the observers see instead of each iterate.
     """
-    start = saved.steps if saved is not None else 0
+    average = IterateAverage(config.average_iterates) if config.average_iterates else None
+    variables = saved.variables if saved is not None else None
+    if variables is not None:
+        variables, kept = split_saved(variables)
+        if average is not None and kept:
+            average.restore(kept)
     stopwatch = Stopwatch()
     with create_engine(problem, vgg, config, level, on_tile=on_tile) as engine:
-        if level.lbfgs:
-            x0 = problem.start
-            if saved is not None:
-                check_restorable(saved.variables, {"input": problem.start}, saved.directory)
-                x0 = saved.variables["input"]
-            options = LbfgsOptions(level.lbfgs, config.lbfgs_num_correction, config.lbfgs_initial_step, level.restart)
-            done = minimize_lbfgs(engine.compute_loss_and_grads, x0, level.steps, observers, options, start=start,
-                                  bounds=problem.bounds, stopwatch=stopwatch, resumable=config.backend == "graph")
-            image, stopped, restarts = done.image, done.stopped_early, done.restarts
-        else:
-            stepper = engine.stepper(config)
-            if saved is not None:
-                check_restorable(saved.variables, stepper.variables(), saved.directory)
-                stepper.restore(saved.variables)
-            image = first_order(stepper, level.steps, observers, start=start, stopwatch=stopwatch,
-                                hint=f"lower --learning-rate (now {config.learning_rate:g})")
-            stopped, restarts = None, 0
+        sink = observers if average is None else Averaging(observers, average)
+        image, stopped, restarts = _minimize(engine, problem, level, config, sink,
+                                             (saved, variables) if saved is not None else None, stopwatch)
         tiling = engine.tiling if level.tile else None
+        average_losses = None
+        if average is not None:  # what averaging did: the losses of the image the run writes
+            image = average.image()
+            average_losses = engine.compute_loss_and_grads(image)[0]
     where = f" (at {problem.size[1]}x{problem.size[0]})"
-    return Solved(image, stopwatch.median(), stopped and stopped + where, tiling, restarts)
+    return Solved(image, stopwatch.median(), stopped and stopped + where, tiling, restarts, average_losses)
+
+
+def _minimize(engine, problem, level, config, observers, saved, stopwatch):
+    """(the last iterate, why L-BFGS stopped early or None, its restarts) of the level's optimizer;
+    `saved` is (the SavedState, its optimizer variables) or None."""
+    start = saved[0].steps if saved is not None else 0
+    if level.lbfgs:
+        x0 = problem.start
+        if saved is not None:
+            check_restorable(saved[1], {"input": problem.start}, saved[0].directory)
+            x0 = saved[1]["input"]
+        options = LbfgsOptions(level.lbfgs, config.lbfgs_num_correction, config.lbfgs_initial_step, level.restart)
+        done = minimize_lbfgs(engine.compute_loss_and_grads, x0, level.steps, observers, options, start=start,
+                              bounds=problem.bounds, stopwatch=stopwatch, resumable=config.backend == "graph")
+        return done.image, done.stopped_early, done.restarts
+    stepper = engine.stepper(config)
+    if saved is not None:
+        check_restorable(saved[1], stepper.variables(), saved[0].directory)
+        stepper.restore(saved[1])
+    image = first_order(stepper, level.steps, observers, start=start, stopwatch=stopwatch,
+                        hint=f"lower --learning-rate (now {config.learning_rate:g})")
+    return image, None, 0
 
 
 def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observe=None, observers=(), saved=None,
@@ -181,4 +203,4 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     return Result(image=render(config, solved.image, vgg.mean_pixel, content_rgb), history=recorder.history,
                   s_per_iter=solved.s_per_iter, config=config, size=plan.size, precision=plan.precision,
                   network_image=solved.image, levels=summary if len(plan.levels) > 1 else [], tiling=tiling,
-                  stopped_early=stopped_early, plan=plan, restarts=restarts)
+                  stopped_early=stopped_early, plan=plan, restarts=restarts, average_losses=solved.average_losses)
