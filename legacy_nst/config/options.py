@@ -15,7 +15,7 @@ from typing import Optional, Tuple
 from ..errors import ConfigError
 from .parse import (LayerWeights, format_layer_weights, parse_flag, parse_layer_weights, parse_numbers, parse_scales,
                     parse_tile)
-from .presets import PRESETS, with_preset
+from .presets import PRESETS, SCHEDULES, with_preset
 
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "adagrad", "lbfgs")
 INITS = ("noise", "content", "style", "random", "randn")
@@ -29,7 +29,7 @@ PROGRAM = "legacy-nst"  # the command's name, in messages that say what to type
 # The groups of fields, in order: the CLI's --help sections.
 GROUPS = {
     'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'seed', 'style_blend_weights', 'style_scale', 'preserve_colors', 'bit_depth', 'keep_alpha'),
-    'algorithm': ('preset', 'alpha', 'beta', 'content_layers', 'style_layers', 'content_weight_blend', 'style_layer_weight_exp', 'loss_normalization', 'tv_weight', 'normalize_gradients', 'pooling', 'kernel_layout'),
+    'algorithm': ('preset', 'schedule', 'alpha', 'beta', 'content_layers', 'style_layers', 'content_weight_blend', 'style_layer_weight_exp', 'loss_normalization', 'tv_weight', 'normalize_gradients', 'pooling', 'kernel_layout'),
     'optimizer': ('optimizer', 'iterations', 'learning_rate', 'adam_beta1', 'adam_epsilon', 'lbfgs_num_correction', 'lbfgs_initial_step', 'lbfgs_implementation', 'lbfgs_restart', 'clip_pixels', 'multiscale', 'multiscale_iterations', 'average_iterates'),
     'engine': ('backend', 'precision', 'float32_finish', 'weights', 'memory_limit', 'tile'),
     'run': ('checkpoint_every', 'checkpoint_dir', 'print_every', 'resume', 'plot', 'strip'),
@@ -90,6 +90,11 @@ class Config:
                                     "TensorFlow eager tutorials' recipe), gatys (the paper's: L-BFGS from white "
                                     "noise, equal style layers, content:style 1e-3 on its losses), jcjohnson (neural_style.lua's "
                                     "defaults and losses, 512 px), anishathalye (neural_style.py's); see the README", choices=tuple(PRESETS), metavar="|".join(PRESETS))
+    schedule: Optional[str] = _option(
+        None, "how the objective is minimised, for any --preset's objective (whose own optimizer settings it "
+        "replaces; explicit options override it): fast (bfloat16 float32-L-BFGS, 80 steps at half size, 190 in "
+        "all, a 30-step float32 finish: --preset fast's schedule), e.g. --preset jcjohnson --schedule fast",
+        choices=tuple(SCHEDULES), metavar="|".join(SCHEDULES))
     alpha: float = _option(100.0, "style weight (art.py ALPHA)", metavar="A")
     beta: float = _option(5.0, "content weight (art.py BETA)", metavar="B")
     content_layers: LayerWeights = _option((("conv4_2", 1.0),), "content layers with weights",
@@ -251,6 +256,7 @@ class Config:
 
     def _check_algorithm(self):
         _choose("preset", self.preset, tuple(PRESETS), optional=True)
+        _choose("schedule", self.schedule, tuple(SCHEDULES), optional=True)
         _choose("loss normalization", self.loss_normalization, LOSS_NORMALIZATIONS)
         _choose("pooling", self.pooling, ("avg", "max"))
         _choose("kernel layout", self.kernel_layout, ("tf", "artpy"))

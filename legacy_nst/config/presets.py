@@ -48,7 +48,9 @@ half size first and a 30-step float32 finish. With --precision float32 (or on a
 CPU without native bfloat16) the same recipe runs in float32 throughout. The
 size stays the user's (art.py's 800x600 by default). Chosen by bench/finish.py;
 docs/performance.md has the measurements (history 10 and 60 half-size steps
-until 2026-11-30).
+until 2026-11-30). Its schedule alone is `--schedule fast`, which composes with
+any preset's objective: `--preset jcjohnson --schedule fast` is neural_style.lua's
+objective reached in 190 steps.
 """
 from ..errors import ConfigError
 
@@ -57,6 +59,12 @@ ARTPY_STYLE_LAYERS = "conv1_1:0.5,conv2_1:1,conv3_1:1.5,conv4_1:3,conv5_1:4"
 EQUAL_STYLE_LAYERS = ",".join(f"conv{block}_1:0.2" for block in range(1, 6))  # the paper's w_l = 1/5
 FULL_STYLE_LAYERS = ",".join(f"conv{block}_1:1" for block in range(1, 6))  # jcjohnson: each at full weight
 
+# Schedules (`--schedule NAME`): how the objective is minimised, for any preset's objective (explicit options
+# override a schedule's values, a schedule overrides its preset's).
+SCHEDULES = {
+    "fast": dict(optimizer="lbfgs", lbfgs_implementation="float32", lbfgs_num_correction=30, lbfgs_initial_step=10.0,
+                 precision="bfloat16", multiscale=(0.5,), multiscale_iterations=80, iterations=190, float32_finish=30),
+}
 PRESETS = {
     "artpy": dict(kernel_layout="artpy", width=800, height=600, iterations=5000, checkpoint_every=100,
                   optimizer="adam", learning_rate=2.0, adam_beta1=0.9, adam_epsilon=1e-8,
@@ -65,9 +73,7 @@ PRESETS = {
                   loss_normalization="artpy", clip_pixels=False),
     "fast": dict(kernel_layout="artpy", alpha=100.0, beta=5.0, init="noise", noise_ratio=0.6, pooling="avg",
                  content_layers="conv4_2:1", style_layers=ARTPY_STYLE_LAYERS, loss_normalization="artpy",
-                 clip_pixels=False, optimizer="lbfgs", lbfgs_implementation="float32", lbfgs_num_correction=30,
-                 lbfgs_initial_step=10.0, precision="bfloat16", multiscale=(0.5,), multiscale_iterations=80,
-                 iterations=190, float32_finish=30),
+                 clip_pixels=False, **SCHEDULES["fast"]),
     "tutorial": dict(iterations=1000, optimizer="adam", learning_rate=5.0, adam_beta1=0.99, adam_epsilon=0.1,
                      alpha=1e-2, beta=1e4, init="content", pooling="max",
                      content_layers="conv5_2:1", style_layers=EQUAL_STYLE_LAYERS,
@@ -87,19 +93,22 @@ PRESETS = {
 
 
 def with_preset(options: dict) -> dict:
-    """`options` over the values of the preset they name (options['preset']), if any.
+    """`options` over the values of the schedule (options['schedule']) and the preset (options['preset']) they
+    name, if any: explicit options first, then the schedule's, then the preset's.
 
     Width, height and image size count as one setting: giving any replaces the
     preset's size, so --width alone keeps the content's aspect ratio as usual.
-    A preset's --float32-finish belongs to its bfloat16 precision: `--preset
+    A recipe's --float32-finish belongs to its bfloat16 precision: `--preset
     fast --precision float32` runs the same recipe in float32 throughout.
     """
-    name = options.get("preset")
-    if name is None:
+    name, schedule = options.get("preset"), options.get("schedule")
+    if name is None and schedule is None:
         return dict(options)
-    if name not in PRESETS:
+    if name is not None and name not in PRESETS:
         raise ConfigError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
-    preset = dict(PRESETS[name])
+    if schedule is not None and schedule not in SCHEDULES:
+        raise ConfigError(f"unknown schedule {schedule!r}; choose from {', '.join(SCHEDULES)}")
+    preset = {**PRESETS.get(name, {}), **SCHEDULES.get(schedule, {})}
     if SIZE_OPTIONS & set(options):
         for name in SIZE_OPTIONS:
             preset.pop(name, None)

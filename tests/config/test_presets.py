@@ -135,3 +135,28 @@ def test_fast_in_float32_is_the_same_recipe_without_the_bfloat16_finish():
         (fast.iterations, fast.multiscale, fast.lbfgs_num_correction)
     with pytest.raises(ConfigError, match="finishes a --precision bfloat16 run"):
         Config().replace(preset="fast", precision="float32", float32_finish=5)  # given explicitly: still refused
+
+
+OBJECTIVE = ("kernel_layout", "alpha", "beta", "init", "init_std", "noise_ratio", "pooling", "content_layers",
+             "style_layers", "loss_normalization", "tv_weight", "style_scale", "image_size", "width", "height")
+
+
+def test_a_schedule_composes_with_any_presets_objective():
+    """--preset jcjohnson --schedule fast: neural_style.lua's objective, the fast preset's way of minimising it."""
+    from legacy_nst.config.presets import SCHEDULES
+
+    composed, jcjohnson, fast = parsed("--preset", "jcjohnson", "--schedule", "fast"), parsed("--preset", "jcjohnson"), \
+        parsed("--preset", "fast")
+    assert {n: getattr(composed, n) for n in OBJECTIVE} == {n: getattr(jcjohnson, n) for n in OBJECTIVE}
+    for name in SCHEDULES["fast"]:
+        assert getattr(composed, name) == getattr(fast, name), name
+    assert composed.schedule == "fast" and composed.preset == "jcjohnson"
+
+
+def test_fast_is_art_pys_objective_with_the_fast_schedule_and_explicit_options_win():
+    assert Config.from_options(preset="fast") == Config.from_options(preset="artpy", schedule="fast", width=None,
+                                                                     height=None, checkpoint_every=0).replace(
+        preset="fast", schedule=None)
+    assert parsed("--schedule", "fast", "--iterations", "150").iterations == 150
+    with pytest.raises(ConfigError, match="unknown schedule 'slow'; choose from fast"):
+        Config.from_options(schedule="slow")
