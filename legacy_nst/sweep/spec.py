@@ -10,7 +10,9 @@
     [ray]                          # optional, per job: num_gpus (default 0), max_retries (default 3)
 
 Paths (content, style, init, weights) may use ${VAR} or ${VAR:-default} and ~;
-relative ones are relative to the spec file's folder. `legacy-nst sweep --set
+relative ones are relative to the spec file's folder. ${LEGACY_NST_SHARED}, the
+shared images and weights, is the shared/ folder beside the repository unless
+set, so a spec naming its files through it works wherever it is copied. `legacy-nst sweep --set
 KEY=VALUE` (parse_setting) overrides [base], a value read as in TOML (a bare word
 as a string) and a relative path as relative to the working folder. A `content` or `style`
 value that names a folder or a glob expands to its images, in name order.
@@ -46,6 +48,8 @@ PER_JOB_OPTIONS = ("checkpoint_dir", "resume", "plot", "strip")
 NOT_IN_ID = frozenset(RUN_OPTIONS - {"iterations", "weights"})
 RAY_OPTIONS = {"num_gpus": (int, float), "max_retries": (int,)}
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# Variables with a default of their own when unset: the shared data, ../shared from the repository's root.
+DEFAULT_VARIABLES = {"LEGACY_NST_SHARED": str(Path(__file__).resolve().parents[2].parent / "shared")}
 
 
 @dataclass(frozen=True)
@@ -79,13 +83,15 @@ def fields():
 
 
 def expand_variables(text, where):
-    """${NAME} and ${NAME:-default} from the environment (one level), then ~."""
+    """${NAME} and ${NAME:-default} from the environment (one level; DEFAULT_VARIABLES when unset), then ~."""
     def value(match):
         name, default = match.group(1), match.group(2)
         if name in os.environ:
             return os.environ[name]
         if default is not None:
             return default
+        if name in DEFAULT_VARIABLES:
+            return DEFAULT_VARIABLES[name]
         raise ConfigError(f"{where}: environment variable ${{{name}}} is not set; set it or write "
                           f"${{{name}:-DEFAULT}}")
     return os.path.expanduser(_VARIABLE.sub(value, text))

@@ -149,3 +149,28 @@ def test_a_bad_setting_is_refused_in_one_line(write, images, text, expected):
     with pytest.raises(ConfigError) as refused:
         sweep_spec.load(path, [sweep_spec.parse_setting(text)])
     assert expected in str(refused.value) and "\n" not in str(refused.value)
+
+
+BESIDE_THE_REPOSITORY = REPO.parent / "shared"
+
+
+def test_legacy_nst_shared_defaults_to_shared_beside_the_repository(monkeypatch):
+    monkeypatch.delenv("LEGACY_NST_SHARED", raising=False)
+    assert sweep_spec.expand_variables("${LEGACY_NST_SHARED}/images/a.jpg", "w") == \
+        str(BESIDE_THE_REPOSITORY / "images" / "a.jpg")
+    monkeypatch.setenv("LEGACY_NST_SHARED", "/data/shared")
+    assert sweep_spec.expand_variables("${LEGACY_NST_SHARED}/images/a.jpg", "w") == "/data/shared/images/a.jpg"
+
+
+@pytest.mark.skipif(not BESIDE_THE_REPOSITORY.is_dir(), reason="the shared data is not beside the repository here")
+def test_a_shipped_spec_copied_elsewhere_finds_the_shared_images(monkeypatch, approx_weights_path, tmp_path):
+    monkeypatch.delenv("LEGACY_NST_SHARED", raising=False)
+    monkeypatch.setenv("LEGACY_NST_WEIGHTS", str(approx_weights_path))
+    for name in ("gatys-figure2.toml", "gatys-figure3.toml"):
+        copy = tmp_path / "elsewhere" / name
+        copy.parent.mkdir(exist_ok=True)
+        copy.write_text((REPO / "sweeps" / name).read_text())
+        assert [j.id for j in sweep_spec.load(copy).jobs] == [j.id for j in sweep_spec.load(REPO / "sweeps" / name).jobs]
+    copy = tmp_path / "figure3-small.toml"
+    copy.write_text((REPO / "docs" / "figure3" / "spec.toml").read_text())
+    assert Path(sweep_spec.load(copy).jobs[0].options["weights"]) == BESIDE_THE_REPOSITORY / "weights" / "vgg19-approx.mat"
