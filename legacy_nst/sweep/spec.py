@@ -32,7 +32,7 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pipeline import RUN_OPTIONS, Config, ConfigError, NSTError
+from .pipeline import INITS, RUN_OPTIONS, Config, ConfigError, NSTError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,7 +41,7 @@ else:  # the same parser, published separately for older Pythons
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 PATH_OPTIONS = ("init", "weights")  # Config fields holding a file path (init also takes keywords)
-INIT_KEYWORDS = ("noise", "content", "style", "random")
+INIT_KEYWORDS = INITS  # --init's names; any other value is an image path
 # Set by the sweep for each job, so a spec may not: each job has its own folder.
 PER_JOB_OPTIONS = ("checkpoint_dir", "resume", "plot", "strip")
 # Options that change how a job runs or reports, not its result: left out of the job id.

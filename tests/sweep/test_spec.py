@@ -174,3 +174,10 @@ def test_a_shipped_spec_copied_elsewhere_finds_the_shared_images(monkeypatch, ap
     copy = tmp_path / "figure3-small.toml"
     copy.write_text((REPO / "docs" / "figure3" / "spec.toml").read_text())
     assert Path(sweep_spec.load(copy).jobs[0].options["weights"]) == BESIDE_THE_REPOSITORY / "weights" / "vgg19-approx.mat"
+
+
+def test_every_init_name_is_a_name_not_a_path(write, images):
+    spec = sweep_spec.load(write(BASE + 'style = "images/shipwreck.jpg"\n[axes]\n'
+                                 'init = ["noise", "content", "style", "random", "randn", "images/the_scream.jpg"]\n'))
+    assert [j.options["init"] for j in spec.jobs][:5] == ["noise", "content", "style", "random", "randn"]
+    assert spec.jobs[5].options["init"] == str((images / "the_scream.jpg").resolve())
