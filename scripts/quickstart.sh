@@ -16,8 +16,12 @@ while [ $# -gt 0 ] && [ ${#images[@]} -lt 3 ] && [[ "$1" != -* ]]; do images+=("
 content="${images[0]:-$shared/images/tubingen.jpg}"
 style="${images[1]:-$shared/images/starry_night.jpg}"
 output="${images[2]:-out/$(basename "${content%.*}")-$(basename "${style%.*}").png}"
+given=no  # weights given among the options: legacy-nst checks them itself
+for option in "$@"; do
+    case "$option" in --weights|--weights=*) given=yes ;; esac
+done
 weights=()
-if ! printf '%s\n' "$@" | grep -qE '^--weights(=|$)'; then  # weights given: legacy-nst checks them itself
+if [ "$given" = no ]; then
     path="$(.venv/bin/legacy-nst weights locate --download --fallback "$shared/weights/vgg19-approx.mat")"
     weights=(--weights "$path")
 fi
