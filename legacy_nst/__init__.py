@@ -9,11 +9,13 @@ __version__ = "0.1.0"
 
 from .config import Config  # noqa: E402
 from .errors import NSTError  # noqa: E402
+from .native_logs import quiet_tensorflow_import  # noqa: E402
 
 
 def stylize(content, style, config=None, **options):
-    """Run the algorithm; see legacy_nst.run.stylize.stylize."""
-    from .run.stylize import stylize as _stylize  # lazily: `import legacy_nst` should not import TensorFlow
+    """Run the algorithm; see legacy_nst.run.stylize.stylize. TensorFlow's C++ start-up lines stay off stderr."""
+    with quiet_tensorflow_import():
+        from .run.stylize import stylize as _stylize  # lazily: `import legacy_nst` should not import TensorFlow
 
     return _stylize(content, style, config, **options)
 

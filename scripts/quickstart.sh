@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
 # Install, make sure the VGG-19 weights are there, and stylise one image.
-#   bash scripts/quickstart.sh [CONTENT STYLE OUTPUT] [more legacy-nst options]
-# Weights: $LEGACY_NST_WEIGHTS if set, else weights/imagenet-vgg-verydeep-19.mat,
-# downloaded (about 510 MB, sha256-checked, resumable) when missing.
+#   bash scripts/quickstart.sh [CONTENT [STYLE [OUTPUT]]] [more legacy-nst options]
+# Weights: --weights PATH among the options, else $LEGACY_NST_WEIGHTS, else weights/imagenet-vgg-verydeep-19.mat,
+# downloaded (about 510 MB, sha256-checked, resumable) when missing. With no network to download it, the
+# approximate weights of the shared folder ($LEGACY_NST_SHARED, else ../shared: weights/vgg19-approx.mat),
+# said so in one line ('legacy-nst weights locate', docs/weights.md).
 # The recipe: --preset fast (art.py's objective, bfloat16 L-BFGS with a float32 finish) from the
 # content image at 512 px wide, chosen by looking at the result (docs/performance.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 shared="${LEGACY_NST_SHARED:-../shared}"
-content="${1:-$shared/images/tubingen.jpg}"
-style="${2:-$shared/images/starry_night.jpg}"
-output="${3:-out/$(basename "${content%.*}")-$(basename "${style%.*}").png}"
-shift $(( $# < 3 ? $# : 3 ))
-weights="${LEGACY_NST_WEIGHTS:-weights/imagenet-vgg-verydeep-19.mat}"
-if [ ! -f "$weights" ]; then
-    .venv/bin/legacy-nst weights download --dest "$(dirname "$weights")"
+images=()  # up to three leading arguments that are not options
+while [ $# -gt 0 ] && [ ${#images[@]} -lt 3 ] && [[ "$1" != -* ]]; do images+=("$1"); shift; done
+content="${images[0]:-$shared/images/tubingen.jpg}"
+style="${images[1]:-$shared/images/starry_night.jpg}"
+output="${images[2]:-out/$(basename "${content%.*}")-$(basename "${style%.*}").png}"
+given=no  # weights given among the options: legacy-nst checks them itself
+for option in "$@"; do
+    case "$option" in --weights|--weights=*) given=yes ;; esac
+done
+weights=()
+if [ "$given" = no ]; then
+    path="$(.venv/bin/legacy-nst weights locate --download --fallback "$shared/weights/vgg19-approx.mat")"
+    weights=(--weights "$path")
 fi
 mkdir -p "$(dirname "$output")"
-.venv/bin/legacy-nst --content "$content" --style "$style" --output "$output" --weights "$weights" \
+.venv/bin/legacy-nst --content "$content" --style "$style" --output "$output" "${weights[@]}" \
     --preset fast --init content --width 512 --log-json "${output%.*}.json" "$@"

@@ -2,6 +2,7 @@
 
     legacy-nst --content PATH --style PATH --output PATH [options]   stylise
     legacy-nst weights download [--dest DIR]                         fetch the real VGG-19 file
+    legacy-nst weights locate [--download] [--fallback PATH]         the weights file a run uses
     legacy-nst weights verify PATH                                   check a .mat file
     legacy-nst compare --content PATH --style PATH [options]         graph vs eager backends, one report
     legacy-nst sweep SPEC.toml --out DIR [--jobs N]                  many runs from a TOML spec, on Ray

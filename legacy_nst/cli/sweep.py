@@ -14,6 +14,9 @@ def sweep_parser():
                         "threads (default: one job per CPU of the Ray cluster)")
     parser.add_argument("--ray-address", metavar="auto|HOST:PORT", help="join a running Ray cluster "
                         "('ray start --head' on one machine) instead of starting a local instance")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override the spec's "
+                        "[base] KEY (any option of the main command), VALUE read as in the spec, e.g. --set "
+                        "iterations=5 to shrink a sweep; repeat it for several")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
 
@@ -22,5 +25,6 @@ def run_sweep_command(argv):
     args = sweep_parser().parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
-    spec = sweep_spec.load(args.spec)  # every check before anything starts
+    settings = [sweep_spec.parse_setting(text) for text in args.set]
+    spec = sweep_spec.load(args.spec, settings)  # every check before anything starts
     return run_sweep(spec, args.out, jobs=args.jobs, ray_address=args.ray_address, quiet=args.quiet)

@@ -7,6 +7,7 @@ a default is changed here or nowhere. Which options an engine cannot honour is
 each engine's own business (legacy_nst.engines); this module knows only values.
 """
 import dataclasses
+import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,6 +253,7 @@ class Config:
                                   "not both")
         if not self.init_std >= 0:
             raise ConfigError(f"--init-std must be >= 0, got {self.init_std}")
+        _check_init(self.init)
         _choose("bit depth", self.bit_depth, (8, 16))
 
     def _check_algorithm(self):
@@ -366,6 +368,18 @@ class Config:
         if unknown:
             raise ConfigError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(FIELD_NAMES))}")
         return cls(**with_preset(options))
+
+
+def _check_init(init):
+    """--init is one of INITS or an existing image file: a misspelt name is refused before anything runs."""
+    if init in INITS or (isinstance(init, (str, os.PathLike)) and os.path.isfile(init)):
+        return
+    names = ", ".join(INITS)
+    close = difflib.get_close_matches(str(init), INITS, n=1, cutoff=0.6)
+    if close:
+        raise ConfigError(f"unknown --init {init!r}; did you mean {close[0]}? (choose from {names}, or an image path)")
+    raise ConfigError(f"--init {init}: no such file, and not one of {names}; give an existing image path or one of "
+                      "the names")
 
 
 def _choose(what, value, choices, optional=False):

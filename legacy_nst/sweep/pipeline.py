@@ -4,7 +4,7 @@ A sweep job is exactly one run of the main command; this module names that
 run, the options it takes, its memory estimate and the shared file helpers,
 so the sweep package follows the package layout by editing these lines only.
 """
-from ..config import Config
+from ..config import INITS, Config
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
 from ..io.images import working_size
@@ -14,5 +14,5 @@ from ..record.interrupts import Interrupted, StopRequest
 from ..run.memory import estimate as memory_estimate
 from ..vgg.matfile import load_vgg19
 
-__all__ = ["Config", "ConfigError", "Interrupted", "NSTError", "RUN_OPTIONS", "STATE_JSON", "StopRequest", "atomic_write",
+__all__ = ["INITS", "Config", "ConfigError", "Interrupted", "NSTError", "RUN_OPTIONS", "STATE_JSON", "StopRequest", "atomic_write",
            "load_vgg19", "memory_estimate", "stylize_to_files", "working_size"]

@@ -21,6 +21,8 @@ CELL_INCHES = 1.9
 DPI = 100
 IMAGE_AXES = ("content", "style")
 GREY = 0.85
+FONT_SIZE = 8
+LINE_PIXELS = 16  # one line of FONT_SIZE text with its spacing, and some room, at DPI
 
 
 def _pyplot():
@@ -71,9 +73,29 @@ def _show(ax, image, text=None, title=None):
     else:
         ax.set_facecolor((GREY, GREY, GREY))
     if text:
-        ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=8, wrap=True, transform=ax.transAxes)
+        ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=FONT_SIZE, wrap=True, transform=ax.transAxes)
     if title:
-        ax.set_title(title, fontsize=8)
+        ax.set_title(title, fontsize=FONT_SIZE)
+
+
+def _label(figure, cell, image, text, pixels):
+    """A row, column or corner label in its grid cell: the text alone, or the image above its text.
+
+    The text has its own strip at the bottom of the cell, as many lines high as it has, so no image, portrait
+    or landscape, runs into it (a title above a portrait image would cover the cell above).
+    """
+    if image is None:
+        ax = figure.add_subplot(cell)
+        _show(ax, None, text)
+        ax.axis("off")
+        return
+    strip = (text.count("\n") + 1) * LINE_PIXELS if text else 0
+    parts = cell.subgridspec(2, 1, height_ratios=[pixels - strip, max(strip, 1)], hspace=0)
+    _show(figure.add_subplot(parts[0]), image)
+    below = figure.add_subplot(parts[1])
+    below.axis("off")
+    if text:
+        below.text(0.5, 1.0, text, ha="center", va="top", fontsize=FONT_SIZE, transform=below.transAxes)
 
 
 def varying_axes(spec):
@@ -84,19 +106,23 @@ def varying_axes(spec):
 
 def draw_sheet(spec, entries, path):
     """Draw the contact sheet of `entries` (manifest entries, spec order) to `path`, atomically."""
+    figure = sheet_figure(spec, entries)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    _pyplot().close(figure)
+    atomic_write(path, buffer.getvalue())
+
+
+def sheet_figure(spec, entries):
+    """The contact sheet as a matplotlib figure (the caller closes it)."""
     plt = _pyplot()
     by_id = {e["id"]: e for e in entries}
     cells = [(job, by_id.get(job.id)) for job in spec.jobs]
     axes = varying_axes(spec)
     pixels = int(CELL_INCHES * DPI)
     if 1 <= len(axes) <= 2:
-        figure = _figure3(plt, spec, cells, axes, pixels)
-    else:
-        figure = _plain_grid(plt, cells, pixels)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    plt.close(figure)
-    atomic_write(path, buffer.getvalue())
+        return _figure3(plt, spec, cells, axes, pixels)
+    return _plain_grid(plt, cells, pixels)
 
 
 def _result(entry, pixels):
@@ -159,21 +185,14 @@ def _figure3(plt, spec, cells, axes, pixels):
     figure = plt.figure(figsize=(CELL_INCHES * (n_cols + 1), CELL_INCHES * (n_rows + header)))
     spec_grid = figure.add_gridspec(n_rows + 1, n_cols + 1, height_ratios=[header] + [1] * n_rows,
                                     wspace=0.04, hspace=0.12, left=0.01, right=0.99, top=0.97, bottom=0.01)
-    corner = figure.add_subplot(spec_grid[0, 0])
-    _show(corner, _corner(spec, cells[0][0], varying, pixels),
-          title=" + ".join(n for n in IMAGE_AXES if n not in varying) or None)
+    _label(figure, spec_grid[0, 0], _corner(spec, cells[0][0], varying, pixels),
+           " + ".join(n for n in IMAGE_AXES if n not in varying), int(pixels * header))
     for c in range(n_cols):
-        ax = figure.add_subplot(spec_grid[0, c + 1])
         image, text = _group_label(cols_group, first_in_col[c], pixels) if cols_group else (None, "")
-        _show(ax, image, None if image is not None else text, title=text if image is not None else None)
-        if image is None:
-            ax.axis("off")
+        _label(figure, spec_grid[0, c + 1], image, text, int(pixels * header))
     for r in range(n_rows):
-        ax = figure.add_subplot(spec_grid[r + 1, 0])
         image, text = _group_label(rows_group, first_in_row[r], pixels)
-        _show(ax, image, None if image is not None else text, title=text if image is not None else None)
-        if image is None:
-            ax.axis("off")
+        _label(figure, spec_grid[r + 1, 0], image, text, pixels)
         for c in range(n_cols):
             ax = figure.add_subplot(spec_grid[r + 1, c + 1])
             job, entry = grid.get((r, c), (None, None))

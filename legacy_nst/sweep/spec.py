@@ -10,7 +10,11 @@
     [ray]                          # optional, per job: num_gpus (default 0), max_retries (default 3)
 
 Paths (content, style, init, weights) may use ${VAR} or ${VAR:-default} and ~;
-relative ones are relative to the spec file's folder. A `content` or `style`
+relative ones are relative to the spec file's folder. ${LEGACY_NST_SHARED}, the
+shared images and weights, is the shared/ folder beside the repository unless
+set, so a spec naming its files through it works wherever it is copied. `legacy-nst sweep --set
+KEY=VALUE` (parse_setting) overrides [base], a value read as in TOML (a bare word
+as a string) and a relative path as relative to the working folder. A `content` or `style`
 value that names a folder or a glob expands to its images, in name order.
 Everything is checked before anything runs; a problem is one ConfigError line
 naming the key and the fix.
@@ -28,7 +32,7 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pipeline import RUN_OPTIONS, Config, ConfigError, NSTError
+from .pipeline import INITS, RUN_OPTIONS, Config, ConfigError, NSTError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,13 +41,15 @@ else:  # the same parser, published separately for older Pythons
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 PATH_OPTIONS = ("init", "weights")  # Config fields holding a file path (init also takes keywords)
-INIT_KEYWORDS = ("noise", "content", "style", "random")
+INIT_KEYWORDS = INITS  # --init's names; any other value is an image path
 # Set by the sweep for each job, so a spec may not: each job has its own folder.
 PER_JOB_OPTIONS = ("checkpoint_dir", "resume", "plot", "strip")
 # Options that change how a job runs or reports, not its result: left out of the job id.
 NOT_IN_ID = frozenset(RUN_OPTIONS - {"iterations", "weights"})
 RAY_OPTIONS = {"num_gpus": (int, float), "max_retries": (int,)}
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# Variables with a default of their own when unset: the shared data, ../shared from the repository's root.
+DEFAULT_VARIABLES = {"LEGACY_NST_SHARED": str(Path(__file__).resolve().parents[2].parent / "shared")}
 
 
 @dataclass(frozen=True)
@@ -77,13 +83,15 @@ def fields():
 
 
 def expand_variables(text, where):
-    """${NAME} and ${NAME:-default} from the environment (one level), then ~."""
+    """${NAME} and ${NAME:-default} from the environment (one level; DEFAULT_VARIABLES when unset), then ~."""
     def value(match):
         name, default = match.group(1), match.group(2)
         if name in os.environ:
             return os.environ[name]
         if default is not None:
             return default
+        if name in DEFAULT_VARIABLES:
+            return DEFAULT_VARIABLES[name]
         raise ConfigError(f"{where}: environment variable ${{{name}}} is not set; set it or write "
                           f"${{{name}:-DEFAULT}}")
     return os.path.expanduser(_VARIABLE.sub(value, text))
@@ -135,7 +143,9 @@ def check_type(name, value, where):
         raise ConfigError(f"{where}: expected {example}, got {value!r}; fix the value")
 
 
-def check_key(key, where_table, spec_path):
+def check_key(key, where_table, spec_path, where=None):
+    """The option's name for a key of [base] or [axes] (`where` names it in messages, if not that table)."""
+    where = where or f"{spec_path}: [{where_table}] {key}"
     name = option_name(key)
     if name in ("content", "style"):
         return name
@@ -146,10 +156,9 @@ def check_key(key, where_table, spec_path):
                               "[base]; move it there")
         close = difflib.get_close_matches(name, [*known, "content", "style"], n=1)
         hint = f"did you mean {close[0]}?" if close else "see 'legacy-nst --help' for the options"
-        raise ConfigError(f"{spec_path}: [{where_table}] {key}: unknown option; {hint}")
+        raise ConfigError(f"{where}: unknown option; {hint}")
     if name in PER_JOB_OPTIONS:
-        raise ConfigError(f"{spec_path}: [{where_table}] {key}: the sweep sets it for each job (in OUT/<job-id>/); "
-                          "remove it")
+        raise ConfigError(f"{where}: the sweep sets it for each job (in OUT/<job-id>/); remove it")
     return name
 
 
@@ -170,10 +179,12 @@ def resolve_value(name, value, folder, where):
     return [value]
 
 
-def load(path) -> Spec:
-    """Read, check and expand a spec file into its jobs; raise ConfigError at the first problem."""
+def load(path, settings=()) -> Spec:
+    """Read, check and expand a spec file into its jobs, `settings` ((key, value) pairs) over its [base];
+    raise ConfigError at the first problem."""
     path = Path(path)
     data = _read_toml(path)
+    data["base"] = with_settings(data, settings, path)
     folder = path.resolve().parent
     base = _base(data, folder, path)
     axes, written = _axes(data, base, folder, path)
@@ -219,6 +230,35 @@ def _read_toml(path) -> dict:
         if not isinstance(data.get(table, {}), dict):
             raise ConfigError(f"{path}: {table} must be a table; write [{table}] on its own line")
     return data
+
+
+def parse_setting(text):
+    """'KEY=VALUE' of `legacy-nst sweep --set`: (KEY, VALUE read as a TOML value, or as a string if it is not one)."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise ConfigError(f"--set {text}: expected KEY=VALUE, e.g. --set iterations=5; fix it")
+    try:
+        return key.strip(), tomllib.loads(f"value = {value.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        return key.strip(), value.strip()  # a bare word: --set preset=gatys
+
+
+def with_settings(data, settings, path) -> dict:
+    """[base] with the --set values over it, each checked, its paths made absolute from the working folder."""
+    base = dict(data.get("base", {}))
+    axes = {option_name(key) for key in data.get("axes", {})}
+    for key, value in settings:
+        where = f"--set {key}"
+        name = check_key(key, "base", path, where)
+        if name in axes:
+            raise ConfigError(f"{where}: {name} is an axis of the spec; --set overrides [base] only, so edit the "
+                              f"axis in {path}")
+        check_type(name, value, where)
+        if isinstance(value, str) and name in ("content", "style", *PATH_OPTIONS) and value not in INIT_KEYWORDS:
+            value = os.path.abspath(expand_variables(value, where))
+        base = {k: v for k, v in base.items() if option_name(k) != name}
+        base[key] = value
+    return base
 
 
 def _base(data, folder, path) -> dict:

@@ -1,4 +1,4 @@
-"""Fetch the official VGG-19 MatConvNet weights and check a weights file.
+"""Fetch the official VGG-19 MatConvNet weights, find the file a run uses, and check a weights file.
 
 The file is about 510 MB, so the download streams to `<name>.part`, resumes an
 interrupted transfer with an HTTP Range request, and only gives the file its
@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from ..config import DEFAULT_WEIGHTS, PROGRAM, WEIGHTS_ENV
 from ..errors import WeightsError
 from ..io.checksums import sha256_file
 from .matfile import VGG19_FILENAME, VGG19_SHA256, VGG19_URL, load_vgg19
@@ -21,6 +22,9 @@ _CHUNK = 1 << 16
 # Everything a dropped, reset or stalled connection can raise while reading
 # (URLError and socket timeouts are OSErrors; IncompleteRead is not).
 _NETWORK_ERRORS = (OSError, http.client.HTTPException)
+DOWNLOAD_COMMAND = f"'{PROGRAM} weights download'"
+# Every download error ends with the other ways to give the network its weights.
+OTHERWISE = f"or use a copy you have with --weights PATH or ${WEIGHTS_ENV}"
 
 
 def download_weights(dest_dir="weights", url=VGG19_URL, sha256=VGG19_SHA256,
@@ -46,7 +50,7 @@ def download_weights(dest_dir="weights", url=VGG19_URL, sha256=VGG19_SHA256,
             return final
         raise WeightsError(
             f"{final} already exists but its sha256 is {got}, not {expected}; "
-            f"move or delete it and rerun to download a fresh copy")
+            f"move or delete it and rerun {DOWNLOAD_COMMAND} to download a fresh copy, {OTHERWISE}")
 
     # At most one restart from zero: after a 416 whose part file is bad, or a
     # 206 that does not start where the part file ends.
@@ -63,10 +67,39 @@ def download_weights(dest_dir="weights", url=VGG19_URL, sha256=VGG19_SHA256,
             continue
         raise WeightsError(
             f"downloaded {filename} is corrupt: sha256 {got}, expected {expected}; "
-            f"the bad file was deleted, rerun the same command to download it again "
-            f"(if it fails again, the server at {url} is serving a different file)")
+            f"the bad file was deleted, rerun {DOWNLOAD_COMMAND} to download it again "
+            f"(if it fails again, the server at {url} is serving a different file), {OTHERWISE}")
     raise WeightsError(f"the server at {url} keeps answering resume requests wrongly; "
-                       f"delete {part} and rerun")
+                       f"delete {part} and rerun {DOWNLOAD_COMMAND}, {OTHERWISE}")
+
+
+def locate_weights(download=False, fallback=None, url=VGG19_URL, progress=None):
+    """(path, note): the weights file a run without --weights uses, for `legacy-nst weights locate`.
+
+    $LEGACY_NST_WEIGHTS if set (it must exist), else weights/imagenet-vgg-verydeep-19.mat; with `download`
+    that file is fetched when missing, and when the network cannot be reached an existing `fallback` (the
+    approximate weights of ../shared) is used instead, with a one-line `note` saying so (else note is None).
+    """
+    configured = os.environ.get(WEIGHTS_ENV)
+    if configured:
+        if not Path(configured).is_file():
+            raise WeightsError(f"${WEIGHTS_ENV} names {configured}, which does not exist; fix or unset it, "
+                               f"or run {DOWNLOAD_COMMAND} (about 510 MB)")
+        return Path(configured), None
+    if DEFAULT_WEIGHTS.is_file():
+        return DEFAULT_WEIGHTS, None
+    if not download:
+        raise WeightsError(f"VGG-19 weights not found at {DEFAULT_WEIGHTS}; run {DOWNLOAD_COMMAND} "
+                           f"(about 510 MB), {OTHERWISE}")
+    try:
+        return download_weights(DEFAULT_WEIGHTS.parent, url=url, progress=progress), None
+    except OfflineError as offline:
+        if fallback is None or not Path(fallback).is_file():
+            raise
+        return Path(fallback), (
+            f"cannot download the VGG-19 weights ({offline.reason}); using the approximate weights "
+            f"{fallback} (VGG-19 with a little noise in blocks 4-5: fine to try it out, not the real file; "
+            f"{DOWNLOAD_COMMAND} gets that once online)")
 
 
 def _fetch(url, part, timeout, progress):
@@ -82,11 +115,11 @@ def _fetch(url, part, timeout, progress):
         e.close()
         if e.code == 416 and offset:
             return "416"  # the part file is already complete (or too big): let the caller check
-        raise WeightsError(f"cannot download {url}: the server answered HTTP {e.code} {e.reason}"
-                           + _resume_hint(part, offset)) from None
+        raise WeightsError(f"cannot download {url}: the server answered HTTP {e.code} {e.reason}; "
+                           f"rerun {DOWNLOAD_COMMAND} later{_resume_hint(part, offset)}, {OTHERWISE}") from None
     except _NETWORK_ERRORS as e:
-        raise WeightsError(f"cannot download {url}: {_reason(e)}; check the network"
-                           + _resume_hint(part, offset)) from None
+        raise OfflineError(f"cannot download {url}: {_reason(e)}; check the network and rerun {DOWNLOAD_COMMAND}"
+                           f"{_resume_hint(part, offset)}, {OTHERWISE}", _reason(e)) from None
 
     with response:
         length = response.headers.get("Content-Length")
@@ -112,7 +145,7 @@ def _fetch(url, part, timeout, progress):
                     try:
                         block = response.read1(_CHUNK)
                     except _NETWORK_ERRORS as e:
-                        raise WeightsError(_interrupted(part, done, total, _reason(e))) from None
+                        raise OfflineError(_interrupted(part, done, total, _reason(e)), _reason(e)) from None
                     if not block:
                         break
                     try:
@@ -127,8 +160,16 @@ def _fetch(url, part, timeout, progress):
             bar.close()
         # http.client returns an empty read, not an error, when the server closes early.
         if total is not None and done < total:
-            raise WeightsError(_interrupted(part, done, total, "connection closed early"))
+            raise OfflineError(_interrupted(part, done, total, "connection closed early"), "connection closed early")
         return "206" if mode == "ab" else "200"
+
+
+class OfflineError(WeightsError):
+    """The download could not reach the server, or lost it midway: `reason` says how."""
+
+    def __init__(self, message, reason):
+        super().__init__(message)
+        self.reason = reason
 
 
 class _NoBar:
@@ -148,14 +189,14 @@ def _reason(error):
 
 def _interrupted(part, done, total, reason):
     of = f" of {total:,}" if total is not None else ""
-    return (f"download interrupted at {done:,}{of} bytes ({reason}); rerun the same "
-            f"command to resume it (the partial file {part} is kept)")
+    return (f"download interrupted at {done:,}{of} bytes ({reason}); rerun the same command to resume it "
+            f"({DOWNLOAD_COMMAND}; the partial file {part} is kept), {OTHERWISE}")
 
 
 def _resume_hint(part, offset):
     if not offset:
         return ""
-    return f" ({offset:,} bytes are kept in {part}; rerunning the same command resumes)"
+    return f" ({offset:,} bytes are kept in {part}; rerunning resumes)"
 
 
 def describe_weights(path, expected_sha256=None):

@@ -21,6 +21,13 @@ def value_of(job, key):
     return getattr(job, key) if key in ("content", "styles", "output", "native_size") else getattr(job.config, key)
 
 
+@pytest.fixture
+def i_jpg(tmp_path, monkeypatch):
+    """An i.jpg in the working folder: Config takes an --init path only if the file exists."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "i.jpg").write_bytes(b"")
+
+
 def jcjohnson(*argv):
     return translate("jcjohnson", list(argv))
 
@@ -87,7 +94,7 @@ def test_jcjohnson_defaults_are_the_jcjohnson_preset_with_its_print_iter_and_ada
     (["-style_layers", "relu1_1,relu3_1"], {"style_layers": (("conv1_1", 1.0), ("conv3_1", 1.0))}),
     (["-model_file", "vgg.mat"], {"weights": "vgg.mat"}),
 ])
-def test_jcjohnson_option(argv, expected):
+def test_jcjohnson_option(argv, expected, i_jpg):
     job = jcjohnson(*argv)
     assert {key: value_of(job, key) for key in expected} == expected
 
@@ -183,7 +190,7 @@ def test_anishathalye_defaults_are_the_anishathalye_preset():
     (["--preserve-colors"], {"preserve_colors": True}),
     (["--pooling", "avg"], {"pooling": "avg"}),
 ])
-def test_anishathalye_option(argv, expected):
+def test_anishathalye_option(argv, expected, i_jpg):
     job = anishathalye(*argv)
     assert {key: value_of(job, key) for key in expected} == expected
 

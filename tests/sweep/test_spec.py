@@ -119,3 +119,65 @@ def test_a_bad_spec_is_refused_in_one_line_naming_the_key_and_the_fix(write, ima
         sweep_spec.load(write(text))
     message = str(refused.value)
     assert expected in message and "\n" not in message
+
+
+def test_settings_override_the_base_read_as_toml_values(write, images, monkeypatch, tmp_path):
+    path = write(BASE + 'style = "images/shipwreck.jpg"\niterations = 500\npreset = "gatys"\n'
+                 '[axes]\nalpha = [100, 1000]\n')
+    monkeypatch.chdir(images)  # a path given on the command line is relative to where the command runs
+    settings = [sweep_spec.parse_setting(text) for text in ("iterations=5", "print-every=2", "clip_pixels=true",
+                                                            "style=starry_night.jpg", "preset=artpy",
+                                                            "style_layers=conv1_1:1")]
+    assert settings[:3] == [("iterations", 5), ("print-every", 2), ("clip_pixels", True)]
+    spec = sweep_spec.load(path, settings)
+    assert [job.options["alpha"] for job in spec.jobs] == [100, 1000]
+    options = spec.jobs[0].options
+    assert (options["iterations"], options["print_every"], options["clip_pixels"]) == (5, 2, True)
+    assert options["style"] == str((images / "starry_night.jpg").resolve()) and options["kernel_layout"] == "artpy"
+    assert options["style_layers"] == "conv1_1:1"
+    assert sweep_spec.load(path).jobs[0].options["iterations"] == 500
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("iterations", "--set iterations: expected KEY=VALUE"),
+    ("widht=3", "--set widht: unknown option; did you mean width?"),
+    ("iterations=1.5", "--set iterations: expected a whole number"),
+    ("alpha=3", "--set alpha: alpha is an axis of the spec"),
+])
+def test_a_bad_setting_is_refused_in_one_line(write, images, text, expected):
+    path = write(BASE + 'style = "images/shipwreck.jpg"\n[axes]\nalpha = [100, 1000]\n')
+    with pytest.raises(ConfigError) as refused:
+        sweep_spec.load(path, [sweep_spec.parse_setting(text)])
+    assert expected in str(refused.value) and "\n" not in str(refused.value)
+
+
+BESIDE_THE_REPOSITORY = REPO.parent / "shared"
+
+
+def test_legacy_nst_shared_defaults_to_shared_beside_the_repository(monkeypatch):
+    monkeypatch.delenv("LEGACY_NST_SHARED", raising=False)
+    assert sweep_spec.expand_variables("${LEGACY_NST_SHARED}/images/a.jpg", "w") == \
+        str(BESIDE_THE_REPOSITORY / "images" / "a.jpg")
+    monkeypatch.setenv("LEGACY_NST_SHARED", "/data/shared")
+    assert sweep_spec.expand_variables("${LEGACY_NST_SHARED}/images/a.jpg", "w") == "/data/shared/images/a.jpg"
+
+
+@pytest.mark.skipif(not BESIDE_THE_REPOSITORY.is_dir(), reason="the shared data is not beside the repository here")
+def test_a_shipped_spec_copied_elsewhere_finds_the_shared_images(monkeypatch, approx_weights_path, tmp_path):
+    monkeypatch.delenv("LEGACY_NST_SHARED", raising=False)
+    monkeypatch.setenv("LEGACY_NST_WEIGHTS", str(approx_weights_path))
+    for name in ("gatys-figure2.toml", "gatys-figure3.toml"):
+        copy = tmp_path / "elsewhere" / name
+        copy.parent.mkdir(exist_ok=True)
+        copy.write_text((REPO / "sweeps" / name).read_text())
+        assert [j.id for j in sweep_spec.load(copy).jobs] == [j.id for j in sweep_spec.load(REPO / "sweeps" / name).jobs]
+    copy = tmp_path / "figure3-small.toml"
+    copy.write_text((REPO / "docs" / "figure3" / "spec.toml").read_text())
+    assert Path(sweep_spec.load(copy).jobs[0].options["weights"]) == BESIDE_THE_REPOSITORY / "weights" / "vgg19-approx.mat"
+
+
+def test_every_init_name_is_a_name_not_a_path(write, images):
+    spec = sweep_spec.load(write(BASE + 'style = "images/shipwreck.jpg"\n[axes]\n'
+                                 'init = ["noise", "content", "style", "random", "randn", "images/the_scream.jpg"]\n'))
+    assert [j.options["init"] for j in spec.jobs][:5] == ["noise", "content", "style", "random", "randn"]
+    assert spec.jobs[5].options["init"] == str((images / "the_scream.jpg").resolve())

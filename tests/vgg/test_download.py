@@ -238,6 +238,29 @@ def test_http_error_and_unreachable_server(server, tmp_path):
     assert not (tmp_path / VGG19_FILENAME).exists()
 
 
+def closed_port_url():
+    """A URL on 127.0.0.1 where nothing listens: the download cannot reach a server, as with no network."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/{VGG19_FILENAME}"
+
+
+def test_every_download_error_names_the_three_ways_to_get_weights(server, tmp_path, data):
+    """Unreachable, HTTP error, interrupted, corrupt: each one line naming --weights, the variable and the command."""
+    messages = []
+    for attempt in ("unreachable", "http", "interrupted", "corrupt"):
+        server.state.drop_after = ("close", 500_000) if attempt == "interrupted" else None
+        server.state.corrupt = attempt == "corrupt"
+        url = {"unreachable": closed_port_url(), "http": server.url + ".missing"}.get(attempt, server.url)
+        with pytest.raises(WeightsError) as err:
+            download_weights(tmp_path / attempt, url=url, sha256=hashlib.sha256(data).hexdigest(), progress=None,
+                             timeout=5)
+        messages.append(str(err.value))
+    for message in messages:
+        assert "\n" not in message
+        assert "--weights" in message and "LEGACY_NST_WEIGHTS" in message and "legacy-nst weights download" in message
+
+
 def test_progress_without_terminal_prints_plain_lines(server, tmp_path, capsys):
     download_weights(tmp_path, url=server.url, sha256=hashlib.sha256(server.state.data).hexdigest(),
                      progress=download_bar, timeout=5)

@@ -1,0 +1,30 @@
+"""`legacy-nst sweep SPEC --out DIR --set KEY=VALUE`: the settings reach the jobs (the sweep itself is
+tests/sweep/test_driver.py's; here run_sweep is replaced, so no Ray starts)."""
+import pytest
+
+from legacy_nst.cli import sweep as sweep_command
+from legacy_nst.cli.main import main
+
+
+@pytest.fixture
+def spec_path(tmp_path, content_path, style_path, approx_weights_path):
+    path = tmp_path / "spec.toml"
+    path.write_text(f'[base]\ncontent = "{content_path}"\nweights = "{approx_weights_path}"\nwidth = 256\n'
+                    f'iterations = 500\n[axes]\nstyle = ["{style_path}"]\nalpha = [100, 1000]\n')
+    return path
+
+
+def test_set_overrides_the_specs_base_and_repeats(spec_path, tmp_path, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(sweep_command, "run_sweep", lambda spec, out, **kw: seen.setdefault("spec", spec) and 0)
+    status = main(["sweep", str(spec_path), "--out", str(tmp_path / "out"), "--set", "iterations=5",
+                   "--set", "width=32"])
+    assert status == 0
+    assert {(job.options["iterations"], job.options["width"]) for job in seen["spec"].jobs} == {(5, 32)}
+
+
+def test_a_bad_set_is_one_line_with_exit_status_2(spec_path, tmp_path, capsys):
+    assert main(["sweep", str(spec_path), "--out", str(tmp_path / "out"), "--set", "widht=32"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--set widht: unknown option; did you mean width?" in err
+    assert not (tmp_path / "out").exists()

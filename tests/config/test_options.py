@@ -1,0 +1,37 @@
+"""Config's checks at construction: --init is a start name or an existing image, refused before anything runs."""
+import pytest
+
+from legacy_nst.cli.main import main
+from legacy_nst.config import INITS, Config
+from legacy_nst.errors import ConfigError
+
+
+def refusal(**options):
+    with pytest.raises(ConfigError) as refused:
+        Config(**options)
+    message = str(refused.value)
+    assert "\n" not in message
+    return message
+
+
+def test_a_misspelt_init_is_refused_naming_the_choices_and_the_near_one():
+    message = refusal(init="contnet")
+    assert "'contnet'" in message and "did you mean content?" in message
+    assert all(name in message for name in INITS) and "image path" in message
+
+
+def test_init_takes_each_name_and_an_existing_image(tmp_path, content_path):
+    for name in INITS:
+        assert Config(init=name).init == name
+    assert Config(init=str(content_path)).init == str(content_path)
+    message = refusal(init=str(tmp_path / "start.jpg"))
+    assert "no such file" in message and str(tmp_path / "start.jpg") in message
+
+
+def test_the_command_line_refuses_it_before_the_plan_is_printed(capsys, content_path, style_path, tmp_path,
+                                                                approx_weights_path):
+    status = main(["--content", str(content_path), "--style", str(style_path), "--output", str(tmp_path / "o.png"),
+                   "--weights", str(approx_weights_path), "--width", "32", "--iterations", "1", "--init", "contnet"])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.splitlines()) == 1 and "did you mean content?" in err, err
+    assert not (tmp_path / "o.png").exists()
