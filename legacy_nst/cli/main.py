@@ -6,12 +6,13 @@
     legacy-nst weights verify PATH                                   check a .mat file
     legacy-nst compare --content PATH --style PATH [options]         graph vs eager backends, one report
     legacy-nst sweep SPEC.toml --out DIR [--jobs N]                  many runs from a TOML spec, on Ray
+    legacy-nst score CONTENT STYLE IMAGE... [options]                any images' losses under a run's objective
     legacy-nst jcjohnson -style_image A -content_image C ...         neural_style.lua's command line, unchanged
     legacy-nst anishathalye --content C --styles A --output O ...    neural_style.py's command line, unchanged
 
 The options are the fields of `legacy_nst.config.Config` (cli.parser). Each
-subcommand has its module: cli.stylize, cli.weights, cli.compare, cli.sweep. Problems with the
-input are reported in one line on stderr with exit status 2, never a traceback.
+subcommand has its module: cli.stylize, cli.weights, cli.compare, cli.sweep, cli.score.
+Problems with the input are reported in one line on stderr with exit status 2, never a traceback.
 """
 import sys
 
@@ -20,6 +21,7 @@ from ..record.interrupts import Interrupted
 from .compare import run_compare
 from .parser import PROG, UsageError
 from .peers import PEERS, run_peer
+from .score import run_score
 from .stylize import run_stylize
 from .sweep import run_sweep_command
 from .weights import run_weights
@@ -37,6 +39,8 @@ def main(argv=None):
             return run_peer(argv[0], argv[1:])
         if argv[:1] == ["sweep"]:
             return run_sweep_command(argv[1:])
+        if argv[:1] == ["score"]:
+            return run_score(argv[1:])
         return run_stylize(argv)
     except (UsageError, NSTError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)

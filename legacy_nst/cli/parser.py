@@ -24,11 +24,20 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
 
     def parse_args(self, args=None, namespace=None):
-        known, unknown = self.parse_known_args(args, namespace)
+        parsed, unknown = self.parse_known_args(args, namespace)
+        self._refuse(unknown)
+        return parsed
+
+    def parse_intermixed_args(self, args=None, namespace=None):
+        """parse_args, with positionals allowed after options (`score C S A --json J B`)."""
+        parsed, unknown = self.parse_known_intermixed_args(args, namespace)
+        self._refuse(unknown)
+        return parsed
+
+    def _refuse(self, unknown):
         if unknown:
             known = [name for action in self._actions for name in action.option_strings]
             self.error(f"unrecognized arguments: {' '.join(unknown)}{closest_option(unknown, known)}")
-        return known
 
     def error(self, message):
         raise UsageError(f"{message} (see {self.prog} --help)")

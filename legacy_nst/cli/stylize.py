@@ -17,7 +17,8 @@ def stylize_parser():
                     "in TensorFlow graph mode (tf.compat.v1).",
                     epilog=f"Subcommands: '{PROG} weights download|verify' (see '{PROG} weights --help'), "
                            f"'{PROG} compare' (graph vs eager backends; see '{PROG} compare --help'), "
-                           f"'{PROG} sweep SPEC.toml --out DIR' (many runs on Ray; see '{PROG} sweep --help').")
+                           f"'{PROG} sweep SPEC.toml --out DIR' (many runs on Ray; see '{PROG} sweep --help'), "
+                           f"'{PROG} score CONTENT STYLE IMAGE...' (any images' losses; see '{PROG} score --help').")
     io = parser.add_argument_group("images")
     io.add_argument("--content", required=True, metavar="PATH", help="content image")
     io.add_argument("--style", required=True, action="append", metavar="PATH",

@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..losses.targets import blend_style_targets, gram_targets
-from ..losses.terms import LOSS_NAMES, build_losses, normalized_gradient
+from ..losses.terms import LOSS_NAMES, normalized_gradient, term_losses, weigh_terms
 from .runtime import session_config
 from ..vgg.graph import build_graph
 from ..vgg.spec import deepest_layer, positions
@@ -62,7 +62,8 @@ class GraphEngine(Engine):
                                    deepest=problem.deepest, precision=precision)
             self.sess.run(self.net["input"].initializer)
             self.targets = self.materialize_targets(vgg)
-            self.losses = build_losses(problem.objective, self.net, self.targets)
+            self.terms = term_losses(problem.objective, self.net, self.targets)  # what self.losses sums
+            self.losses = weigh_terms(problem.objective, self.terms)
             self.fetch = {name: self.losses[name] for name in LOSS_NAMES if name in self.losses}
             self.direction = (normalized_gradient(problem.objective, self.net, self.targets)
                               if config.normalize_gradients else None)
@@ -93,6 +94,12 @@ class GraphEngine(Engine):
                 self._gradient = tf1.gradients(self.losses["total"], self.net["image"])[0]
         fetched, gradient = self.sess.run([self.fetch, self._gradient], {self.net["image"]: image})
         return loss_values(fetched), gradient
+
+    def evaluate_terms(self, image):
+        """(the losses as compute_loss_and_grads gives them, each term's unweighted value in objective.terms
+        order) at a (1, H, W, 3) image, without the gradient."""
+        fetched, terms = self.sess.run([self.fetch, self.terms], {self.net["image"]: image})
+        return loss_values(fetched), tuple(float(value) for value in terms)
 
     def stepper(self, config):
         return GraphStepper(self, config)

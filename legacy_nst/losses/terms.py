@@ -194,6 +194,25 @@ def _term_value(term, features, targets):
     return term.loss(features[term.layer], target)
 
 
+def term_losses(objective, features, targets):
+    """Each term's value, unweighted (neither its layer weight nor its group's), in objective.terms order."""
+    return tuple(_term_value(term, features, targets) for term in objective.terms)
+
+
+def weigh_terms(objective, values):
+    """Loss tensors {'total', 'content', 'style'} (and 'tv' when that term is on) from term_losses' values."""
+    groups = {}
+    for term, value in zip(objective.terms, values):
+        groups.setdefault(term.group, []).append(term.weight * value)
+    losses = {group: tf.add_n(parts) for group, parts in groups.items()}
+    weighted = [objective.group_weights[group] * losses[group] for group in GROUPS if group in losses]
+    total = weighted[0]
+    for value in weighted[1:]:  # summed in this order, as art.py's beta * content + alpha * style
+        total = total + value
+    losses["total"] = total
+    return losses
+
+
 def build_losses(objective, features, targets):
     """Loss tensors {'total', 'content', 'style'} (and 'tv' when that term is on).
 
@@ -201,16 +220,7 @@ def build_losses(objective, features, targets):
     dictionary, or the eager model's outputs; `targets` is {"content": {layer:
     features}, "style": {layer: Gram matrix}} of numpy arrays or tensors.
     """
-    groups = {}
-    for term in objective.terms:
-        groups.setdefault(term.group, []).append(term.weight * _term_value(term, features, targets))
-    losses = {group: tf.add_n(values) for group, values in groups.items()}
-    weighted = [objective.group_weights[group] * losses[group] for group in GROUPS if group in losses]
-    total = weighted[0]
-    for value in weighted[1:]:  # summed in this order, as art.py's beta * content + alpha * style
-        total = total + value
-    losses["total"] = total
-    return losses
+    return weigh_terms(objective, term_losses(objective, features, targets))
 
 
 def normalized_gradient(objective, features, targets):
