@@ -5,8 +5,9 @@
 # downloaded (about 510 MB, sha256-checked, resumable) when missing. With no network to download it, the
 # approximate weights of the shared folder ($LEGACY_NST_SHARED, else ../shared: weights/vgg19-approx.mat),
 # said so in one line ('legacy-nst weights locate', docs/weights.md).
-# The recipe: --preset fast (art.py's objective, bfloat16 L-BFGS with a float32 finish) from the
-# content image at 512 px wide, chosen by looking at the result (docs/performance.md).
+# The recipe: neural_style.lua's objective (--preset jcjohnson) reached with the fast schedule (bfloat16
+# L-BFGS at half size, then full size, a float32 finish: --schedule fast) from the content image at 512 px
+# wide: Tuebingen's houses, windows and river under Starry Night's strokes (docs/quickstart.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
@@ -27,4 +28,4 @@ if [ "$given" = no ]; then
 fi
 mkdir -p "$(dirname "$output")"
 .venv/bin/legacy-nst --content "$content" --style "$style" --output "$output" "${weights[@]}" \
-    --preset fast --init content --width 512 --log-json "${output%.*}.json" "$@"
+    --preset jcjohnson --schedule fast --init content --width 512 --log-json "${output%.*}.json" "$@"
