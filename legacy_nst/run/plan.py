@@ -50,7 +50,7 @@ class Level:
         height, width = self.size
         method = f"lbfgs ({self.lbfgs}{', restarts' if self.restart else ''})" if self.lbfgs else self.optimizer
         engine = f"tiled (core {self.tile}, halo {self.halo})" if self.tile else "untiled"
-        return (f"{width}x{height}, {self.steps} steps, {self.precision} {method}, {engine}, "
+        return (f"{width}x{height}, {self.steps} step{'' if self.steps == 1 else 's'}, {self.precision} {method}, {engine}, "
                 f"peak memory about {self.estimate.total / GB:.1f} GB")
 
     def to_json(self) -> dict:
