@@ -5,6 +5,7 @@ run, the options it takes, its memory estimate and the shared file helpers,
 so the sweep package follows the package layout by editing these lines only.
 """
 from ..config import Config
+from ..engines.cluster import connect, thread_environment
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
 from ..io.images import working_size
@@ -15,4 +16,4 @@ from ..run.memory import estimate as memory_estimate
 from ..vgg.matfile import load_vgg19
 
 __all__ = ["Config", "ConfigError", "Interrupted", "NSTError", "RUN_OPTIONS", "STATE_JSON", "StopRequest", "atomic_write",
-           "load_vgg19", "memory_estimate", "stylize_to_files", "working_size"]
+           "connect", "load_vgg19", "memory_estimate", "stylize_to_files", "thread_environment", "working_size"]

@@ -1,0 +1,77 @@
+"""Ray: starting a local instance or joining a cluster, and the environment of a worker process.
+
+Sweeps (sweep.driver: one job per worker) and tile-parallel runs (engines.workers: one image's tiles on
+actors) start and join Ray here, the same way: a local instance binds to 127.0.0.1 only; an address is
+checked first, within a bounded wait, because Ray itself retries an address that does not answer for
+many minutes.
+"""
+import logging
+import os
+import socket
+from pathlib import Path
+
+from ..errors import NSTError
+
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding this legacy_nst package
+
+
+def connect(ray, address):
+    """Start a local Ray instance, or join `address` (auto or HOST:PORT); True when this call started one."""
+    if ray.is_initialized():
+        return False
+    if address:
+        check_reachable(address)
+        try:
+            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise NSTError(f"--ray-address {address}: cannot join the Ray cluster ({reason}); start one with "
+                           "'ray start --head' or check the address") from None
+        return True
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # a local instance that binds to 127.0.0.1 only
+    ray.init(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+    return True
+
+
+def check_reachable(address, seconds=10):
+    """Refuse a HOST:PORT nobody listens on, or one that does not speak gRPC (Ray's GCS does), within about
+    2 x `seconds`: Ray itself keeps retrying either for many minutes."""
+    host, _, port = address.rpartition(":")
+    if address == "auto" or not port.isdigit():
+        return
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        socket.create_connection((host, int(port)), timeout=seconds).close()
+    except OSError as error:
+        raise NSTError(f"--ray-address {address}: nothing answers there ({error.strerror or error}); start the "
+                       "head with 'ray start --head' and give the address it prints") from None
+    import grpc  # Ray's own dependency; a listener that is not a gRPC server never completes the handshake
+
+    channel = grpc.insecure_channel(f"{host}:{port}")
+    try:
+        grpc.channel_ready_future(channel).result(timeout=seconds)
+    except grpc.FutureTimeoutError:
+        raise NSTError(f"--ray-address {address}: something listens there but it is not a Ray head (no gRPC "
+                       f"answer in {seconds} s); give the address 'ray start --head' prints") from None
+    finally:
+        channel.close()  # before ray.init forks: an open channel makes gRPC warn at every fork
+
+
+def thread_environment(threads: int) -> dict:
+    """Environment of a worker whose work may use `threads` cores: TensorFlow's and BLAS's thread pools.
+
+    TensorFlow reads TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS when a
+    session's own settings are 0 (legacy_nst's are), once per process; Ray starts
+    separate workers for each distinct environment, so jobs of different sizes
+    never share a pool of the wrong size.
+    """
+    threads = str(max(1, int(threads)))
+    return {"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads, "OMP_NUM_THREADS": threads,
+            "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def worker_environment(threads: int) -> dict:
+    """thread_environment, and this package's folder first on PYTHONPATH: a worker runs the driver's code
+    (Ray expands ${PYTHONPATH} to the worker's own)."""
+    return {**thread_environment(threads), "PYTHONPATH": f"{PACKAGE_ROOT}{os.pathsep}${{PYTHONPATH}}"}
+
