@@ -28,9 +28,18 @@ def connect(ray, address):
             raise NSTError(f"--ray-address {address}: cannot join the Ray cluster ({reason}); start one with "
                            "'ray start --head' or check the address") from None
         return True
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # a local instance that binds to 127.0.0.1 only
+    loopback_only(ray)
     ray.init(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
     return True
+
+
+def loopback_only(ray):
+    """Make the next local Ray instance bind to 127.0.0.1 only (not every interface): set
+    RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 and, as Ray reads it once, when imported, tell an imported Ray too."""
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    constants = getattr(getattr(ray, "_private", None), "ray_constants", None)
+    if getattr(constants, "ENABLE_RAY_CLUSTER", False):
+        constants.ENABLE_RAY_CLUSTER = False  # measured: set after `import ray`, the variable alone bound to all
 
 
 def check_reachable(address, seconds=10):
