@@ -3,12 +3,14 @@
 Sweeps (sweep.driver: one job per worker) and tile-parallel runs (engines.workers: one image's tiles on
 actors) start and join Ray here, the same way: a local instance binds to 127.0.0.1 only; an address is
 checked first, within a bounded wait, because Ray itself retries an address that does not answer for
-many minutes.
+many minutes. `Workers` is what a run asks of Ray for a tiled level (run.plan puts it in the Level).
 """
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from ..errors import NSTError
 
@@ -84,3 +86,27 @@ def worker_environment(threads: int) -> dict:
     (Ray expands ${PYTHONPATH} to the worker's own)."""
     return {**thread_environment(threads), "PYTHONPATH": f"{PACKAGE_ROOT}{os.pathsep}${{PYTHONPATH}}"}
 
+
+@dataclass(frozen=True)
+class Workers:
+    """What a tiled level asks of Ray: `count` actors (None: one per CPU of the cluster, at most one per
+    tile), on a local instance or the cluster at `address`, each needing about `memory` bytes."""
+
+    count: Optional[int]
+    address: Optional[str]
+    memory: int = 0
+
+    @classmethod
+    def requested(cls, config, memory=0) -> Optional["Workers"]:
+        """From --workers and --ray-address; None when neither is given (the level runs in this process)."""
+        if not config.workers and not config.ray_address:
+            return None
+        return cls(config.workers or None, config.ray_address, int(memory))
+
+    def describe(self) -> str:
+        count = f"{self.count} " if self.count else ""
+        where = f"the Ray cluster at {self.address}" if self.address else "a local Ray instance (127.0.0.1)"
+        return f"on {count}Ray workers of {where}"
+
+    def to_json(self) -> dict:
+        return {"count": self.count, "address": self.address, "memory_bytes": self.memory}
