@@ -111,6 +111,8 @@ class ProgressReport:
         self.progress.update(iteration, losses)
 
     def on_tile(self, label, done, total):
+        """A tiled evaluation's progress: on the bar at every tile, and as a note at most every 30 s."""
+        self.progress.tiles(label, done, total)
         if self.clock() - self.last_note > TILE_NOTE_SECONDS:
             self.last_note = self.clock()
             self.progress.note(f"{label}: tile {done} of {total}")
