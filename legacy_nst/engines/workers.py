@@ -10,6 +10,7 @@
   is replaced by a new worker (up to MAX_RESTARTS times per worker) that takes tiles once it has started.
 """
 import os
+import re
 import sys
 import time
 from collections import deque
@@ -27,6 +28,7 @@ START_SECONDS = 120   # the workers' start-up (TensorFlow's import, the network'
 STALL_SECONDS = 600   # no tile finished for this long (and for 5x the slowest tile so far): the cluster is stuck
 GB = 1e9
 # Ray's errors for a worker or its result lost on the way (the tile runs again); anything else is the tile's own
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b")
 LOST = ("RayActorError", "ObjectLostError", "OwnerDiedError", "NodeDiedError", "OutOfMemoryError")
 
 
@@ -75,9 +77,12 @@ def _error_name(ray, error):
 
 
 def _last_line(error):
+    """The worker's exception in one line: its last 'SomethingError: message' line, not the traceback's last."""
     cause = getattr(error, "cause", None) or error  # a RayTaskError wraps what the worker raised
     lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
-    return f"{type(cause).__name__}: {lines[-1] if lines else 'no message'}"
+    named = [line for line in lines if EXCEPTION_LINE.match(line)]
+    line = named[-1] if named else f"{type(cause).__name__}: {lines[-1] if lines else 'no message'}"
+    return line if len(line) <= 200 else line[:197] + "..."  # Ray's own explain at length
 
 
 def _nbytes(value):
