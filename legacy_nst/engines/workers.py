@@ -259,8 +259,9 @@ class _InOrder:
 class RayTiledEvaluator(TiledEvaluator):
     """TiledEvaluator whose tiles run on a TilePool's workers; the sums stay here, in tile order.
 
-    Kept for the log: each evaluation's pass wall times, the last evaluation's tiles (pass, seconds, node,
-    worker) and the bytes it moved, the tiles each node ran, the tiles run again.
+    Kept for the log: each evaluation's pass wall times, the last gradient evaluation's tiles (pass, seconds,
+    node, worker) and the bytes it moved (a final losses-only evaluation does not replace it), the tiles each
+    node ran, the tiles run again.
     """
 
     def __init__(self, pool, size, objective, tile, halo=None, on_tile=None, **network):
@@ -268,8 +269,8 @@ class RayTiledEvaluator(TiledEvaluator):
         self.pool = pool
         self._windows = (None, [])  # (image, its windows' refs): pass 2 reads pass 1's
         self._content = None        # the content targets' windows' refs, put once
-        self.timeline, self.last_tiles, self.by_node = [], [], {}
-        self.moved = {"sent": 0, "received": 0}
+        self.timeline, self.by_node = [], {}
+        self.current = self.last = {"bytes": {"sent": 0, "received": 0}, "tiles": []}  # this evaluation, the last
         self.retried = 0
 
     def set_targets(self, content_features, style_grams):
@@ -277,7 +278,7 @@ class RayTiledEvaluator(TiledEvaluator):
         self._content = None
 
     def _put(self, value):
-        self.moved["sent"] += _nbytes(value)
+        self.current["bytes"]["sent"] += _nbytes(value)
         return self.pool.ray.put(value)
 
     def _window_refs(self, label, image):
@@ -296,7 +297,7 @@ class RayTiledEvaluator(TiledEvaluator):
         evaluation = label.startswith("pass")
         if label == "pass 1":
             self.timeline.append({})
-            self.last_tiles, self.moved = [], {"sent": 0, "received": 0}
+            self.current = {"bytes": {"sent": 0, "received": 0}, "tiles": []}
         started = time.perf_counter()
         windows = self._window_refs(label, image)
         content = self._content_refs() if kind in ("partials", "gradient") else [None] * len(self.tiles)
@@ -304,10 +305,10 @@ class RayTiledEvaluator(TiledEvaluator):
         in_order = _InOrder(consume)
 
         def arrived(index, result, seconds, node, worker):
-            self.moved["received"] += _nbytes(result)
+            self.current["bytes"]["received"] += _nbytes(result)
             self.by_node[node] = self.by_node.get(node, 0) + 1
             if evaluation:
-                self.last_tiles.append({"pass": label, "tile": index, "seconds": round(seconds, 4), "node": node,
+                self.current["tiles"].append({"pass": label, "tile": index, "seconds": round(seconds, 4), "node": node,
                                         "worker": worker})
             in_order.add(index, result)
             if self.on_tile is not None:
@@ -318,7 +319,7 @@ class RayTiledEvaluator(TiledEvaluator):
         if evaluation:
             self.timeline[-1][label] = round(time.perf_counter() - started, 4)
         if label == "pass 2":
-            self._windows = (None, [])
+            self._windows, self.last = (None, []), self.current
 
     def record(self):
         """The workers' part of --log-json's "tiling" (docs/any-size.md describes it)."""
@@ -328,7 +329,7 @@ class RayTiledEvaluator(TiledEvaluator):
                 "tiles_by_node": self.by_node, "tiles_run_again": self.retried,
                 "pass_1_seconds": [entry.get("pass 1") for entry in self.timeline],
                 "pass_2_seconds": [entry.get("pass 2") for entry in self.timeline],
-                "last_evaluation": {"bytes": dict(self.moved), "tiles": self.last_tiles}}
+                "last_evaluation": self.last if self.last["tiles"] else self.current}
 
 
 class RayTiledEngine(TiledEngine):
