@@ -65,10 +65,11 @@ class Progress:
         self._printed = None if initial is None else initial  # position of the last plain line
         self.forecast = None if forecast else False
         self.cost = None
+        self._text = ""  # the last losses shown, which a tiled evaluation's tile count follows on the bar
 
     def update(self, done, losses=""):
         self._times.append((done, self.clock()))
-        text = losses if isinstance(losses, str) else format_losses(losses)
+        text = self._text = losses if isinstance(losses, str) else format_losses(losses)
         if self.bar is None and not self.quiet and self.stream.isatty():
             self.bar = tqdm(total=self.total, initial=done, file=self.stream, unit=self.unit, **self.bar_options)
         if self.bar is not None:
@@ -83,6 +84,12 @@ class Progress:
             print(f"{self.label(done)}{': ' + text if text else ''}{suffix}", file=self.stream, flush=True)
         if self.forecast is None and len(self._times) == PACE_STEPS + 2:
             self._forecast()
+
+    def tiles(self, label, done, total):
+        """A tiled evaluation's tiles done in its pass, after the losses on the bar: 'pass 2: 5/12 tiles' (a log
+        without a bar gets record.files' notes on long evaluations instead)."""
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{self._text + ', ' if self._text else ''}{label}: {done}/{total} tiles")
 
     def _due(self, done):
         if done == self.total:

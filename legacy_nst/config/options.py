@@ -32,7 +32,7 @@ GROUPS = {
     'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'seed', 'style_blend_weights', 'style_scale', 'preserve_colors', 'bit_depth', 'keep_alpha'),
     'algorithm': ('preset', 'schedule', 'alpha', 'beta', 'content_layers', 'style_layers', 'content_weight_blend', 'style_layer_weight_exp', 'loss_normalization', 'tv_weight', 'normalize_gradients', 'pooling', 'kernel_layout'),
     'optimizer': ('optimizer', 'iterations', 'learning_rate', 'adam_beta1', 'adam_epsilon', 'lbfgs_num_correction', 'lbfgs_initial_step', 'lbfgs_implementation', 'lbfgs_restart', 'clip_pixels', 'multiscale', 'multiscale_iterations', 'average_iterates'),
-    'engine': ('backend', 'precision', 'float32_finish', 'weights', 'memory_limit', 'tile'),
+    'engine': ('backend', 'precision', 'float32_finish', 'weights', 'memory_limit', 'tile', 'workers', 'ray_address'),
     'run': ('checkpoint_every', 'checkpoint_dir', 'print_every', 'resume', 'plot', 'strip'),
 }
 
@@ -192,6 +192,16 @@ class Config:
         "memory: SIZE is the largest core in pixels (a multiple of 16; each tile adds a halo of the deepest "
         "layer's receptive field), auto tiles only when the untiled run's memory estimate does not fit and then "
         "picks the largest tile that fits, off never tiles", metavar="SIZE|auto|off", parse=parse_tile)
+    workers: int = _option(
+        0, "evaluate the tiled levels' tiles on N Ray workers (actors holding the network, each with its share "
+        "of the CPUs) of a local Ray instance bound to 127.0.0.1, or of --ray-address's cluster; the image, "
+        "gradient and optimizer stay in this process and the numbers are the in-process tiled run's. Levels that "
+        "do not tile run here; a run none of whose levels tiles is refused, naming a --tile (0: no workers)",
+        metavar="N")
+    ray_address: Optional[str] = _option(
+        None, "run the tiled levels' tiles on the Ray cluster at ADDR (the HOST:PORT 'ray start --head' prints, "
+        "or auto) instead of a local instance: --workers workers, by default one per CPU of the cluster (at "
+        "most one per tile)", metavar="auto|HOST:PORT")
 
     # -- run: checkpoints, resuming, progress and figures --
     checkpoint_every: int = _option(0, "write the image and the resumable state every K iterations (art.py: 100; "
@@ -317,6 +327,10 @@ class Config:
         if finish > full:
             raise ConfigError(f"--float32-finish {finish} exceeds the {full} full-size steps of "
                               "--iterations; lower it or raise --iterations")
+        if isinstance(self.workers, bool) or int(self.workers) != self.workers or self.workers < 0:
+            raise ConfigError(f"--workers must be a whole number >= 0 (0: no workers), got {self.workers}")
+        if self.ray_address is not None and not str(self.ray_address).strip():
+            raise ConfigError("--ray-address is empty; give the HOST:PORT 'ray start --head' prints, or auto")
         if self.memory_limit is not None and not self.memory_limit >= 0:
             raise ConfigError(f"--memory-limit must be >= 0 GB (0: no check), got {self.memory_limit}")
 

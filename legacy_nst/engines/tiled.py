@@ -115,6 +115,18 @@ def plan_tiles(height, width, core, halo):
     return tiles
 
 
+def core_for_tiles(height, width, count, halo):
+    """The largest core (a multiple of 16, at least the halo) that splits the image into `count` tiles or more,
+    as the cores come out (equal, so maybe smaller than asked); None when even the smallest does not."""
+    core = GRID * (max(height, width) // GRID)
+    while core >= max(GRID, halo):
+        tiles = plan_tiles(height, width, core, halo)
+        if len(tiles) >= count:
+            return max(max(y1 - y0, x1 - x0) for y0, y1, x0, x1 in (tile.core for tile in tiles))
+        core -= GRID
+    return None
+
+
 def tv_loss_and_grad(image):
     """losses.total_variation on the whole image, and its gradient (numpy, float32 arrays, float64 sums)."""
     down = image[:, 1:] - image[:, :-1]
@@ -207,6 +219,47 @@ class TileNetwork:
         self.session.close()
 
 
+def window_of(image, tile):
+    """The pixels `tile` reads: its window of the (1, H, W, 3) image."""
+    y0, y1, x0, x1 = tile.window
+    return image[:, y0:y1, x0:x1]
+
+
+def run_tile(network, kind, tile, window, content=None, dl_dgram=None):
+    """One tile's share of an evaluation, on a TileNetwork (here, or in a Ray worker):
+
+    features  the content layers' features over the tile's core (the content targets)
+    grams     each style layer's Gram matrix over the core (the style targets)
+    partials  pass 1: (Gram matrices, content squared differences) over the core; `content`: the content
+              targets over the window
+    gradient  pass 2: the window's pixel gradient for dL/dG `dl_dgram` (and `content`)
+    """
+    feeds = {network.net["image"]: window, network.bounds: np.array(tile.core_in_window(), np.int32)}
+    if kind == "features":
+        fetched = network.run({n: network.features[n] for n in network.content_targets}, feeds)
+        return {name: _core_of(tile, name, value) for name, value in fetched.items()}
+    if kind == "grams":
+        return network.run(network.grams, feeds)
+    feeds.update({network.content_targets[name]: value for name, value in content.items()})
+    if kind == "partials":
+        return network.run((network.grams, network.content_squares), feeds)
+    feeds.update({network.dl_dgram[name]: value for name, value in dl_dgram.items()})
+    return network.run(network.image_grad, feeds)
+
+
+def _core_of(tile, layer, features):
+    """The core's part of a window's feature map at `layer`."""
+    (wy0, _, wx0, _), (cy0, cy1, cx0, cx1) = tile.at_layer(layer)
+    return features[:, cy0 - wy0:cy1 - wy0, cx0 - wx0:cx1 - wx0]
+
+
+def _add_into(sums, values):
+    """sums[name] += value in float64, for each layer's partial sum of one tile (tile order kept by the caller)."""
+    for name, value in values.items():
+        value = np.asarray(value, np.float64)
+        sums[name] = sums[name] + value if name in sums else value
+
+
 class TiledEvaluator:
     """compute_loss_and_grads(image) tile by tile, equal to the untiled graph's to float rounding.
 
@@ -244,22 +297,33 @@ class TiledEvaluator:
         family = self.objective.family
         return family.content_scale(float(n), float(h * w)), family.style_scale(float(n), float(h * w))
 
-    def _network(self, shape=None):
+    def network_options(self):
+        """TileNetwork's arguments besides the weights: what a Ray worker builds its own network from."""
+        # dL/dF = 2 · beta · weight · c · (F − P) for content loss beta · weight · c · sum (F − P)²
+        scales = {name: self.beta * weight * self._coefficients(name)[0] for name, weight in self.content_layers}
+        return dict(content_layers=self.content_layers, style_layers=self.style_layers, pooling=self.pooling,
+                    kernel_layout=self.kernel_layout, precision=self.precision, content_coefficients=scales)
+
+    def _network(self):
         """The one tile network (for any window shape), built on first use."""
         if self._network_ is None:
-            # dL/dF = 2 · beta · weight · c · (F − P) for content loss beta · weight · c · sum (F − P)²
-            scales = {name: self.beta * weight * self._coefficients(name)[0] for name, weight in self.content_layers}
-            self._network_ = TileNetwork(self.vgg, self.content_layers, self.style_layers, self.pooling,
-                                         self.kernel_layout, self.precision, scales)
+            self._network_ = TileNetwork(self.vgg, **self.network_options())
         return self._network_
 
-    def _feeds(self, network, tile, image):
-        y0, y1, x0, x1 = tile.window
-        return {network.net["image"]: image[:, y0:y1, x0:x1], network.bounds: np.array(tile.core_in_window(), np.int32)}
+    def content_windows(self, tile):
+        """The content targets over `tile`'s window, by layer (what pass 1 and pass 2 feed with the window)."""
+        windows = {}
+        for name, _ in self.content_layers:
+            (wy0, wy1, wx0, wx1), _ = tile.at_layer(name)
+            windows[name] = self.content_target[name][:, wy0:wy1, wx0:wx1]
+        return windows
 
-    def _each_tile(self, label):
+    def _map(self, label, kind, image, dl_dgram, consume):
+        """Run `kind` (run_tile's) on every tile's window of `image`, here, one tile after another, and hand
+        each result to consume(index, result) in tile order; on_tile(label, done, total) after each."""
         for index, tile in enumerate(self.tiles):
-            yield tile, self._network(tile.shape)
+            content = self.content_windows(tile) if kind in ("partials", "gradient") else None
+            consume(index, run_tile(self._network(), kind, tile, window_of(image, tile), content, dl_dgram))
             if self.on_tile is not None:
                 self.on_tile(label, index + 1, len(self.tiles))
 
@@ -269,27 +333,21 @@ class TiledEvaluator:
         content = {name: np.zeros((1, *self.layer_shape(name)), np.float32)
                    for name, _ in (self.content_layers if content_image is not None else ())}
         grams = {}
-        for tile, network in self._each_tile("targets"):
-            if content_image is not None and content:
-                fetched = network.run({n: network.features[n] for n in content}, self._feeds(network, tile, content_image))
-                for name, value in fetched.items():
-                    (wy0, _, wx0, _), (cy0, cy1, cx0, cx1) = tile.at_layer(name)
-                    content[name][:, cy0:cy1, cx0:cx1] = value[:, cy0 - wy0:cy1 - wy0, cx0 - wx0:cx1 - wx0]
-            if style_image is not None:
-                for name, value in network.run(network.grams, self._feeds(network, tile, style_image)).items():
-                    grams[name] = grams[name] + value.astype(np.float64) if name in grams else value.astype(np.float64)
+
+        def place(index, features):
+            for name, value in features.items():
+                _, (cy0, cy1, cx0, cx1) = self.tiles[index].at_layer(name)
+                content[name][:, cy0:cy1, cx0:cx1] = value
+
+        if content:
+            self._map("targets", "features", content_image, None, place)
+        if style_image is not None:
+            self._map("targets", "grams", style_image, None, lambda index, values: _add_into(grams, values))
         return content, {name: value.astype(np.float32) for name, value in grams.items()}
 
     def set_targets(self, content_features, style_grams):
         self.content_target = {name: np.asarray(content_features[name], np.float32) for name, _ in self.content_layers}
         self.style_target = {name: np.asarray(style_grams[name], np.float64) for name, _ in self.style_layers}
-
-    def _content_feeds(self, network, tile):
-        feeds = {}
-        for name, target in network.content_targets.items():
-            (wy0, wy1, wx0, wx1), _ = tile.at_layer(name)
-            feeds[target] = self.content_target[name][:, wy0:wy1, wx0:wx1]
-        return feeds
 
     # -- the loss and its gradient --
     def compute_losses(self, image):
@@ -305,12 +363,12 @@ class TiledEvaluator:
         if self.content_target is None:
             raise RuntimeError("set_targets first")
         grams, squares = {}, {}
-        for tile, network in self._each_tile("pass 1"):
-            feeds = {**self._feeds(network, tile, image), **self._content_feeds(network, tile)}
-            fetched = network.run((network.grams, network.content_squares), feeds)
-            for store, values in zip((grams, squares), fetched):
-                for name, value in values.items():
-                    store[name] = store.get(name, 0.0) + np.asarray(value, np.float64)
+
+        def add(index, partials):
+            _add_into(grams, partials[0])
+            _add_into(squares, partials[1])
+
+        self._map("pass 1", "partials", image, None, add)
         content = sum(weight * self._coefficients(name)[0] * float(squares[name]) for name, weight in self.content_layers)
         style, dl_dgram = 0.0, {}
         for name, weight in self.style_layers:
@@ -325,11 +383,12 @@ class TiledEvaluator:
         image = np.asarray(image, np.float32)
         losses, dl_dgram = self._pass_1(image)
         gradient = np.zeros_like(image)
-        for tile, network in self._each_tile("pass 2"):
-            feeds = {**self._feeds(network, tile, image), **self._content_feeds(network, tile),
-                     **{network.dl_dgram[name]: value for name, value in dl_dgram.items()}}
-            y0, y1, x0, x1 = tile.window
-            gradient[:, y0:y1, x0:x1] += network.run(network.image_grad, feeds)
+
+        def add(index, window_gradient):
+            y0, y1, x0, x1 = self.tiles[index].window
+            gradient[:, y0:y1, x0:x1] += window_gradient
+
+        self._map("pass 2", "gradient", image, dl_dgram, add)
         if self.tv_weight > 0:
             losses["tv"], tv_grad = self._tv_loss_and_grad(image)
             losses["total"] += self.tv_weight * losses["tv"]
@@ -428,13 +487,16 @@ class TiledEngine(Engine):
         self.problem, self.size = problem, tuple(problem.size)
         self._steppers = []
         self.network = dict(pooling=problem.pooling, kernel_layout=problem.kernel_layout, precision=precision)
-        self.evaluator = TiledEvaluator(vgg, self.size, problem.objective, tile, halo=halo, on_tile=on_tile,
-                                        **self.network)
+        self.evaluator = self._evaluator(vgg, self.size, problem.objective, tile, halo, on_tile)
         try:
             self.evaluator.set_targets(*self._targets(vgg))
         except BaseException:
             self.evaluator.close()
             raise
+
+    def _evaluator(self, vgg, size, objective, tile, halo, on_tile=None):
+        """An evaluator with this engine's network settings (engines.workers: one whose tiles run on Ray)."""
+        return TiledEvaluator(vgg, size, objective, tile, halo=halo, on_tile=on_tile, **self.network)
 
     def _targets(self, vgg):
         evaluator = self.evaluator
@@ -445,8 +507,8 @@ class TiledEngine(Engine):
             if size == self.size:
                 values = evaluator.targets(None, style_x)[1]
             else:  # --style-scale: an evaluator at the style's own size
-                other = TiledEvaluator(vgg, size, self.problem.objective.only("style"), evaluator.tile,
-                                       halo=evaluator.halo, **self.network)
+                other = self._evaluator(vgg, size, self.problem.objective.only("style"), evaluator.tile,
+                                        evaluator.halo)
                 try:
                     values = other.targets(None, style_x)[1]
                 finally:

@@ -37,6 +37,7 @@ FORMAT = 1
 # Options a resumed run may change: they decide how long it runs and what it writes, not its numbers.
 RUN_OPTIONS = frozenset({"iterations", "checkpoint_every", "checkpoint_dir", "print_every", "weights", "resume",
                          "memory_limit", "plot", "strip", "tile",  # tile: same numbers to rounding
+                         "workers", "ray_address",  # where the tiles run: the same numbers to rounding
                          "bit_depth", "keep_alpha"})
 _TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")  # atomic_write's leftovers after a kill -9
 

@@ -111,6 +111,10 @@ class ProgressReport:
         self.progress.update(iteration, losses)
 
     def on_tile(self, label, done, total):
+        """A tiled evaluation's progress: on the bar at every tile, and as a note at most every 30 s."""
+        tiles = getattr(self.progress, "tiles", None)  # cli.progress.Progress has it; a stand-in need not
+        if tiles is not None:
+            tiles(label, done, total)
         if self.clock() - self.last_note > TILE_NOTE_SECONDS:
             self.last_note = self.clock()
             self.progress.note(f"{label}: tile {done} of {total}")

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from ..engines import check_supported
+from ..engines.cluster import Workers
 from ..engines.runtime import runnable_precision
+from ..engines.tiled import core_for_tiles, halo_for
 from ..errors import ConfigError
+from ..problem import layers_in_use
 from ..vgg.spec import MIN_SIZE
 from .memory import GB, Estimate, check_fits, memory_limit_bytes
 
@@ -37,6 +40,7 @@ class Level:
     lbfgs: Optional[str]    # an lbfgs level's implementation ("scipy", or "float32": always when tiled)
     estimate: Estimate      # its peak memory; .tile and .halo when it runs tiled
     restart: bool = False   # an lbfgs level restarted when it stops early (--lbfgs-restart)
+    workers: Optional[Workers] = None  # a tiled level's tiles on Ray workers (--workers, --ray-address)
 
     @property
     def tile(self) -> Optional[int]:
@@ -50,6 +54,7 @@ class Level:
         height, width = self.size
         method = f"lbfgs ({self.lbfgs}{', restarts' if self.restart else ''})" if self.lbfgs else self.optimizer
         engine = f"tiled (core {self.tile}, halo {self.halo})" if self.tile else "untiled"
+        engine += f" {self.workers.describe()}" if self.workers else ""
         return (f"{width}x{height}, {self.steps} step{'' if self.steps == 1 else 's'}, {self.precision} {method}, {engine}, "
                 f"peak memory about {self.estimate.total / GB:.1f} GB")
 
@@ -57,7 +62,8 @@ class Level:
         return {"width": self.size[1], "height": self.size[0], "steps": self.steps, "scale": self.scale,
                 "precision": self.precision, "optimizer": self.optimizer, "lbfgs": self.lbfgs,
                 "lbfgs_restart": self.restart, "tile": self.tile,
-                "halo": self.halo, "memory_bytes": self.estimate.total}
+                "halo": self.halo, "memory_bytes": self.estimate.total,
+                "workers": self.workers.to_json() if self.workers else None}
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,26 @@ def make_plan(config, size_hw, resuming=False, limit=None) -> Plan:
         estimate = full if size == tuple(size_hw) else check_fits(*size, config, available)
         if estimate.tile:
             check_supported(config, resuming=resuming, tile=estimate.tile)
+        # a worker holds what one tile needs: the runtime, the network's weights, one window's feature maps
+        workers = (Workers.requested(config, estimate.runtime + estimate.weights + estimate.feature_maps)
+                   if estimate.tile else None)
+        if workers:
+            check_supported(config, resuming=resuming, tile=estimate.tile, workers=workers)
         lbfgs = ("float32" if estimate.tile else config.lbfgs_implementation) if config.optimizer == "lbfgs" else None
         levels.append(Level(size, steps, scale, level_precision, config.optimizer, lbfgs, estimate,
-                            bool(lbfgs) and config.lbfgs_restart))
+                            bool(lbfgs) and config.lbfgs_restart, workers))
+    if Workers.requested(config) and not any(level.workers for level in levels):
+        raise ConfigError(_untiled_workers(config, size_hw))
     return Plan(tuple(levels), precision, note, available)
+
+
+def _untiled_workers(config, size_hw):
+    """Why a run with --workers/--ray-address but no tiled level is refused, and the --tile that would tile it."""
+    count = max(2, config.workers)
+    halo = halo_for(layers_in_use(config), config.pooling)
+    core = core_for_tiles(*size_hw, count, halo)
+    flags = "--workers" if not config.ray_address else "--ray-address"
+    fix = f"give --tile {core} (at least {count} tiles) or a smaller one, or drop {flags}" if core else \
+        f"the image is too small to split into {count} tiles; drop {flags}"
+    return (f"{flags} evaluate tiled levels on Ray workers, but no level of this run tiles (--tile {config.tile}"
+            f"{': the untiled run fits in memory' if config.tile == 'auto' else ''}); {fix}")

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..config import Config
 from ..engines import check_supported, create_engine
+from ..engines.cluster import check_reachable
 from ..engines.base import check_restorable
 from ..errors import ConfigError
 from ..io.colors import preserve_colors
@@ -183,6 +184,8 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
                          resuming=saved is not None)
         if plan.note:
             print(f"legacy-nst: note: {plan.note}", file=sys.stderr, flush=True)
+    for address in sorted({level.workers.address for level in plan.levels if level.workers and level.workers.address}):
+        check_reachable(address)  # now, not after the untiled levels before it
     styles_rgb = [as_rgb_image(image, "style") for image in as_style_list(style)]
     recorder = Recorder(Observers(FunctionObserver(observe) if observe else None, *observers))
     start, offset, summary, stopped_early, tiling, restarts = None, 0, [], None, None, 0

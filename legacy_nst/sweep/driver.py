@@ -9,10 +9,7 @@ worker's main thread like Ctrl-C: the job saves its state after its current
 step and a rerun resumes it. Exit status: 0, 2 when a job failed, 130/143 when
 stopped.
 """
-import logging
-import os
 import re
-import socket
 import sys
 from pathlib import Path
 
@@ -20,42 +17,12 @@ from tqdm import tqdm
 
 from . import manifest
 from .jobs import estimated_bytes, final_losses, is_completed, job_paths, read_record, remote_job
-from .pipeline import NSTError, StopRequest
+from .pipeline import NSTError, StopRequest, connect
 from .sheet import SHEET, draw_sheet
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Ray colours its task names
 CANCEL_WAIT_SECONDS = 300  # how long a cancelled job may take to finish its step and save its state
 GB = 1e9
-
-
-def connect(ray, address):
-    """Start a local Ray instance, or join `address` (auto or HOST:PORT); True when this call started one."""
-    if ray.is_initialized():
-        return False
-    if address:
-        check_reachable(address)
-        try:
-            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
-        except (ConnectionError, RuntimeError, ValueError) as error:
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise NSTError(f"--ray-address {address}: cannot join the Ray cluster ({reason}); start one with "
-                           "'ray start --head' or check the address") from None
-        return True
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # a local instance that binds to 127.0.0.1 only
-    ray.init(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
-    return True
-
-
-def check_reachable(address, seconds=10):
-    """Refuse a HOST:PORT nobody listens on at once (Ray itself keeps retrying for minutes)."""
-    host, _, port = address.rpartition(":")
-    if address == "auto" or not port.isdigit():
-        return
-    try:
-        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=seconds).close()
-    except OSError as error:
-        raise NSTError(f"--ray-address {address}: nothing answers there ({error.strerror or error}); start the "
-                       "head with 'ray start --head' and give the address it prints") from None
 
 
 def capacity(ray):

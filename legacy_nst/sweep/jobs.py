@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image
 
 from .pipeline import STATE_JSON, Config, Interrupted, NSTError, load_vgg19, memory_estimate, stylize_to_files, \
-    working_size
+    thread_environment, working_size
 from .spec import Job
 
 RECORD = "run.json"
@@ -140,19 +140,6 @@ def listen_for_cancel():
 def _saved_steps(checkpoints):
     state = read_record(Path(checkpoints) / STATE_JSON)
     return None if state is None else state.get("steps")
-
-
-def thread_environment(threads: int) -> dict:
-    """Environment of a worker whose job may use `threads` cores: TensorFlow's and BLAS's thread pools.
-
-    TensorFlow reads TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS when a
-    session's own settings are 0 (legacy_nst's are), once per process; Ray starts
-    separate workers for each distinct environment, so jobs of different sizes
-    never share a pool of the wrong size.
-    """
-    threads = str(max(1, int(threads)))
-    return {"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads, "OMP_NUM_THREADS": threads,
-            "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
 def remote_job(ray, threads: int, memory: int, num_gpus=0, max_retries=3):

@@ -44,6 +44,8 @@ PATH_OPTIONS = ("init", "weights")  # Config fields holding a file path (init al
 INIT_KEYWORDS = INITS  # --init's names; any other value is an image path
 # Set by the sweep for each job, so a spec may not: each job has its own folder.
 PER_JOB_OPTIONS = ("checkpoint_dir", "resume", "plot", "strip")
+# One run's tiles on Ray workers: a sweep's jobs are already Ray tasks, one run each.
+SINGLE_RUN_OPTIONS = ("workers", "ray_address")
 # Options that change how a job runs or reports, not its result: left out of the job id.
 NOT_IN_ID = frozenset(RUN_OPTIONS - {"iterations", "weights"})
 RAY_OPTIONS = {"num_gpus": (int, float), "max_retries": (int,)}
@@ -159,6 +161,9 @@ def check_key(key, where_table, spec_path, where=None):
         raise ConfigError(f"{where}: unknown option; {hint}")
     if name in PER_JOB_OPTIONS:
         raise ConfigError(f"{where}: the sweep sets it for each job (in OUT/<job-id>/); remove it")
+    if name in SINGLE_RUN_OPTIONS:
+        raise ConfigError(f"{where}: spreads one run's tiles over Ray workers, but each sweep job is one Ray task "
+                          "already; remove it (the sweep's own --ray-address picks the cluster)")
     return name
 
 

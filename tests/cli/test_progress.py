@@ -91,6 +91,20 @@ def test_terminal_gets_a_bar_starting_where_a_resumed_run_starts():
     assert "21/50" in text and "total 1234 content 6 style 7" in text
 
 
+def test_a_tiled_evaluation_shows_its_tiles_done_per_pass_on_the_bar():
+    stream = Terminal()
+    progress = Progress(50, stream=stream)
+    progress.update(3, LOSSES)
+    progress.tiles("pass 2", 5, 12)
+    assert progress.bar.postfix == "total 1234 content 6 style 7, pass 2: 5/12 tiles"
+    progress.update(4, LOSSES)  # the next iteration's losses replace it
+    assert progress.bar.postfix == "total 1234 content 6 style 7"
+    progress.close()
+    plain = Progress(50, stream=io.StringIO())
+    plain.tiles("pass 1", 1, 12)  # no bar: nothing (the run's notes say it every 30 s)
+    assert plain.stream.getvalue() == ""
+
+
 @pytest.mark.parametrize("seconds,text", [(5.4, "5 s"), (61, "1 min 01 s"), (3 * 3600 + 120, "3 h 02 min")])
 def test_format_duration(seconds, text):
     assert format_duration(seconds) == text

@@ -96,3 +96,17 @@ def test_the_plan_a_fast_run_prints_is_the_levels_it_runs(tmp_path, content_path
         position += level["steps"]
     assert position == 10 and entries[-1]["iteration"] == 10
     assert (entries[-1]["width"], entries[-1]["precision"]) == (record["plan"][-1]["width"], "float32")
+
+
+def test_a_tiled_level_with_workers_says_where_its_tiles_run_and_an_untiled_run_is_refused():
+    (level,) = make_plan(Config(tile="128", workers=2, iterations=3), (384, 512), limit=ROOMY).levels
+    assert (level.workers.count, level.workers.address) == (2, None) and level.workers.memory > 0
+    assert "tiled (core 128, halo 80) on 2 Ray workers of a local Ray instance (127.0.0.1)," in level.describe()
+    assert level.to_json()["workers"] == {"count": 2, "address": None, "memory_bytes": level.workers.memory}
+    (level,) = make_plan(Config(tile="128", ray_address="10.0.0.1:6379"), (384, 512), limit=ROOMY).levels
+    assert "on Ray workers of the Ray cluster at 10.0.0.1:6379" in level.describe()
+    with pytest.raises(ConfigError) as refused:
+        make_plan(Config(workers=4), (384, 512), limit=ROOMY)  # auto: the untiled run fits
+    assert str(refused.value) == ("--workers evaluate tiled levels on Ray workers, but no level of this run tiles "
+                                  "(--tile auto: the untiled run fits in memory); give --tile 256 (at least 4 tiles) "
+                                  "or a smaller one, or drop --workers")

@@ -109,6 +109,7 @@ def test_the_shipped_figure_specs_resolve_to_the_papers_grids(monkeypatch, appro
     ('zip = [["style", "alpha"]]\n' + BASE + '[axes]\nstyle = ["images/shipwreck.jpg"]\nalpha = [1, 2]\n',
      "the axes have different lengths (style 1, alpha 2); give them equally many values"),
     (BASE + 'style = "images/shipwreck.jpg"\nresume = "x"\n', "[base] resume: the sweep sets it for each job"),
+    (BASE + 'style = "images/shipwreck.jpg"\nworkers = 2\n', "[base] workers: spreads one run's tiles over Ray"),
     (BASE + 'style = "images/shipwreck.jpg"\ncontent = "images/tubingen.jpg"', "not valid TOML"),
     (BASE.replace('"WEIGHTS"', '"${SWEEP_TEST_UNSET}/w.mat"') + 'style = "images/shipwreck.jpg"\n',
      "environment variable ${SWEEP_TEST_UNSET} is not set"),
