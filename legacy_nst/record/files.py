@@ -178,6 +178,8 @@ class RunFiles:
             log["lbfgs_restarts"] = result.restarts
         if self.inputs.notes:  # what reading the images changed: ICC profile, greyscale, CMYK, palette, alpha
             log["image_notes"] = self.inputs.notes
+        if state.saved is not None and state.saved.note:  # the newest state was damaged: resumed from the one before
+            log["resume_note"] = state.saved.note
         atomic_write(self.paths.log_json, json.dumps(log, indent=1).encode())
 
     def completed(self, result):
@@ -246,7 +248,7 @@ def stylize_to_files(content, style, output, config, log_json=None, progress=Non
     files = RunFiles(paths, config, checkpointer, inputs, vgg.mean_pixel)
     report = ProgressReport(progress) if progress is not None else None
     if report:
-        report.plan(plan, inputs.notes)
+        report.plan(plan, ([saved.note] if saved is not None and saved.note else []) + inputs.notes)
     observers = [report, CheckpointImages(paths.checkpoints, config, files.as_rgb, files.figures, checkpointer),
                  intermediate and IntermediateImages(intermediate, files.as_rgb), checkpointer]
     result = None

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from .pipeline import STATE_JSON, Config, Interrupted, NSTError, load_vgg19, memory_estimate, stylize_to_files, \
-    working_size
+from .pipeline import STATE_JSON, Config, Interrupted, NSTError, load_state, load_vgg19, memory_estimate, \
+    stylize_to_files, working_size
 from .spec import Job
 
 RECORD = "run.json"
@@ -138,8 +138,11 @@ def listen_for_cancel():
 
 
 def _saved_steps(checkpoints):
-    state = read_record(Path(checkpoints) / STATE_JSON)
-    return None if state is None else state.get("steps")
+    """The step the job resumes from: state.json's, or the previous state's when the newest is damaged."""
+    try:
+        return load_state(checkpoints).steps
+    except NSTError:
+        return None
 
 
 def thread_environment(threads: int) -> dict:

@@ -8,11 +8,11 @@ from ..config import Config
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
 from ..io.images import working_size
-from ..record.checkpoints import RUN_OPTIONS, STATE_JSON
+from ..record.checkpoints import RUN_OPTIONS, STATE_JSON, load_state
 from ..record.files import stylize_to_files
 from ..record.interrupts import Interrupted, StopRequest
 from ..run.memory import estimate as memory_estimate
 from ..vgg.matfile import load_vgg19
 
 __all__ = ["Config", "ConfigError", "Interrupted", "NSTError", "RUN_OPTIONS", "STATE_JSON", "StopRequest", "atomic_write",
-           "load_vgg19", "memory_estimate", "stylize_to_files", "working_size"]
+           "load_state", "load_vgg19", "memory_estimate", "stylize_to_files", "working_size"]
