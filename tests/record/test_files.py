@@ -1,6 +1,9 @@
 """record.files: what the file-writing run records and tells the user."""
 import json
 
+import pytest
+
+from legacy_nst.cli.main import main
 from legacy_nst.config import Config
 from legacy_nst.record.files import stylize_to_files
 
@@ -34,3 +37,72 @@ def test_lbfgs_restarts_are_counted_in_the_log_and_on_the_console(tmp_path, vgg,
     assert log["plan"][0]["lbfgs_restart"] is True
     assert any(line.startswith("plan: 32x24, 30 steps, float32 lbfgs (scipy, restarts)") for line in notes.lines)
     assert any(f"restarted {result.restarts} time" in line and "reaching iteration 30" in line for line in notes.lines)
+
+
+# -- inputs are never overwritten -----------------------------------------------------------------------------------
+
+def photo_folder(tmp_path, content_path, style_path):
+    """content.png and style.png (32 px copies of the shared pair) in a folder of the test's own."""
+    from PIL import Image
+
+    for name, source in (("content.png", content_path), ("style.png", style_path)):
+        Image.open(source).convert("RGB").resize((32, 32)).save(tmp_path / name)
+    return tmp_path
+
+
+def digests(folder):
+    import hashlib
+
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("extra,clash", [
+    (["--output", "content.png"], "--output {d}/content.png is the --content file"),
+    (["--output", "./sub/../style.png"], "--output {d}/sub/../style.png is the --style file"),
+    (["--output", "o.png", "--log-json", "content.png"], "--log-json {d}/content.png is the --content file"),
+    (["--output", "o.png", "--plot", "style.png"], "--plot {d}/style.png is the --style file"),
+    (["--output", "o.png", "--strip", "content.png", "--checkpoint-every", "1"],
+     "--strip {d}/content.png is the --content file"),
+    (["--output", "o.png", "--init", "init.png", "--log-json", "init.png"], "--log-json {d}/init.png is the --init file"),
+    (["--output", "o.png", "--log-json", "weights.mat"], "--log-json {d}/weights.mat is the --weights file"),
+    (["--output", "o.png", "--init", "o.best.png"], "the lowest-loss image {d}/o.best.png (written on Ctrl-C) is the "
+                                                    "--init file"),
+    (["--output", "o.png", "--checkpoint-dir", ".", "--checkpoint-every", "1", "--init", "00001.png"],
+     "the checkpoint file {d}/00001.png is the --init file"),
+    (["--output", "link.png"], "--output {d}/link.png is the --content file"),
+])
+def test_a_file_the_run_writes_is_never_one_of_its_inputs(tmp_path, content_path, style_path, approx_weights_path,
+                                                          capsys, monkeypatch, extra, clash):
+    """Issue 23: --content photo.png --output photo.png exited 0 and replaced the photograph."""
+    import shutil
+
+    folder = photo_folder(tmp_path, content_path, style_path)
+    (folder / "sub").mkdir()
+    shutil.copy(folder / "content.png", folder / "init.png")
+    shutil.copy(folder / "content.png", folder / "o.best.png")
+    shutil.copy(folder / "content.png", folder / "00001.png")
+    (folder / "weights.mat").symlink_to(approx_weights_path)
+    (folder / "link.png").symlink_to(folder / "content.png")
+    monkeypatch.chdir(folder)
+    before = digests(folder)
+    status = main(["--content", "content.png", "--style", "style.png", "--weights", "weights.mat", "--width", "32",
+                   "--height", "32", "--iterations", "2", "--quiet", *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1, err
+    assert clash.format(d=folder) in err[0] and "would replace it; " in err[0], err
+    assert digests(folder) == before, "nothing written, nothing replaced"
+
+
+def test_an_intermediate_image_is_never_one_of_the_inputs(tmp_path, content_path, style_path, approx_weights_path,
+                                                          capsys, monkeypatch):
+    folder = photo_folder(tmp_path, content_path, style_path)
+    (folder / "ck_2.png").write_bytes((folder / "content.png").read_bytes())
+    monkeypatch.chdir(folder)
+    before = digests(folder)
+    status = main(["anishathalye", "--content", "ck_2.png", "--styles", "style.png", "--output", "o.png",
+                   "--network", str(approx_weights_path), "--width", "32", "--iterations", "3",
+                   "--checkpoint-output", "ck_{}.png", "--checkpoint-iterations", "2"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1, err
+    assert f"the intermediate image {folder}/ck_2.png (iteration 2) is the --content file" in err[0], err
+    assert digests(folder) == before
