@@ -125,7 +125,7 @@ def _run_locked(spec, out_dir, jobs, ray_address, quiet, stream) -> int:
             entries[job.id] = manifest.entry(job, {
                 "status": "skipped", "output": str(job_paths(out_dir, job)["output"]), "losses": final_losses(record),
                 "steps": record["iterations"][-1]["iteration"], "seconds": before.get("seconds"),
-                "host": before.get("host")})
+                "host": before.get("host"), "seed": (record.get("config") or {}).get("seed")})
             reporter.finished(entries[job.id])
     todo = [job for job in spec.jobs if job.id not in entries]
     stopped = None

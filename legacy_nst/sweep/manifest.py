@@ -14,11 +14,12 @@ STATUSES = ("completed", "skipped", "failed", "interrupted")
 
 
 def entry(job, result: dict) -> dict:
-    """One manifest line: the job's id, options and axis values with what its run reported."""
+    """One manifest line: the job's id, options and axis values with what its run reported (the seed it ran
+    with included: the job's own, or the one derived from its id)."""
     return {"id": job.id, "status": result["status"], "error": result.get("error"), "values": job.values,
             "options": job.options, "output": result.get("output"), "losses": result.get("losses"),
             "steps": result.get("steps"), "resumed_from": result.get("resumed_from"), "threads": result.get("threads"), "seconds": result.get("seconds"),
-            "host": result.get("host")}
+            "host": result.get("host"), "seed": result.get("seed")}
 
 
 def read(out_dir) -> dict:
