@@ -189,6 +189,10 @@ def _read_state(directory, pointer) -> SavedState:
         raise Damaged(path, "is missing") from None
     except (OSError, ValueError, RecursionError) as exc:
         raise Damaged(path, f"is damaged ({_one_line(exc)})") from None
+    try:
+        Config.from_options(**{k: v for k, v in meta["config"].items() if k in FIELD_NAMES})
+    except (NSTError, TypeError, ValueError) as exc:  # valid JSON, but not the options of a run
+        raise Damaged(path, f"is damaged (its options do not make a run: {_one_line(exc)})") from None
     arrays = _read_arrays(directory / meta["state_file"], directory / meta["state_file"])
     try:
         names = [str(n) for n in arrays["names"]]

@@ -301,3 +301,16 @@ def test_a_truncated_checkpoint_is_one_line_with_exit_2(saved_run, tmp_path, cap
     assert err == [f"legacy-nst: error: --resume {ck}: {ck / 'state-00003.npz'} is damaged (BadZipFile: File is not "
                    f"a zip file) and no earlier state there is intact; delete {ck} (or give another "
                    "--checkpoint-dir) and start the run afresh"], err
+
+
+def test_a_state_json_whose_options_are_not_a_run_is_damaged(two_states, tmp_path, capsys):
+    """Valid JSON with an option of the wrong type (a changed byte can do that) gave a TypeError traceback."""
+    ck = damaged_copy(two_states, tmp_path)
+    for name in (STATE_JSON, PREVIOUS_JSON):
+        meta = json.loads((ck / name).read_text())
+        (ck / name).write_text(json.dumps({**meta, "config": {**meta["config"], "alpha": "100.0"}}))
+        if name == STATE_JSON:
+            assert load_state(ck).steps == 4, "the previous state is used"
+    assert main(["--resume", str(ck), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{ck / STATE_JSON} is damaged (its options do not make a run: TypeError" in err[0], err
