@@ -208,15 +208,12 @@ class Config:
         object.__setattr__(self, name, value)  # a frozen dataclass normalises its own values once
 
     def _parse(self):
-        self._set("content_layers", parse_layer_weights(self.content_layers))
-        self._set("style_layers", parse_layer_weights(self.style_layers))
-        self._set("multiscale", parse_scales(self.multiscale))
-        self._set("tile", parse_tile(self.tile))
-        self._set("clip_pixels", parse_flag(self.clip_pixels))
-        self._set("lbfgs_restart", parse_flag(self.lbfgs_restart))
-        for name in ("style_blend_weights", "style_scale"):
-            if getattr(self, name) is not None:
-                self._set(name, parse_numbers(getattr(self, name)))
+        for name, parse in (("content_layers", parse_layer_weights), ("style_layers", parse_layer_weights),
+                            ("multiscale", parse_scales), ("tile", parse_tile), ("clip_pixels", parse_flag),
+                            ("lbfgs_restart", parse_flag), ("style_blend_weights", parse_numbers),
+                            ("style_scale", parse_numbers)):
+            if getattr(self, name) is not None or name not in ("style_blend_weights", "style_scale"):
+                self._set(name, parsed(name, parse, getattr(self, name)))
         try:
             step = float(self.lbfgs_initial_step)
         except (TypeError, ValueError):
@@ -351,6 +348,15 @@ class Config:
         if unknown:
             raise ConfigError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(FIELD_NAMES))}")
         return cls(**with_preset(options))
+
+
+def parsed(name, parse, value):
+    """parse(value), its ConfigError naming the option (--style-layers: empty layer list...) if it does not."""
+    try:
+        return parse(value)
+    except ConfigError as error:
+        flag = "--" + name.replace("_", "-")
+        raise ConfigError(str(error) if str(error).startswith(flag) else f"{flag}: {error}") from None
 
 
 def _choose(what, value, choices, optional=False):
