@@ -68,11 +68,9 @@ class RunPaths:
         keeps_state = bool(config.checkpoint_every or config.resume)
         if keeps_state and self.checkpoints.exists() and not self.checkpoints.is_dir():
             raise NSTError(f"--checkpoint-dir {self.checkpoints}: is a file, not a folder; give a folder")
+        check_not_inputs(self.written(config, intermediate), inputs)
         for option, source in inputs:
             if os.path.exists(source):
-                for label, written, fix in self.written(config, intermediate):
-                    if _same_file(written, source):
-                        raise NSTError(f"{label} is the {option} file; the run would replace it; {fix}")
                 if keeps_state and _checkpoint_file(source, self.checkpoints):
                     raise NSTError(f"the checkpoint {'folder' if os.path.isdir(source) else 'file'} "
                                    f"{Path(source).absolute()} is the {option} file; the run would replace it; give "
@@ -104,6 +102,15 @@ def run_inputs(content, style, config) -> list:
         found.append(("--init", config.init))
     found.append(("--weights", config.weights_path()))
     return [(option, Path(path)) for option, path in found if isinstance(path, (str, os.PathLike))]
+
+
+def check_not_inputs(written, inputs):
+    """Refuse in one line a file to write ([(label, path, fix)]) that is one of `inputs` ([(option, path)])."""
+    for option, source in inputs:
+        if os.path.exists(source):
+            for label, path, fix in written:
+                if _same_file(path, source):
+                    raise NSTError(f"{label} is the {option} file; the run would replace it; {fix}")
 
 
 def _same_file(written, source):
