@@ -129,6 +129,7 @@ def properties(fuzz, counts, rng_seed):
 def _writer(text):
     def write(folder):
         (folder / "spec.toml").write_text(text)
+    write.how = text  # the spec, in the findings
     return write
 
 

@@ -255,8 +255,13 @@ class Config:
             if self.content_layers != Config.__dataclass_fields__["content_layers"].default:
                 raise ConfigError("--content-weight-blend chooses the content layers (conv4_2, conv5_2); "
                                   "give it or --content-layers, not both")
-        if self.style_layer_weight_exp is not None and not self.style_layer_weight_exp > 0:
-            raise ConfigError(f"--style-layer-weight-exp must be > 0, got {self.style_layer_weight_exp}")
+        exponent = self.style_layer_weight_exp
+        if exponent is not None and not 0 < exponent < float("inf"):
+            raise ConfigError(f"--style-layer-weight-exp must be > 0 and finite, got {exponent}")
+        if exponent is not None and not _finite_power(exponent, len(self.style_layers) - 1):
+            raise ConfigError(f"--style-layer-weight-exp {exponent:g} makes the deepest style layer's weight "
+                              f"overflow ({exponent:g}^{len(self.style_layers) - 1}); give a smaller exponent, "
+                              "e.g. 2")
 
     def _check_optimizer(self):
         _choose("optimizer", self.optimizer, OPTIMIZERS)
@@ -348,6 +353,13 @@ class Config:
         if unknown:
             raise ConfigError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(FIELD_NAMES))}")
         return cls(**with_preset(options))
+
+
+def _finite_power(base, exponent):
+    try:
+        return float(base) ** exponent < float("inf")
+    except OverflowError:
+        return False
 
 
 def parsed(name, parse, value):
