@@ -7,6 +7,7 @@ a default is changed here or nowhere. Which options an engine cannot honour is
 each engine's own business (legacy_nst.engines); this module knows only values.
 """
 import dataclasses
+import numbers
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,6 +239,10 @@ class Config:
                                   "not both")
         if not self.init_std >= 0:
             raise ConfigError(f"--init-std must be >= 0, got {self.init_std}")
+        seed = self.seed
+        if seed is not None and (not isinstance(seed, numbers.Integral) or isinstance(seed, bool)
+                                 or not 0 <= seed < 2 ** 32):  # what numpy's RandomState takes
+            raise ConfigError(f"--seed must be a whole number from 0 to {2 ** 32 - 1}, got {seed!r}")
         _choose("bit depth", self.bit_depth, (8, 16))
 
     def _check_algorithm(self):

@@ -49,6 +49,8 @@ class RunPaths:
     @classmethod
     def of(cls, output, config, log_json=None) -> "RunPaths":
         output = Path(output)
+        if not output.name:
+            raise NSTError(f"--output {str(output)!r} has no file name; give a file name, e.g. out.png")
         checkpoints = config.checkpoint_dir or config.resume or output.with_name(output.stem + "-checkpoints")
         return cls(output, Path(log_json) if log_json else None, Path(checkpoints))
 

@@ -38,3 +38,11 @@ def test_the_layer_weight_exponent_that_overflows_is_refused_before_the_run():
                                           "overflow"):
         style_layers(Config(style_layer_weight_exp=1e308))
     assert len(style_layers(Config(style_layer_weight_exp=1e50))) == 5
+
+
+@pytest.mark.parametrize("seed", [-2, 2 ** 32, 1.5])
+def test_a_seed_numpy_cannot_take_is_refused_before_the_run(seed):
+    """Found by bench/fuzz.py: --seed -2 reached numpy's RandomState and a ValueError traceback."""
+    with pytest.raises(ConfigError, match="^--seed must be a whole number from 0 to 4294967295"):
+        Config(seed=seed)
+    assert Config(seed=0).seed == 0 and Config(seed=2 ** 32 - 1).seed == 2 ** 32 - 1

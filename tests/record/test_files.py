@@ -106,3 +106,13 @@ def test_an_intermediate_image_is_never_one_of_the_inputs(tmp_path, content_path
     assert status == 2 and len(err) == 1, err
     assert f"the intermediate image {folder}/ck_2.png (iteration 2) is the --content file" in err[0], err
     assert digests(folder) == before
+
+
+@pytest.mark.parametrize("output", ["", ".", "/"])
+def test_an_output_without_a_file_name_is_one_line(tmp_path, output, capsys, monkeypatch, approx_weights_path):
+    """Found by bench/fuzz.py: --output '' raised ValueError from pathlib (PosixPath('.') has an empty name)."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["--content", "c.png", "--style", "s.png", "--output", output, "--weights", str(approx_weights_path),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("legacy-nst: error: --output") and "give a file name" in err[0], err
