@@ -8,6 +8,7 @@ and its id (job_seed), so running it again, after a failure or in another
 sweep, starts from the same noise. The Ray task around `run_job` declares the job's threads, its memory
 (the run's own estimate) and GPUs; the weights stay loaded in the worker.
 """
+import gc
 import hashlib
 import json
 import os
@@ -142,6 +143,7 @@ def run_job(job: Job, out_dir) -> dict:
         status, error = "failed", str(problem)
     except Exception as bug:  # noqa: BLE001 -- any other failure of one job must not stop the others
         status, error = "failed", f"{type(bug).__name__}: {bug}".splitlines()[0]
+    gc.collect()  # the run's graphs and sessions sit in reference cycles: free them before the worker's next job
     record = read_record(paths["record"])
     result["output"] = str(paths["output"]) if paths["output"].is_file() else None
     return {**result, "status": status, "error": error, "losses": final_losses(record) if status != "failed" else None,

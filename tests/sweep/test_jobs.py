@@ -43,3 +43,15 @@ def test_a_jobs_seed_is_a_stable_hash_of_its_id(tmp_path, shared_dir, approx_wei
     job = unseeded_job(tmp_path, shared_dir, approx_weights_path)[0]
     expected = int.from_bytes(hashlib.sha256(f"{BASE_SEED}:{job.id}".encode()).digest()[:4], "big") & 0x7FFFFFFF
     assert job_seed(job) == expected
+
+
+def test_a_worker_keeps_no_graph_of_a_finished_job(tmp_path, shared_dir, approx_weights_path):
+    """bench/worker_rss.py: 50 jobs in one process grew 39% from the 5th to the last, each job's graphs (with their
+    weight constants) waiting in reference cycles for Python's oldest generation; a job now frees them at its end."""
+    import gc
+
+    import tensorflow as tf
+
+    for job in unseeded_job(tmp_path, shared_dir, approx_weights_path)[:2]:
+        assert run_job(job, tmp_path / "out")["status"] == "completed"
+    assert [o for o in gc.get_objects() if isinstance(o, tf.Graph)] == []
