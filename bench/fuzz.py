@@ -1,6 +1,6 @@
 """The fuzz suite of tests/test_fuzz.py, longer: N cases from a random seed, findings collected, not stopped at.
 
-    python bench/fuzz.py [--cases 5000] [--seed S] [--minutes 15] [--tag TAG]
+    python bench/fuzz.py [--cases 5000] [--seed S] [--minutes 15] [--memory-gb 8] [--tag TAG]
 
 The cases are shared among the properties as in CI (tests/test_fuzz.py's CASES),
 each run in a fresh workspace by tests/fuzzing.py's check_case: exit 0, 2 (at
@@ -16,6 +16,7 @@ import collections
 import datetime
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -174,7 +175,10 @@ def main():
     parser.add_argument("--minutes", type=float, default=15)
     parser.add_argument("--tag", default="")
     parser.add_argument("--shared", default=os.environ.get("LEGACY_NST_SHARED", REPO.parent / "shared"))
+    parser.add_argument("--memory-gb", type=float, default=8, help="address-space limit of this process: a case "
+                        "that allocates without bound is a MemoryError finding, not the machine's OOM killer")
     args = parser.parse_args()
+    resource.setrlimit(resource.RLIMIT_AS, (int(args.memory_gb * 2 ** 30), resource.RLIM_INFINITY))
     warnings.filterwarnings("ignore")
     rng_seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")
     shared = Path(args.shared)

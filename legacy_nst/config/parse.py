@@ -5,6 +5,7 @@ from ..errors import ConfigError
 from ..vgg.spec import CONV_LAYERS
 
 LayerWeights = Tuple[Tuple[str, float], ...]
+MAX_LEVELS = 16  # --multiscale L halves the size L-1 times: 2^15 is more than any side (20000 px at most)
 
 
 def parse_layer_weights(text, default_weight=1.0) -> LayerWeights:
@@ -77,6 +78,9 @@ def parse_scales(text) -> Tuple[float, ...]:
             levels = int(items[0])
             if levels < 1:
                 raise ConfigError("--multiscale 0 has no level; give a number of levels >= 1 or fractions like 0.25,0.5")
+            if levels > MAX_LEVELS:
+                raise ConfigError(f"--multiscale {levels}: at most {MAX_LEVELS} levels (with more, the coarsest is "
+                                  "under a pixel at any size); give fewer, e.g. 3")
             return tuple(0.5 ** k for k in range(levels - 1, 0, -1))
         try:
             scales = tuple(float(item) for item in items)

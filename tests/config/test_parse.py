@@ -46,3 +46,12 @@ def test_a_seed_numpy_cannot_take_is_refused_before_the_run(seed):
     with pytest.raises(ConfigError, match="^--seed must be a whole number from 0 to 4294967295"):
         Config(seed=seed)
     assert Config(seed=0).seed == 0 and Config(seed=2 ** 32 - 1).seed == 2 ** 32 - 1
+
+
+@pytest.mark.parametrize("levels", ["99999999999", 2 ** 63 - 1, "17"])
+def test_a_number_of_levels_no_image_can_have_is_refused_without_building_them(levels):
+    """Found by bench/fuzz.py (its process was killed at 19 GB): a spec's multiscale = 9223372036854775807, or
+    --multiscale 99999999999, built that many levels' fractions before any check."""
+    with pytest.raises(ConfigError, match="^--multiscale .*: at most 16 levels"):
+        Config(multiscale=levels)
+    assert len(Config(multiscale=16).multiscale) == 15
