@@ -181,6 +181,7 @@ def main():
     resource.setrlimit(resource.RLIMIT_AS, (int(args.memory_gb * 2 ** 30), resource.RLIM_INFINITY))
     warnings.filterwarnings("ignore")
     rng_seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")
+    print(f"seed {rng_seed} (--seed {rng_seed} runs these cases again)", flush=True)
     shared = Path(args.shared)
     weights = shared / "weights" / "vgg19-approx.mat"
     started, clock = datetime.datetime.now(datetime.timezone.utc), time.monotonic()

@@ -36,6 +36,7 @@ from .run_record import run_record, versions
 
 TILE_NOTE_SECONDS = 30  # a long tiled evaluation reports its tiles at most this often
 CHECKPOINT_IMAGE = re.compile(r"^[0-9]{5,}\.png$")  # NNNNN.png, CheckpointImages' names
+INTERMEDIATE_CHECKED = 100_000  # iterations whose intermediate image is checked before the run (later: as written)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class RunPaths:
         for option, path in (("--log-json", self.log_json), ("--plot", config.plot), ("--strip", config.strip)):
             if path:
                 found.append((f"{option} {Path(path).absolute()}", Path(path), f"give another {option}"))
-        for iteration in range(config.iterations + 1) if intermediate else ():
+        for iteration in range(min(config.iterations, INTERMEDIATE_CHECKED) + 1) if intermediate else ():
             path = intermediate(iteration)
             if path is not None:
                 found.append((f"the intermediate image {Path(path).absolute()} (iteration {iteration})", Path(path),
@@ -322,7 +323,8 @@ def stylize_to_files(content, style, output, config, log_json=None, progress=Non
     if report:
         report.plan(plan, ([saved.note] if saved is not None and saved.note else []) + inputs.notes)
     observers = [report, CheckpointImages(paths.checkpoints, config, files.as_rgb, files.figures, checkpointer),
-                 intermediate and IntermediateImages(intermediate, files.as_rgb), checkpointer]
+                 intermediate and IntermediateImages(intermediate, files.as_rgb, run_inputs(content, style, config)),
+                 checkpointer]
     result = None
     try:
         with stop:

@@ -116,3 +116,25 @@ def test_an_output_without_a_file_name_is_one_line(tmp_path, output, capsys, mon
                  "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("legacy-nst: error: --output") and "give a file name" in err[0], err
+
+
+def test_intermediate_images_past_the_checked_iterations_never_replace_an_input(tmp_path, monkeypatch):
+    """The check before the run looks at the first INTERMEDIATE_CHECKED iterations (a peer's -num_iterations
+    1000000000 with -save_iter 1 must not take minutes); later ones are refused as they come."""
+    import numpy as np
+
+    from legacy_nst.errors import NSTError
+    from legacy_nst.record import files
+    from legacy_nst.record.intermediate import IntermediateImages
+
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"the photograph")
+    monkeypatch.setattr(files, "INTERMEDIATE_CHECKED", 3)
+    paths = files.RunPaths.of(tmp_path / "o.png", Config(iterations=10 ** 9))
+    name = lambda t: str(photo) if t == 7 else str(tmp_path / f"i{t}.png")  # noqa: E731
+    paths.check(Config(iterations=10 ** 9), [("--content", photo)], name)  # quick: only 4 iterations looked at
+    images = IntermediateImages(name, lambda image: np.zeros((2, 2, 3), np.uint8), [("--content", photo)])
+    images.observe(6, {}, None)
+    with pytest.raises(NSTError, match="the intermediate image .*photo.png \\(iteration 7\\) is the --content file"):
+        images.observe(7, {}, None)
+    assert photo.read_bytes() == b"the photograph" and (tmp_path / "i6.png").exists()
