@@ -20,7 +20,7 @@ from typing import Optional
 import numpy as np
 
 from ..config import INITS, PROGRAM
-from ..errors import NSTError, OptimizationError
+from ..errors import ConfigError, NSTError, OptimizationError
 from ..io.atomic import atomic_write, check_directory
 from ..io.images import check_output_path, read_input, save_image, working_size
 from ..problem import as_style_list, check_styles
@@ -307,6 +307,8 @@ def stylize_to_files(content, style, output, config, log_json=None, progress=Non
     (see the module's docstring); returns run.stylize's Result. `progress` (cli.progress.Progress) shows the
     plan, the losses and the ETA; `vgg` reuses weights already loaded (a sweep worker's);
     `intermediate(iteration)` -> a path or None: where the peers' intermediate images go (record.intermediate)."""
+    if not as_style_list(style) or any(isinstance(s, str) and not s.strip() for s in as_style_list(style)):
+        raise ConfigError("no style image given (an empty path); name at least one style image")
     paths = RunPaths.of(output, config, log_json)
     paths.check(config, run_inputs(content, style, config), intermediate)
     saved = load_state(config.resume) if config.resume else None

@@ -138,3 +138,18 @@ def test_intermediate_images_past_the_checked_iterations_never_replace_an_input(
     with pytest.raises(NSTError, match="the intermediate image .*photo.png \\(iteration 7\\) is the --content file"):
         images.observe(7, {}, None)
     assert photo.read_bytes() == b"the photograph" and (tmp_path / "i6.png").exists()
+
+
+@pytest.mark.parametrize("argv", [["--content", "c.png", "--output", "o.png", "--style", ""],
+                                  ["--content", "c.png", "--output", "o.png", "--style", ",,"],
+                                  ["jcjohnson", "-content_image", "c.png", "-output_image", "o.png", "-style_image", ""]])
+def test_a_style_option_naming_no_image_is_one_line(tmp_path, argv, capsys, monkeypatch, approx_weights_path):
+    """Found by bench/fuzz.py: --style '' left no style path and an IndexError traceback in cli.stylize."""
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (32, 32)).save(tmp_path / "c.png")
+    weights = ["-model_file" if argv[0] == "jcjohnson" else "--weights", str(approx_weights_path)]
+    assert main([*argv, *weights]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no style image given" in err[0], err
