@@ -25,6 +25,6 @@ setup(
         "tomli; python_version<'3.11'",  # sweep specs are TOML; the standard library reads it from 3.11
     ],
     # gpu: TensorFlow with CUDA for single runs and sweeps ([ray] num_gpus in a spec); not tested here (no GPU)
-    extras_require={"test": ["pytest"], "gpu": ["tensorflow[and-cuda]>=2.16"]},
+    extras_require={"test": ["pytest", "hypothesis"], "gpu": ["tensorflow[and-cuda]>=2.16"]},
     entry_points={"console_scripts": ["legacy-nst=legacy_nst.cli.console:console_main"]},
 )

@@ -27,6 +27,7 @@ from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write, check_directory
 from ..io.images import from_network, read_image, resize, working_size
 from .progress import Progress
+from ..record.files import check_not_inputs
 from ..record.run_record import run_record
 from ..run.stylize import stylize
 from ..vgg.matfile import load_vgg19
@@ -78,6 +79,19 @@ def check_report_dir(path):
         raise NSTError(f"{path}: --report-dir is a file; give a directory")
     if not path.exists() and not path.parent.is_dir():
         raise NSTError(f"{path}: the parent directory {path.parent} does not exist; create it first")
+
+
+def report_files(args, backends):
+    """[(label, path, fix)] of the files compare writes, for record.files.check_not_inputs."""
+    found = []
+    if args.report_json:
+        found.append((f"--report-json {Path(args.report_json).absolute()}", Path(args.report_json),
+                      "give another --report-json"))
+    if args.report_dir:
+        names = [SIDE_BY_SIDE, LOSS_CURVES] + [f"result-{name}.png" for name in backends]
+        found += [(f"the report image {(Path(args.report_dir) / name).absolute()}", Path(args.report_dir) / name,
+                   "give another --report-dir") for name in names]
+    return found
 
 
 def run_backends(content_rgb, style_rgb, config, backends, vgg, repeat=1, progress=None):
@@ -275,6 +289,8 @@ def run_compare(argv):
         check_directory(args.report_json)
     if args.report_dir:
         check_report_dir(args.report_dir)
+    check_not_inputs(report_files(args, backends), [("--content", Path(args.content)), ("--style", Path(args.style)),
+                                                    ("--weights", config.weights_path())])
     if not config.weights_path().exists():
         raise NSTError(missing_weights_message(config.weights_path()))
 

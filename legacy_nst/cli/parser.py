@@ -5,6 +5,7 @@ import os
 import typing
 
 from ..config import FIELD_NAMES, FIELDS, GROUPS, PROGRAM, WEIGHTS_ENV, Config
+from ..errors import ConfigError
 
 PROG = PROGRAM
 
@@ -59,11 +60,22 @@ def closest_option(words, known):
 
 def _field_type(f):
     if "parse" in f.metadata:
-        return f.metadata["parse"]
+        return _argument_type(f.metadata["parse"])
     kind = f.type
     if typing.get_origin(kind) is typing.Union:
         kind = next(a for a in typing.get_args(kind) if a is not type(None))
     return kind
+
+
+def _argument_type(parse):
+    """A Config parser as an argparse type: its ConfigError becomes 'argument --flag: message'."""
+    def convert(text):
+        try:
+            return parse(text)
+        except ConfigError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    convert.__name__ = parse.__name__
+    return convert
 
 
 def add_config_options(parser, exclude=()):

@@ -39,7 +39,7 @@ def run_stylize(argv):
         raise NSTError(missing_weights_message(weights))
     progress = Progress(config.iterations, print_every=config.print_every, quiet=args.quiet)
     styles = style_paths(args.style)
-    stylize_to_files(args.content, styles if len(styles) > 1 else styles[0], args.output, config,
+    stylize_to_files(args.content, styles if len(styles) != 1 else styles[0], args.output, config,
                      log_json=args.log_json, progress=progress)
     if not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)

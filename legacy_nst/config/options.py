@@ -8,6 +8,7 @@ each engine's own business (legacy_nst.engines); this module knows only values.
 """
 import dataclasses
 import difflib
+import numbers
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,15 +231,12 @@ class Config:
         object.__setattr__(self, name, value)  # a frozen dataclass normalises its own values once
 
     def _parse(self):
-        self._set("content_layers", parse_layer_weights(self.content_layers))
-        self._set("style_layers", parse_layer_weights(self.style_layers))
-        self._set("multiscale", parse_scales(self.multiscale))
-        self._set("tile", parse_tile(self.tile))
-        self._set("clip_pixels", parse_flag(self.clip_pixels))
-        self._set("lbfgs_restart", parse_flag(self.lbfgs_restart))
-        for name in ("style_blend_weights", "style_scale"):
-            if getattr(self, name) is not None:
-                self._set(name, parse_numbers(getattr(self, name)))
+        for name, parse in (("content_layers", parse_layer_weights), ("style_layers", parse_layer_weights),
+                            ("multiscale", parse_scales), ("tile", parse_tile), ("clip_pixels", parse_flag),
+                            ("lbfgs_restart", parse_flag), ("style_blend_weights", parse_numbers),
+                            ("style_scale", parse_numbers)):
+            if getattr(self, name) is not None or name not in ("style_blend_weights", "style_scale"):
+                self._set(name, parsed(name, parse, getattr(self, name)))
         try:
             step = float(self.lbfgs_initial_step)
         except (TypeError, ValueError):
@@ -264,6 +262,10 @@ class Config:
         if not self.init_std >= 0:
             raise ConfigError(f"--init-std must be >= 0, got {self.init_std}")
         _check_init(self.init)
+        seed = self.seed
+        if seed is not None and (not isinstance(seed, numbers.Integral) or isinstance(seed, bool)
+                                 or not 0 <= seed < 2 ** 32):  # what numpy's RandomState takes
+            raise ConfigError(f"--seed must be a whole number from 0 to {2 ** 32 - 1}, got {seed!r}")
         _choose("bit depth", self.bit_depth, (8, 16))
 
     def _check_algorithm(self):
@@ -282,8 +284,13 @@ class Config:
             if self.content_layers != Config.__dataclass_fields__["content_layers"].default:
                 raise ConfigError("--content-weight-blend chooses the content layers (conv4_2, conv5_2); "
                                   "give it or --content-layers, not both")
-        if self.style_layer_weight_exp is not None and not self.style_layer_weight_exp > 0:
-            raise ConfigError(f"--style-layer-weight-exp must be > 0, got {self.style_layer_weight_exp}")
+        exponent = self.style_layer_weight_exp
+        if exponent is not None and not 0 < exponent < float("inf"):
+            raise ConfigError(f"--style-layer-weight-exp must be > 0 and finite, got {exponent}")
+        if exponent is not None and not _finite_power(exponent, len(self.style_layers) - 1):
+            raise ConfigError(f"--style-layer-weight-exp {exponent:g} makes the deepest style layer's weight "
+                              f"overflow ({exponent:g}^{len(self.style_layers) - 1}); give a smaller exponent, "
+                              "e.g. 2")
 
     def _check_optimizer(self):
         _choose("optimizer", self.optimizer, OPTIMIZERS)
@@ -394,6 +401,20 @@ def _check_init(init):
         raise ConfigError(f"unknown --init {init!r}; did you mean {close[0]}? (choose from {names}, or an image path)")
     raise ConfigError(f"--init {init}: no such file, and not one of {names}; give an existing image path or one of "
                       "the names")
+def _finite_power(base, exponent):
+    try:
+        return float(base) ** exponent < float("inf")
+    except OverflowError:
+        return False
+
+
+def parsed(name, parse, value):
+    """parse(value), its ConfigError naming the option (--style-layers: empty layer list...) if it does not."""
+    try:
+        return parse(value)
+    except ConfigError as error:
+        flag = "--" + name.replace("_", "-")
+        raise ConfigError(str(error) if str(error).startswith(flag) else f"{flag}: {error}") from None
 
 
 def _choose(what, value, choices, optional=False):

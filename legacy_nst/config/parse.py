@@ -5,12 +5,18 @@ from ..errors import ConfigError
 from ..vgg.spec import CONV_LAYERS
 
 LayerWeights = Tuple[Tuple[str, float], ...]
+MAX_LEVELS = 16  # --multiscale L halves the size L-1 times: 2^15 is more than any side (20000 px at most)
 
 
 def parse_layer_weights(text, default_weight=1.0) -> LayerWeights:
     """Parse 'conv1_1:0.5,conv2_1:1.0' (a bare name weighs `default_weight`)."""
+    if isinstance(text, (list, tuple)) and all(isinstance(item, str) for item in text):
+        text = ",".join(text)  # ['conv1_1', 'conv2_1:0.5'], as a TOML spec writes them
     if not isinstance(text, str):
-        pairs = tuple((str(name), float(weight)) for name, weight in text)
+        try:
+            pairs = tuple((str(name), float(weight)) for name, weight in text)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{text!r} is not a list of layers; write e.g. 'conv1_1:0.5,conv2_1:1.0'") from None
     else:
         pairs = []
         for item in filter(None, (part.strip() for part in text.split(","))):
@@ -50,8 +56,8 @@ def parse_numbers(text) -> Tuple[float, ...]:
     """Parse '0.8,0.2' (or a number, or a sequence of numbers) into a tuple of floats."""
     if isinstance(text, (int, float)):
         text = (text,)
-    items = text.split(",") if isinstance(text, str) else list(text)
     try:
+        items = text.split(",") if isinstance(text, str) else list(text)
         numbers = tuple(float(item) for item in items if not isinstance(item, str) or item.strip())
     except (TypeError, ValueError):
         raise ConfigError(f"{text!r} is not a list of numbers; write e.g. '0.8,0.2'") from None
@@ -64,12 +70,17 @@ def parse_scales(text) -> Tuple[float, ...]:
     """--multiscale: '0.25,0.5' -> (0.25, 0.5); a whole number L -> L levels halving the size (3 -> (0.25, 0.5))."""
     if text is None:
         return ()
+    if isinstance(text, int) and not isinstance(text, bool):
+        text = str(text)  # a number of levels, as '--multiscale 3'
     if isinstance(text, str):
         items = [part.strip() for part in text.split(",") if part.strip()]
         if len(items) == 1 and items[0].isdigit():
             levels = int(items[0])
             if levels < 1:
                 raise ConfigError("--multiscale 0 has no level; give a number of levels >= 1 or fractions like 0.25,0.5")
+            if levels > MAX_LEVELS:
+                raise ConfigError(f"--multiscale {levels}: at most {MAX_LEVELS} levels (with more, the coarsest is "
+                                  "under a pixel at any size); give fewer, e.g. 3")
             return tuple(0.5 ** k for k in range(levels - 1, 0, -1))
         try:
             scales = tuple(float(item) for item in items)
@@ -77,7 +88,13 @@ def parse_scales(text) -> Tuple[float, ...]:
             raise ConfigError(f"--multiscale {text!r} is not a list of numbers; write fractions of the size, "
                               "e.g. 0.25,0.5, or a number of levels, e.g. 3") from None
     else:
-        scales = tuple(float(value) for value in text)
+        try:
+            scales = tuple(float(value) for value in text if not isinstance(value, bool))
+        except (TypeError, ValueError):
+            scales = ()
+        if not isinstance(text, (list, tuple)) or len(scales) != len(text):
+            raise ConfigError(f"--multiscale {text!r} is not a list of numbers; write fractions of the size, "
+                              "e.g. 0.25,0.5, or a number of levels, e.g. 3")
     for scale in scales:
         if not 0.0 < scale < 1.0:
             raise ConfigError(f"--multiscale fraction {scale:g} is not between 0 and 1; the full size comes last "

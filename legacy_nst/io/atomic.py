@@ -1,9 +1,10 @@
 """Writing files so that a reader never sees a half-written one.
 
 The bytes go to a hidden temporary file in the target's directory, are flushed
-to disk, and the file is renamed over the target, which POSIX makes atomic.
-If anything fails (Ctrl-C included), the temporary file is removed and the
-target is untouched.
+to disk, optionally read back and checked (`verify`), and the file is renamed
+over the target, which POSIX makes atomic. If anything fails (Ctrl-C or a
+failed check included), the temporary file is removed and the target is
+untouched.
 """
 import os
 import secrets
@@ -22,8 +23,12 @@ def check_directory(path):
     return directory
 
 
-def atomic_write(path, data=None, *, write=None):
-    """Write `data` (bytes), or call `write(binary_file)`, into `path` atomically."""
+def atomic_write(path, data=None, *, write=None, verify=None):
+    """Write `data` (bytes), or call `write(binary_file)`, into `path` atomically.
+
+    `verify(temporary_path)`, when given, reads the written bytes back before they replace `path`; what it
+    raises aborts the write and leaves `path` as it was.
+    """
     path = os.fspath(path)
     directory = check_directory(path)
     temporary = None
@@ -36,6 +41,8 @@ def atomic_write(path, data=None, *, write=None):
                 handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if verify is not None:
+            verify(temporary)
         os.replace(temporary, path)
         temporary = None
         _sync_directory(directory)

@@ -7,12 +7,17 @@ keeps its curvature pairs inside scipy, out of reach: it resumes from the image
 with an empty history.
 
 On disk, in the checkpoint directory:
-  state-00400.npz   the arrays (variables by name, the best image so far)
-  state.json        config, paths, input checksums, versions, step count, loss
-                    history and best loss: the run's log, and the pointer to the npz
-Both are written atomically, the npz first; state.json is switched to the new
-npz only once it is complete, and older npz files are deleted after that. A
-kill -9 at any moment leaves the previous state or the new one, never a mix.
+  state-00400.npz      the arrays (variables by name, the best image so far)
+  state.json           config, paths, input checksums, versions, step count, loss
+                       history and best loss: the run's log, and the pointer to the npz
+  state.previous.json  the state before it (its npz is kept), for when the newest is damaged
+Each is written atomically, the npz first and read back before it replaces
+anything; only then does state.json become state.previous.json and is
+state.json switched to the new npz; npz files neither names are deleted last.
+A kill -9 at any moment leaves the previous state or the new one, never a mix;
+a write that reads back wrong is refused and leaves the states before it; a
+state damaged later (a disk error, a copy cut short) is passed over for the
+previous one, with a note, or refused in one line when none is intact.
 """
 import argparse
 import hashlib
@@ -26,13 +31,14 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..config import FIELD_NAMES, Config
-from ..errors import ConfigError
+from ..config import FIELD_NAMES, PROGRAM, Config
+from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
 from ..io.checksums import sha256_file
 from .interrupts import Interrupted
 
 STATE_JSON = "state.json"
+PREVIOUS_JSON = "state.previous.json"  # the state before state.json's, kept until a newer one is verified
 FORMAT = 1
 # Options a resumed run may change: they decide how long it runs and what it writes, not its numbers.
 RUN_OPTIONS = frozenset({"iterations", "checkpoint_every", "checkpoint_dir", "print_every", "weights", "resume",
@@ -40,6 +46,7 @@ RUN_OPTIONS = frozenset({"iterations", "checkpoint_every", "checkpoint_dir", "pr
                          "workers", "ray_address",  # where the tiles run: the same numbers to rounding
                          "bit_depth", "keep_alpha"})
 _TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")  # atomic_write's leftovers after a kill -9
+STATE_NPZ = re.compile(r"^state-[0-9]{5,}\.npz$")
 
 
 @dataclass
@@ -51,6 +58,7 @@ class SavedState:
     variables: dict
     best_image: Optional[np.ndarray]
     meta: dict
+    note: Optional[str] = None  # set when the newest state was damaged and this is the one before it
 
     @property
     def history(self) -> List[dict]:
@@ -61,50 +69,163 @@ class SavedState:
         return self.meta.get("best")
 
 
+class Damaged(Exception):
+    """A state file that cannot be used: `problem` says how ('is missing', 'is damaged (...)')."""
+
+    def __init__(self, path, problem):
+        super().__init__(f"{path} {problem}")
+        self.path, self.problem = Path(path), problem
+
+
 def save_state(directory, steps, variables, best_image, meta):
-    """Write state-<steps>.npz, then point state.json at it, then delete older npz files."""
+    """Write state-<steps>.npz and read it back; then keep state.json's state as the previous one, point
+    state.json at the new npz, and delete the npz files neither names (see the module's docstring).
+
+    A write that fails or reads back wrong is a one-line NSTError, and the states before it stay.
+    """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     name = f"state-{steps:05d}.npz"
     names = list(variables)
     arrays = {f"v{i}": np.asarray(variables[n]) for i, n in enumerate(names)}
     if best_image is not None:
         arrays["best_image"] = np.asarray(best_image)
     arrays["names"] = np.array(names)
-    atomic_write(directory / name, write=lambda handle: np.savez(handle, **arrays))
     meta = {**meta, "format": FORMAT, "steps": steps, "state_file": name, "saved_at": time.time()}
-    atomic_write(directory / STATE_JSON, json.dumps(meta, indent=1).encode())
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        atomic_write(directory / name, write=lambda handle: np.savez(handle, **arrays),
+                     verify=lambda written: _verify(written, arrays, directory / name))
+        _keep_previous(directory, name)
+        atomic_write(directory / STATE_JSON, json.dumps(meta, indent=1).encode())
+    except (OSError, Damaged) as exc:
+        problem = exc.problem if isinstance(exc, Damaged) else f"cannot be written ({exc.strerror or exc})"
+        raise NSTError(f"{directory / name}: the checkpoint {problem}; {_kept(directory)}; check the disk (free "
+                       f"space, errors), then continue with {PROGRAM} --resume {directory}") from None
     for old in directory.glob("state-*.npz"):
-        if old.name != name:
+        if old.name not in {_pointer(directory / STATE_JSON), _pointer(directory / PREVIOUS_JSON)}:
             old.unlink(missing_ok=True)
 
 
+def _verify(written, arrays, path):
+    """Read the new npz back; Damaged unless it holds exactly `arrays`."""
+    try:
+        read = _read_arrays(written, path)
+    except Damaged as damaged:
+        raise Damaged(path, f"did not read back as written{damaged.problem.partition('damaged')[2]}") from None
+    if not (sorted(read) == sorted(arrays) and all(np.array_equal(read[k], v) for k, v in arrays.items())):
+        raise Damaged(path, "did not read back as written (different arrays)")
+
+
+def _keep_previous(directory, name):
+    """state.json becomes state.previous.json, unless it is not intact or names `name` (saved again in place)."""
+    try:
+        current = _read_state(directory, STATE_JSON)
+    except Damaged:
+        return
+    if current.meta["state_file"] != name:
+        atomic_write(directory / PREVIOUS_JSON, (directory / STATE_JSON).read_bytes())
+
+
+def _kept(directory):
+    """What survives a failed save, for its message."""
+    for pointer in (STATE_JSON, PREVIOUS_JSON):
+        try:
+            return f"the previous state (step {_read_state(directory, pointer).steps}) is kept"
+        except Damaged:
+            continue
+    return "no earlier state was saved"
+
+
+def _pointer(path):
+    """The npz a state.json names, or None."""
+    try:
+        return json.loads(Path(path).read_text()).get("state_file")
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return None
+
+
+def _one_line(exc):
+    text = (str(exc).strip().splitlines() or [""])[0][:120]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _read_arrays(source, path) -> dict:
+    """Every array of an npz; Damaged (naming `path`) when it cannot be read whole."""
+    try:
+        with np.load(source, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except FileNotFoundError:
+        raise Damaged(path, "is missing") from None
+    except Exception as exc:  # noqa: BLE001 -- zipfile, zlib and numpy's format reader raise many types on bad data
+        raise Damaged(path, f"is damaged ({_one_line(exc)})") from None
+
+
+def _check_meta(meta) -> dict:
+    """state.json's fields that a resume relies on, with their types; ValueError naming the first that is wrong."""
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError(f"state format {meta.get('format') if isinstance(meta, dict) else meta!r}, expected {FORMAT}")
+    for key, kind in (("steps", int), ("state_file", str), ("config", dict), ("iterations", list)):
+        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+            raise ValueError(f"{key} is {meta.get(key)!r}")
+    if meta["steps"] < 0 or not STATE_NPZ.match(meta["state_file"]):
+        raise ValueError(f"steps {meta['steps']}, state_file {meta['state_file']!r}")
+    for entry in meta["iterations"]:
+        if not (isinstance(entry, dict) and type(entry.get("iteration")) is int
+                and isinstance(entry.get("total"), (int, float))):
+            raise ValueError(f"iteration entry {entry!r}")
+    best = meta.get("best")
+    if not isinstance(meta.get("inputs", {}), dict) or not (best is None or (
+            isinstance(best, dict) and isinstance(best.get("iteration"), int)
+            and isinstance(best.get("total"), (int, float)))):
+        raise ValueError("inputs or best")
+    return meta
+
+
+def _read_state(directory, pointer) -> SavedState:
+    """The state `pointer` (state.json or state.previous.json) names, read whole; Damaged if it cannot be."""
+    path = directory / pointer
+    try:
+        meta = _check_meta(json.loads(path.read_text()))
+    except FileNotFoundError:
+        raise Damaged(path, "is missing") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise Damaged(path, f"is damaged ({_one_line(exc)})") from None
+    try:
+        Config.from_options(**{k: v for k, v in meta["config"].items() if k in FIELD_NAMES})
+    except (NSTError, TypeError, ValueError) as exc:  # valid JSON, but not the options of a run
+        raise Damaged(path, f"is damaged (its options do not make a run: {_one_line(exc)})") from None
+    arrays = _read_arrays(directory / meta["state_file"], directory / meta["state_file"])
+    try:
+        names = [str(n) for n in arrays["names"]]
+        variables = {n: arrays[f"v{i}"] for i, n in enumerate(names)}
+    except (KeyError, TypeError) as exc:
+        raise Damaged(directory / meta["state_file"], f"is damaged ({_one_line(exc)})") from None
+    return SavedState(directory, meta["steps"], variables, arrays.get("best_image"), meta)
+
+
 def load_state(directory) -> SavedState:
-    """Read the state in `directory`; a one-line ConfigError says what is wrong."""
+    """Read the state in `directory`, or the one before it when that is damaged (with a `note` saying so);
+    a one-line ConfigError says what is wrong and what to do."""
     directory = Path(directory)
-    pointer = directory / STATE_JSON
     if not directory.is_dir():
         raise ConfigError(f"--resume {directory}: no such directory; give the checkpoint directory of the run "
                           "to continue (OUTPUT-checkpoints by default)")
-    if not pointer.exists():
+    if not (directory / STATE_JSON).exists() and not (directory / PREVIOUS_JSON).exists():
         raise ConfigError(f"--resume {directory}: no saved state ({STATE_JSON}) there; a run saves one every "
                           "--checkpoint-every K steps and when stopped with Ctrl-C")
     try:
-        meta = json.loads(pointer.read_text())
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"state format {meta.get('format')!r}, expected {FORMAT}")
-        steps = int(meta["steps"])
-        with np.load(directory / meta["state_file"], allow_pickle=False) as npz:
-            names = [str(n) for n in npz["names"]]
-            variables = {n: npz[f"v{i}"] for i, n in enumerate(names)}
-            best_image = npz["best_image"] if "best_image" in npz.files else None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"--resume {directory}: the saved state cannot be read ({type(exc).__name__}: {exc}); "
-                          "start the run afresh") from None
+        state = _read_state(directory, STATE_JSON)
+    except Damaged as newest:
+        try:
+            state = _read_state(directory, PREVIOUS_JSON)
+        except Damaged:
+            raise ConfigError(f"--resume {directory}: {newest} and no earlier state there is intact; delete "
+                              f"{directory} (or give another --checkpoint-dir) and start the run afresh") from None
+        state.note = f"{newest}; resuming from the state before it, from step {state.steps}"
     for leftover in directory.iterdir():
         if _TEMPORARY.match(leftover.name):
             leftover.unlink(missing_ok=True)
-    return SavedState(directory, steps, variables, best_image, meta)
+    return state
 
 
 def fingerprint(source):

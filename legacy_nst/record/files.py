@@ -10,6 +10,8 @@ NaN/inf, the last image with a finite loss goes to OUTPUT.last-good (OUTPUT
 itself is not written) and the error says so.
 """
 import json
+import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,21 +19,24 @@ from typing import Optional
 
 import numpy as np
 
-from ..config import PROGRAM
-from ..errors import OptimizationError
+from ..config import INITS, PROGRAM
+from ..errors import ConfigError, NSTError, OptimizationError
 from ..io.atomic import atomic_write, check_directory
 from ..io.images import check_output_path, read_input, save_image, working_size
 from ..problem import as_style_list, check_styles
 from ..run.plan import make_plan
 from ..run.stylize import as_rgb_image, render, stylize
 from ..vgg.matfile import load_vgg19
-from .checkpoints import Checkpointer, check_compatible, fingerprint, load_state, weights_fingerprint
+from .checkpoints import (PREVIOUS_JSON, STATE_JSON, STATE_NPZ, Checkpointer, check_compatible, fingerprint,
+                          load_state, weights_fingerprint)
 from .intermediate import IntermediateImages
 from .interrupts import Interrupted, StopRequest
 from .plots import Figures, check_plot_path
 from .run_record import run_record, versions
 
 TILE_NOTE_SECONDS = 30  # a long tiled evaluation reports its tiles at most this often
+CHECKPOINT_IMAGE = re.compile(r"^[0-9]{5,}\.png$")  # NNNNN.png, CheckpointImages' names
+INTERMEDIATE_CHECKED = 100_000  # iterations whose intermediate image is checked before the run (later: as written)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class RunPaths:
     @classmethod
     def of(cls, output, config, log_json=None) -> "RunPaths":
         output = Path(output)
+        if not output.name:
+            raise NSTError(f"--output {str(output)!r} has no file name; give a file name, e.g. out.png")
         checkpoints = config.checkpoint_dir or config.resume or output.with_name(output.stem + "-checkpoints")
         return cls(output, Path(log_json) if log_json else None, Path(checkpoints))
 
@@ -52,14 +59,80 @@ class RunPaths:
         """out.png -> out.best.png: where the extra images of a run go, beside its output."""
         return self.output.with_name(f"{self.output.stem}.{label}{self.output.suffix}")
 
-    def check(self, config):
-        """Fail before any work when a file of the run could not be written."""
+    def check(self, config, inputs=(), intermediate=None):
+        """Fail before any work when a file of the run could not be written, or would replace one of its
+        `inputs` ([(option, path)], see run_inputs); `intermediate(iteration)` names the peers' images."""
         check_output_path(self.output, config.bit_depth, config.keep_alpha)
         if self.log_json:
             check_directory(self.log_json)
         for option, path in (("--plot", config.plot), ("--strip", config.strip)):
             if path:
                 check_plot_path(path, option)
+        keeps_state = bool(config.checkpoint_every or config.resume)
+        if keeps_state and self.checkpoints.exists() and not self.checkpoints.is_dir():
+            raise NSTError(f"--checkpoint-dir {self.checkpoints}: is a file, not a folder; give a folder")
+        check_not_inputs(self.written(config, intermediate), inputs)
+        for option, source in inputs:
+            if os.path.exists(source):
+                if keeps_state and _checkpoint_file(source, self.checkpoints):
+                    raise NSTError(f"the checkpoint {'folder' if os.path.isdir(source) else 'file'} "
+                                   f"{Path(source).absolute()} is the {option} file; the run would replace it; give "
+                                   "another --checkpoint-dir")
+
+    def written(self, config, intermediate=None):
+        """[(label, path, fix)] of the files the run may write outside its checkpoint folder."""
+        output = "give another --output"
+        found = [(f"--output {self.output.absolute()}", self.output, output),
+                 (f"the lowest-loss image {self.sibling('best').absolute()} (written on Ctrl-C)", self.sibling("best"),
+                  output),
+                 (f"the last good image {self.sibling('last-good').absolute()} (written if the loss diverges)",
+                  self.sibling("last-good"), output)]
+        for option, path in (("--log-json", self.log_json), ("--plot", config.plot), ("--strip", config.strip)):
+            if path:
+                found.append((f"{option} {Path(path).absolute()}", Path(path), f"give another {option}"))
+        for iteration in range(min(config.iterations, INTERMEDIATE_CHECKED) + 1) if intermediate else ():
+            path = intermediate(iteration)
+            if path is not None:
+                found.append((f"the intermediate image {Path(path).absolute()} (iteration {iteration})", Path(path),
+                              "name the intermediate images differently"))
+        return found
+
+
+def run_inputs(content, style, config) -> list:
+    """[(option, path)] of the files a run reads: the content, each style, an --init image, the weights."""
+    found = [("--content", content), *(("--style", s) for s in as_style_list(style))]
+    if config.init not in INITS:
+        found.append(("--init", config.init))
+    found.append(("--weights", config.weights_path()))
+    return [(option, Path(path)) for option, path in found if isinstance(path, (str, os.PathLike))]
+
+
+def check_not_inputs(written, inputs):
+    """Refuse in one line a file to write ([(label, path, fix)]) that is one of `inputs` ([(option, path)])."""
+    for option, source in inputs:
+        if os.path.exists(source):
+            for label, path, fix in written:
+                if _same_file(path, source):
+                    raise NSTError(f"{label} is the {option} file; the run would replace it; {fix}")
+
+
+def _same_file(written, source):
+    """Whether writing `written` would replace `source` (an existing file): one file by inode, link or name."""
+    try:
+        if os.path.samefile(written, source):
+            return True
+    except OSError:
+        pass
+    return os.path.realpath(written) == os.path.realpath(source)
+
+
+def _checkpoint_file(source, checkpoints):
+    """Whether `source` is the checkpoint folder or a name the run writes in it (NNNNN.png, the state files)."""
+    if _same_file(checkpoints, source):
+        return True
+    name = Path(source).name
+    return (_same_file(Path(source).parent, checkpoints)
+            and bool(CHECKPOINT_IMAGE.match(name) or STATE_NPZ.match(name) or name in (STATE_JSON, PREVIOUS_JSON)))
 
 
 def _resolved(source):
@@ -184,6 +257,8 @@ class RunFiles:
             log["lbfgs_restarts"] = result.restarts
         if self.inputs.notes:  # what reading the images changed: ICC profile, greyscale, CMYK, palette, alpha
             log["image_notes"] = self.inputs.notes
+        if state.saved is not None and state.saved.note:  # the newest state was damaged: resumed from the one before
+            log["resume_note"] = state.saved.note
         atomic_write(self.paths.log_json, json.dumps(log, indent=1).encode())
 
     def completed(self, result):
@@ -238,8 +313,10 @@ def stylize_to_files(content, style, output, config, log_json=None, progress=Non
     (see the module's docstring); returns run.stylize's Result. `progress` (cli.progress.Progress) shows the
     plan, the losses and the ETA; `vgg` reuses weights already loaded (a sweep worker's);
     `intermediate(iteration)` -> a path or None: where the peers' intermediate images go (record.intermediate)."""
+    if not as_style_list(style) or any(isinstance(s, str) and not s.strip() for s in as_style_list(style)):
+        raise ConfigError("no style image given (an empty path); name at least one style image")
     paths = RunPaths.of(output, config, log_json)
-    paths.check(config)
+    paths.check(config, run_inputs(content, style, config), intermediate)
     saved = load_state(config.resume) if config.resume else None
     vgg = vgg or load_vgg19(config.weights_path())
     inputs = Inputs.read(content, style, config.keep_alpha)
@@ -252,9 +329,10 @@ def stylize_to_files(content, style, output, config, log_json=None, progress=Non
     files = RunFiles(paths, config, checkpointer, inputs, vgg.mean_pixel)
     report = ProgressReport(progress) if progress is not None else None
     if report:
-        report.plan(plan, inputs.notes)
+        report.plan(plan, ([saved.note] if saved is not None and saved.note else []) + inputs.notes)
     observers = [report, CheckpointImages(paths.checkpoints, config, files.as_rgb, files.figures, checkpointer),
-                 intermediate and IntermediateImages(intermediate, files.as_rgb), checkpointer]
+                 intermediate and IntermediateImages(intermediate, files.as_rgb, run_inputs(content, style, config)),
+                 checkpointer]
     result = None
     try:
         with stop:

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from . import manifest
 from .jobs import estimated_bytes, final_losses, is_completed, job_paths, read_record, remote_job
+from .lock import SweepLock
 from .pipeline import NSTError, StopRequest, connect
 from .sheet import SHEET, draw_sheet
 
@@ -67,11 +68,20 @@ class Reporter:
 
 
 def run_sweep(spec, out_dir, jobs=None, ray_address=None, quiet=False, stream=None) -> int:
-    """Run `spec` (a loaded spec.Spec) into `out_dir`; return the exit status."""
+    """Run `spec` (a loaded spec.Spec) into `out_dir`, holding its lock (one driver per folder); return the
+    exit status."""
     out_dir = Path(out_dir).resolve()
     if not out_dir.parent.is_dir():
         raise NSTError(f"--out {out_dir}: its parent folder does not exist; create it first")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NSTError(f"--out {out_dir}: is a file, not a folder; give a folder")
     out_dir.mkdir(exist_ok=True)
+    with SweepLock(out_dir):
+        return _run_locked(spec, out_dir, jobs, ray_address, quiet, stream)
+
+
+def _run_locked(spec, out_dir, jobs, ray_address, quiet, stream) -> int:
+    """run_sweep's work, once the folder's lock is held."""
     previous = manifest.read(out_dir)
     entries = {}
     reporter = Reporter(len(spec.jobs), quiet, stream)
@@ -82,7 +92,7 @@ def run_sweep(spec, out_dir, jobs=None, ray_address=None, quiet=False, stream=No
             entries[job.id] = manifest.entry(job, {
                 "status": "skipped", "output": str(job_paths(out_dir, job)["output"]), "losses": final_losses(record),
                 "steps": record["iterations"][-1]["iteration"], "seconds": before.get("seconds"),
-                "host": before.get("host")})
+                "host": before.get("host"), "seed": (record.get("config") or {}).get("seed")})
             reporter.finished(entries[job.id])
     todo = [job for job in spec.jobs if job.id not in entries]
     stopped = None

@@ -3,9 +3,13 @@
 OUT/<id>/ holds the image, run.json (the main command's --log-json record)
 and checkpoints/. When checkpoints/state.json exists (a worker killed with
 SIGKILL, a sweep stopped with Ctrl-C) the job resumes from it, as --resume
-does. The Ray task around `run_job` declares the job's threads, its memory
+does. A job without a seed runs with one derived from the sweep's base seed
+and its id (job_seed), so running it again, after a failure or in another
+sweep, starts from the same noise. The Ray task around `run_job` declares the job's threads, its memory
 (the run's own estimate) and GPUs; the weights stay loaded in the worker.
 """
+import gc
+import hashlib
 import json
 import os
 import signal
@@ -16,13 +20,14 @@ from pathlib import Path
 
 from PIL import Image
 
-from .pipeline import STATE_JSON, Config, Interrupted, NSTError, load_vgg19, memory_estimate, stylize_to_files, \
-    thread_environment, working_size
+from .pipeline import STATE_JSON, Config, Interrupted, NSTError, load_state, load_vgg19, memory_estimate, \
+    stylize_to_files, thread_environment, working_size
 from .spec import Job
 
 RECORD = "run.json"
 CHECKPOINTS = "checkpoints"
 MAX_CHECKPOINT_EVERY = 100  # art.py's interval; by default a job checkpoints every tenth of its run, at most this
+BASE_SEED = 0  # the sweep's base seed: with a job's id it gives the seed of a job that names none (job_seed)
 
 _weights = {}  # weights path -> VGGWeights: a Ray worker loads them once and keeps them for its later jobs
 
@@ -68,9 +73,22 @@ def job_config(out_dir, job: Job) -> Config:
     options = {k: v for k, v in job.options.items() if k not in ("content", "style")}
     options["checkpoint_every"] = options.get("checkpoint_every") or default_checkpoint_every(options["iterations"])
     options["checkpoint_dir"] = str(paths["checkpoints"])
+    options["seed"] = job_seed(job)
     if (paths["checkpoints"] / STATE_JSON).is_file():
         options["resume"] = str(paths["checkpoints"])
+        saved = (read_record(paths["checkpoints"] / STATE_JSON) or {}).get("config")
+        if isinstance(saved, dict) and "seed" in saved and saved["seed"] is None:
+            options["seed"] = None  # saved before jobs had derived seeds: resume it as it was
     return Config.from_options(**options)
+
+
+def job_seed(job: Job) -> int:
+    """The job's seed, or one derived from BASE_SEED and the job's id: the first 31 bits of a sha256, the same
+    on every machine and in every process (Python's hash() of a string is not)."""
+    if job.options.get("seed") is not None:
+        return job.options["seed"]
+    digest = hashlib.sha256(f"{BASE_SEED}:{job.id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
 def default_checkpoint_every(iterations):
@@ -111,8 +129,10 @@ def run_job(job: Job, out_dir) -> dict:
     paths["folder"].mkdir(parents=True, exist_ok=True)
     result = {"id": job.id, "host": socket.gethostname(), "pid": os.getpid(),
               "threads": int(os.environ.get("TF_NUM_INTRAOP_THREADS") or 0) or None}
+    result["seed"] = job_seed(job)
     try:
         config = job_config(out_dir, job)
+        result["seed"] = config.seed
         result["resumed_from"] = _saved_steps(paths["checkpoints"]) if config.resume else None
         stylize_to_files(job.options["content"], job.options["style"], str(paths["output"]), config,
                          log_json=str(paths["record"]), progress=None, vgg=cached_weights(config.weights_path()))
@@ -123,6 +143,7 @@ def run_job(job: Job, out_dir) -> dict:
         status, error = "failed", str(problem)
     except Exception as bug:  # noqa: BLE001 -- any other failure of one job must not stop the others
         status, error = "failed", f"{type(bug).__name__}: {bug}".splitlines()[0]
+    gc.collect()  # the run's graphs and sessions sit in reference cycles: free them before the worker's next job
     record = read_record(paths["record"])
     result["output"] = str(paths["output"]) if paths["output"].is_file() else None
     return {**result, "status": status, "error": error, "losses": final_losses(record) if status != "failed" else None,
@@ -138,8 +159,11 @@ def listen_for_cancel():
 
 
 def _saved_steps(checkpoints):
-    state = read_record(Path(checkpoints) / STATE_JSON)
-    return None if state is None else state.get("steps")
+    """The step the job resumes from: state.json's, or the previous state's when the newest is damaged."""
+    try:
+        return load_state(checkpoints).steps
+    except NSTError:
+        return None
 
 
 def remote_job(ray, threads: int, memory: int, num_gpus=0, max_retries=3):

@@ -6,35 +6,56 @@ a killed driver never leaves half a file.
 import json
 from pathlib import Path
 
-from .pipeline import atomic_write
+from .pipeline import NSTError, atomic_write
 
 MANIFEST = "manifest.jsonl"
 SUMMARY = "summary.md"
 STATUSES = ("completed", "skipped", "failed", "interrupted")
+REWRITE = "move it away or delete it (the sweep writes it again from the job folders), then rerun"
 
 
 def entry(job, result: dict) -> dict:
-    """One manifest line: the job's id, options and axis values with what its run reported."""
+    """One manifest line: the job's id, options and axis values with what its run reported (the seed it ran
+    with included: the job's own, or the one derived from its id)."""
     return {"id": job.id, "status": result["status"], "error": result.get("error"), "values": job.values,
             "options": job.options, "output": result.get("output"), "losses": result.get("losses"),
             "steps": result.get("steps"), "resumed_from": result.get("resumed_from"), "threads": result.get("threads"), "seconds": result.get("seconds"),
-            "host": result.get("host")}
+            "host": result.get("host"), "seed": result.get("seed")}
 
 
 def read(out_dir) -> dict:
-    """The previous manifest's entries by id (empty when there is none)."""
-    entries = {}
+    """The previous manifest's entries by id (empty when there is none); a damaged one is a one-line NSTError
+    (the manifest is always written whole, so damage is not a torn write to skip over)."""
+    path = Path(out_dir) / MANIFEST
     try:
-        lines = (Path(out_dir) / MANIFEST).read_text().splitlines()
-    except OSError:
-        return entries
-    for line in lines:
+        lines = path.read_bytes().decode("utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise NSTError(f"{path}: cannot be read ({exc.strerror or exc}); make it readable, then rerun") from None
+    except UnicodeDecodeError as exc:
+        raise NSTError(f"{path}: is damaged ({_one_line(exc)}); {REWRITE}") from None
+    entries = {}
+    for number, line in enumerate(lines, 1):
         try:
             item = json.loads(line)
-        except ValueError:
-            continue
-        entries[item.get("id")] = item
+        except (ValueError, RecursionError) as exc:
+            raise NSTError(f"{path}: line {number} is damaged ({_one_line(exc)}); {REWRITE}") from None
+        if not _is_entry(item):
+            raise NSTError(f"{path}: line {number} is damaged (not a job entry); {REWRITE}")
+        entries[item["id"]] = item
     return entries
+
+
+def _is_entry(item) -> bool:
+    """The fields a rerun takes from a previous entry, with their types."""
+    return (isinstance(item, dict) and isinstance(item.get("id"), str)
+            and (item.get("seconds") is None or type(item["seconds"]) in (int, float))
+            and (item.get("host") is None or isinstance(item["host"], str)))
+
+
+def _one_line(exc):
+    return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:120]}"
 
 
 def write(out_dir, entries: list):

@@ -9,12 +9,12 @@ from ..engines.cluster import connect, thread_environment
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
 from ..io.images import working_size
-from ..record.checkpoints import RUN_OPTIONS, STATE_JSON
+from ..record.checkpoints import RUN_OPTIONS, STATE_JSON, load_state
 from ..record.files import stylize_to_files
 from ..record.interrupts import Interrupted, StopRequest
 from ..run.memory import estimate as memory_estimate
 from ..vgg.matfile import load_vgg19
 
 __all__ = ["INITS", "Config", "ConfigError", "Interrupted", "NSTError", "RUN_OPTIONS", "STATE_JSON", "StopRequest",
-           "atomic_write", "connect", "load_vgg19", "memory_estimate", "stylize_to_files", "thread_environment",
-           "working_size"]
+           "atomic_write", "connect", "load_state", "load_vgg19", "memory_estimate", "stylize_to_files",
+           "thread_environment", "working_size"]

@@ -140,3 +140,22 @@ def test_bad_input_is_one_line_exit_2_no_report(case, tmp_path, small, capsys):
     assert len(lines) == 1 and lines[0].startswith("legacy-nst: error: ") and expected in lines[0], captured.err
     assert captured.out == ""
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["file.txt"]
+
+
+@pytest.mark.parametrize("extra,clash", [
+    (["--report-json", "content.png"], "--report-json {d}/content.png is the --content file"),
+    (["--report-dir", "."], "the report image {d}/result-graph.png is the --style file"),
+])
+def test_a_report_never_replaces_an_input(tmp_path, content_path, style_path, approx_weights_path, monkeypatch,
+                                          capsys, extra, clash):
+    """A run never replaces one of its inputs (issue 23): compare's reports neither."""
+    Image.open(content_path).convert("RGB").resize((32, 32)).save(tmp_path / "content.png")
+    Image.open(style_path).convert("RGB").resize((32, 32)).save(tmp_path / "result-graph.png")
+    monkeypatch.chdir(tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    status = main(["compare", "--content", "content.png", "--style", "result-graph.png", "--weights",
+                   str(approx_weights_path), "--width", "32", "--height", "32", "--iterations", "1",
+                   "--backends", "graph,eager", "--quiet", *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1 and clash.format(d=tmp_path) in err[0], err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

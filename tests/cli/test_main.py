@@ -33,9 +33,11 @@ def test_end_to_end_with_log_json(tmp_path, small_args, approx_weights_path):
     from PIL import Image
 
     assert Image.open(out).size == (48, 36)  # 48 wide, 1024x768 content's aspect ratio
-    # Images every 2 steps from step 0; the resumable state of the finished run (see test_resume.py).
-    assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == ["00000.png", "00002.png", "state-00003.npz",
-                                                                   "state.json"]
+    # Images every 2 steps from step 0; the resumable state of the finished run and the one before it
+    # (see tests/record/test_checkpoints.py).
+    assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == ["00000.png", "00002.png", "state-00002.npz",
+                                                                   "state-00003.npz", "state.json",
+                                                                   "state.previous.json"]
     data = json.loads(log.read_text())
     assert set(data) == {"config", "versions", "weights_sha256", "s_per_iter", "status", "best", "iterations", "plan"}
     assert data["status"] == "completed"

@@ -8,6 +8,7 @@ from legacy_nst.cli.main import main
 from legacy_nst.cli.parser import config_from_args, style_paths
 from legacy_nst.cli.stylize import stylize_parser
 from legacy_nst.cli.progress import Progress
+from legacy_nst.config import Config
 
 
 def parsed(*argv):
@@ -104,3 +105,25 @@ def test_bad_values_are_one_line_exit_2_no_output(case, tmp_path, small_args, ca
     assert status == 2 and len(err) == 1 and err[0].startswith("legacy-nst: error: "), err
     assert expected in err[0]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("flag,value,expected", [
+    ("--style-layers", "", "argument --style-layers: empty layer list"),
+    ("--content-layers", "conv9_9", "argument --content-layers: unknown layer 'conv9_9'"),
+    ("--style-blend-weights", ",", "argument --style-blend-weights: empty list of numbers"),
+    ("--clip-pixels", "maybe", "argument --clip-pixels: 'maybe' is not a yes/no value"),
+])
+def test_a_value_that_does_not_parse_names_its_option(flag, value, expected, capsys):
+    """Found by bench/fuzz.py: 'empty list of numbers' said neither which option nor, in a spec, which key."""
+    assert main(["--content", "c.jpg", "--style", "s.jpg", "--output", "o.png", flag, value]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"legacy-nst: error: {expected}"), err
+
+
+def test_a_config_value_that_does_not_parse_names_its_option():
+    from legacy_nst.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="^--style-blend-weights: empty list of numbers"):
+        Config(style_blend_weights=[])
+    with pytest.raises(ConfigError, match="^--style-layers: empty layer list"):
+        Config(style_layers="")

@@ -7,8 +7,8 @@ from PIL import Image
 
 from legacy_nst import Config
 from legacy_nst.cli.main import main
-from legacy_nst.errors import ConfigError
-from legacy_nst.record.checkpoints import STATE_JSON, load_state, save_state, temporary_files
+from legacy_nst.errors import ConfigError, NSTError
+from legacy_nst.record.checkpoints import PREVIOUS_JSON, STATE_JSON, load_state, save_state, temporary_files
 from legacy_nst.record.files import stylize_to_files as run
 from legacy_nst.vgg.matfile import load_vgg19
 
@@ -144,7 +144,7 @@ def test_missing_or_broken_state_is_a_one_line_error(tmp_path, capsys):
     broken.mkdir()
     (broken / STATE_JSON).write_text('{"format": 1, "steps": 3, "state_file": "state-00003.npz"')
     for directory, expected in ((tmp_path / "nowhere", "no such directory"), (tmp_path / "empty", "no saved state"),
-                                (broken, "cannot be read")):
+                                (broken, f"{broken / STATE_JSON} is damaged (JSONDecodeError")):
         assert main(["--resume", str(directory)]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and expected in err[0], err
@@ -173,7 +173,8 @@ def test_a_crash_while_saving_leaves_the_previous_state(tmp_path, monkeypatch):
     assert state.steps == 5 and float(state.variables["input"].max()) == 5.0
     assert temporary_files(tmp_path) == [], "loading clears a killed write's temporary files"
     save_state(tmp_path, 15, {"input": np.zeros((1, 2, 2, 3), np.float32)}, None, meta)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["state-00015.npz", STATE_JSON]
+    # the state before the newest is kept (step 5); the npz of the killed save (step 10) is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state-00005.npz", "state-00015.npz", STATE_JSON, PREVIOUS_JSON]
 
 
 def test_resume_refuses_different_weights(tmp_path, content_path, style_path, base, saved_run, monkeypatch):
@@ -198,3 +199,118 @@ def test_a_tiled_run_resumes_as_an_uninterrupted_tiled_run(tmp_path, content_pat
     assert resumed.tiling["tiles"] == 4
     np.testing.assert_allclose(totals(state.history), totals(straight.history), rtol=1e-4)
     assert np.abs(resumed.image.astype(int) - straight.image.astype(int)).max() <= 1
+
+
+@pytest.fixture(scope="module")
+def two_states(tmp_path_factory, content_path, style_path, approx_weights_path):
+    """A run of 8 steps saved at steps 4 and 8 (the folder is copied by each test that damages it)."""
+    folder = tmp_path_factory.mktemp("two")
+    base = Config(weights=str(approx_weights_path), seed=0, **SIZE)
+    run(content_path, style_path, folder / "o.png", base.replace(iterations=8, checkpoint_every=4,
+                                                                  checkpoint_dir=str(folder / "ck")))
+    return folder / "ck"
+
+
+def damaged_copy(two_states, tmp_path, *names):
+    """The saved run's folder with each of `names` truncated to 1000 bytes (as a full disk or a copy cut short)."""
+    import shutil
+
+    ck = tmp_path / "ck"
+    shutil.copytree(two_states, ck)
+    for name in names:
+        data = (ck / name).read_bytes()
+        (ck / name).write_bytes(data[:1000])
+    return ck
+
+
+def test_a_damaged_newest_checkpoint_falls_back_to_the_previous_one(two_states, tmp_path):
+    ck = damaged_copy(two_states, tmp_path, "state-00008.npz")
+    state = load_state(ck)
+    assert state.steps == 4 and [e["iteration"] for e in state.history] == list(range(4))
+    assert state.note.startswith(f"{ck / 'state-00008.npz'} is damaged (BadZipFile") and "from step 4" in state.note
+
+
+def test_a_damaged_state_json_falls_back_to_the_previous_one(two_states, tmp_path):
+    ck = damaged_copy(two_states, tmp_path)
+    (ck / STATE_JSON).write_text('{"format": 1, "steps": 8, "state_fi')
+    assert load_state(ck).steps == 4
+
+
+@pytest.mark.parametrize("damaged", [("state-00008.npz", "state-00004.npz"), ("state-00008.npz", PREVIOUS_JSON)])
+def test_a_damaged_checkpoint_with_nothing_to_fall_back_on_is_one_line_with_exit_2(two_states, tmp_path, capsys,
+                                                                                    damaged):
+    ck = damaged_copy(two_states, tmp_path, *damaged)
+    assert main(["--resume", str(ck), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert f"{ck / 'state-00008.npz'} is damaged" in err[0] and f"delete {ck}" in err[0], err
+
+
+def test_a_resumed_run_says_it_fell_back_and_goes_on_from_there(two_states, tmp_path, content_path, style_path, base):
+    ck = damaged_copy(two_states, tmp_path, "state-00008.npz")
+    notes = []
+
+    class Notes:
+        cost = None
+
+        def note(self, text):
+            notes.append(text)
+
+        def update(self, iteration, losses):
+            pass
+
+        def close(self):
+            pass
+
+    result = run(content_path, style_path, tmp_path / "o.png", base.replace(iterations=10, resume=str(ck)),
+                 log_json=tmp_path / "log.json", progress=Notes())
+    assert [e["iteration"] for e in result.history] == list(range(4, 11))
+    assert any("is damaged" in n and "from step 4" in n for n in notes), notes
+    assert json.loads((tmp_path / "log.json").read_text())["resume_note"].endswith("from step 4")
+    assert load_state(ck).steps == 10
+
+
+def test_a_bad_write_keeps_the_previous_state(tmp_path, monkeypatch):
+    """One bad write (the npz reads back different) is refused in one line and leaves the state before it."""
+    meta = {"config": {}, "iterations": []}
+    save_state(tmp_path, 5, {"input": np.full((1, 2, 2, 3), 5.0, np.float32)}, None, meta)
+    real_savez = np.savez
+
+    def torn(handle, **arrays):
+        real_savez(handle, **arrays)
+        handle.truncate(200)
+
+    monkeypatch.setattr(np, "savez", torn)
+    with pytest.raises(NSTError, match="did not read back as written") as error:
+        save_state(tmp_path, 10, {"input": np.full((1, 2, 2, 3), 10.0, np.float32)}, None, meta)
+    assert "the previous state (step 5) is kept" in str(error.value) and "\n" not in str(error.value)
+    monkeypatch.setattr(np, "savez", real_savez)
+    state = load_state(tmp_path)
+    assert state.steps == 5 and float(state.variables["input"].max()) == 5.0 and state.note is None
+
+
+def test_a_truncated_checkpoint_is_one_line_with_exit_2(saved_run, tmp_path, capsys):
+    """Issue 23: state-NNNNN.npz cut to 1000 bytes gave a BadZipFile traceback and exit 1."""
+    import shutil
+
+    ck = tmp_path / "ck"
+    shutil.copytree(saved_run, ck)
+    (ck / "state-00003.npz").write_bytes((ck / "state-00003.npz").read_bytes()[:1000])
+    assert main(["--resume", str(ck), "--iterations", "5", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"legacy-nst: error: --resume {ck}: {ck / 'state-00003.npz'} is damaged (BadZipFile: File is not "
+                   f"a zip file) and no earlier state there is intact; delete {ck} (or give another "
+                   "--checkpoint-dir) and start the run afresh"], err
+
+
+def test_a_state_json_whose_options_are_not_a_run_is_damaged(two_states, tmp_path, capsys):
+    """Valid JSON with an option of the wrong type (a changed byte can do that) gave a TypeError traceback."""
+    ck = damaged_copy(two_states, tmp_path)
+    for name in (STATE_JSON, PREVIOUS_JSON):
+        meta = json.loads((ck / name).read_text())
+        (ck / name).write_text(json.dumps({**meta, "config": {**meta["config"], "alpha": "100.0"}}))
+        if name == STATE_JSON:
+            assert load_state(ck).steps == 4, "the previous state is used"
+    assert main(["--resume", str(ck), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{ck / STATE_JSON} is damaged (its options do not make a run: TypeError" in err[0], err

@@ -249,3 +249,28 @@ def test_a_job_with_a_broken_image_fails_alone_and_the_sweep_exits_2(ray_cluster
     assert bad["status"] == "failed" and bad["error"] == f"{broken}: the file is empty; use a real image file"
     assert bad["output"] is None and not (tmp_path / "out" / bad["id"] / "tubingen--broken.png").exists()
     assert "1 completed, 1 failed of 2 jobs" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_a_second_driver_on_the_same_folder_refuses_in_one_line(ray_cluster, spec_file, shared_dir, tmp_path):
+    """Issue 23: two sweeps on one --out (started 2 s apart) both did all the work."""
+    spec = spec_file(SMALL.replace("48", "32").replace("36", "32") + 'iterations = 200\ncheckpoint_every = 50\n'
+                     f'style = "{shared_dir}/images/shipwreck.jpg"\n')
+    out = tmp_path / "out"
+    first = subprocess.Popen([sys.executable, "-m", "legacy_nst.cli", "sweep", str(spec), "--out", str(out),
+                              "--jobs", "1", "--ray-address", ray_cluster, "--quiet"],
+                             env={**os.environ, "PYTHONPATH": str(REPO)}, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out / "sweep.lock").exists() and not list(out.glob("*/checkpoints")):
+        time.sleep(0.05)
+    held = (out / "sweep.lock").exists()
+    status, lines = sweep(spec, "--out", out, "--jobs", "1")
+    holder = json.loads((out / "sweep.lock").read_text()) if held else {}
+    _, err = first.communicate(timeout=600)
+    assert first.returncode == 0, err
+    assert status == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"legacy-nst: error: --out {out}: another sweep is running there (pid {first.pid} on ")
+    assert holder["pid"] == first.pid and [e["status"] for e in manifest(out)] == ["completed"]
+    assert not (out / "sweep.lock").exists(), "the first driver released it"
+    (out / "sweep.lock").write_text(json.dumps({"pid": 2 ** 22 + 1, "host": holder["host"], "since": "earlier"}))
+    assert sweep(spec, "--out", out)[0] == 0, "a killed driver's lock is taken over"
+    assert [e["status"] for e in manifest(out)] == ["skipped"] and not (out / "sweep.lock").exists()

@@ -232,3 +232,28 @@ def test_peak_memory_at_most_twice_file_size(vgg19_file, compressed):
     finally:
         tracemalloc.stop()
     assert peak <= 2 * os.path.getsize(path)
+
+
+def test_a_file_that_crashes_scipys_reader_is_one_line(tmp_path, approx_weights_path):
+    """Found by bench/fuzz.py: the 'complex' flag set on a real array's header (one changed byte) made scipy 1.17's
+    MAT reader dereference a null pointer, killing the process (SIGSEGV, exit 139). The reader now runs in a child
+    process; its crash is the run's one-line error."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = bytearray(Path(approx_weights_path).read_bytes())
+    tag = b"\x06\x00\x00\x00\x08\x00\x00\x00"  # an array's flags: miUINT32, 8 bytes, then class and flag bytes
+    flags = next(i + 8 for i in range(128, len(data)) if data[i:i + 8] == tag and data[i + 8] in (6, 7))
+    assert data[flags + 1] == 0  # the first numeric (double or single) array: real
+    data[flags + 1] = 0x08  # complex
+    damaged = tmp_path / "damaged.mat"
+    damaged.write_bytes(bytes(data))
+    done = subprocess.run([sys.executable, "-m", "legacy_nst.cli", "weights", "verify", str(damaged)],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, (done.returncode, lines)
+    assert lines[0] == (f"legacy-nst: error: {damaged}: the MATLAB reader crashed on it (SIGSEGV); the file is corrupt — "
+                        f"download imagenet-vgg-verydeep-19.mat again from https://www.vlfeat.org/matconvnet/models/"
+                        "imagenet-vgg-verydeep-19.mat")
