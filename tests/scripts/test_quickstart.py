@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-TINY = ["--width", "32", "--iterations", "3", "--multiscale-iterations", "1", "--float32-finish", "1"]
+TINY = ["--width", "64", "--iterations", "3", "--multiscale-iterations", "1", "--float32-finish", "1"]
 
 
 def closed_port_url():
