@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 from ..errors import ConfigError
-from .parse import (LayerWeights, format_layer_weights, parse_flag, parse_layer_weights, parse_numbers, parse_scales,
+from .parse import (LayerWeights, format_layer_weights, parse_flag, parse_layer_weights, parse_counts, parse_numbers, parse_scales,
                     parse_tile)
 from .presets import PRESETS, SCHEDULES, with_preset
 
@@ -162,9 +162,10 @@ class Config:
         "number of halving levels: 3 is 0.25,0.5), each result upsampled to start the next level "
         "(default: full size only)", metavar="F,...|L",
         parse=parse_scales)
-    multiscale_iterations: Optional[int] = _option(
-        None, "steps at each --multiscale level below full size, taken out of --iterations (default: "
-        "--iterations shared equally among the levels)", metavar="N")
+    multiscale_iterations: Optional[Tuple[int, ...]] = _option(
+        None, "steps at each --multiscale level below full size, taken out of --iterations: one count for "
+        "every level, or one per level, coarsest first (e.g. 200,60,20); default: --iterations shared equally "
+        "among the levels", metavar="N[,N...]", parse=parse_counts)
     average_iterates: Optional[float] = _option(
         None, "write the exponential moving average of the iterates, bias-corrected, instead of the last one: "
         "average = DECAY * average + (1 - DECAY) * image after every step, restarted at each --multiscale level "
@@ -234,8 +235,9 @@ class Config:
         for name, parse in (("content_layers", parse_layer_weights), ("style_layers", parse_layer_weights),
                             ("multiscale", parse_scales), ("tile", parse_tile), ("clip_pixels", parse_flag),
                             ("lbfgs_restart", parse_flag), ("style_blend_weights", parse_numbers),
-                            ("style_scale", parse_numbers)):
-            if getattr(self, name) is not None or name not in ("style_blend_weights", "style_scale"):
+                            ("style_scale", parse_numbers), ("multiscale_iterations", parse_counts)):
+            if getattr(self, name) is not None or name not in ("style_blend_weights", "style_scale",
+                                                                "multiscale_iterations"):
                 self._set(name, parsed(name, parse, getattr(self, name)))
         try:
             step = float(self.lbfgs_initial_step)
@@ -313,13 +315,14 @@ class Config:
             raise ConfigError(f"--average-iterates must be a decay within (0, 1), e.g. 0.9 or 0.99; got "
                               f"{self.average_iterates}")
         steps = self.multiscale_iterations
-        if steps is not None:
-            if steps < 0:
-                raise ConfigError(f"--multiscale-iterations must be >= 0, got {steps}")
-            if self.multiscale and steps * len(self.multiscale) > self.iterations:
-                raise ConfigError(f"--multiscale-iterations {steps} at {len(self.multiscale)} coarse level(s) exceeds "
-                                  f"--iterations {self.iterations}, which counts the steps of every level; raise "
-                                  "--iterations or lower --multiscale-iterations")
+        if steps is not None and self.multiscale:
+            if len(steps) not in (1, len(self.multiscale)):
+                raise ConfigError(f"--multiscale-iterations gives {len(steps)} counts for {len(self.multiscale)} "
+                                  "coarse level(s); give one count for all of them or one per level")
+            if sum(self.level_steps()[0]) > self.iterations:
+                raise ConfigError(f"--multiscale-iterations {','.join(map(str, steps))} at {len(self.multiscale)} "
+                                  f"coarse level(s) exceeds --iterations {self.iterations}, which counts the steps "
+                                  "of every level; raise --iterations or lower --multiscale-iterations")
 
     def _check_engine(self):
         _choose("backend", self.backend, BACKENDS)
@@ -362,12 +365,14 @@ class Config:
             changes = {"image_size": None, **changes}
         return dataclasses.replace(self, **changes)
 
-    def level_steps(self) -> Tuple[int, int]:
-        """(steps at each --multiscale level below full size, steps at full size): how --iterations is shared
-        among the levels (run.plan's levels; a --float32-finish is taken out of the full-size steps)."""
-        coarse = (self.multiscale_iterations if self.multiscale_iterations is not None
-                  else self.iterations // (len(self.multiscale) + 1))
-        return coarse, self.iterations - coarse * len(self.multiscale)
+    def level_steps(self) -> Tuple[Tuple[int, ...], int]:
+        """(steps at each --multiscale level below full size, coarsest first; steps at full size): how
+        --iterations is shared among the levels (run.plan's levels; a --float32-finish is taken out of the
+        full-size steps)."""
+        levels = len(self.multiscale)
+        counts = self.multiscale_iterations or (self.iterations // (levels + 1),)
+        coarse = tuple(counts) * levels if len(counts) == 1 else tuple(counts[:levels])
+        return coarse, self.iterations - sum(coarse)
 
     def weights_path(self) -> Path:
         """--weights, else $LEGACY_NST_WEIGHTS, else weights/imagenet-vgg-verydeep-19.mat."""

@@ -105,6 +105,21 @@ def parse_scales(text) -> Tuple[float, ...]:
     return scales
 
 
+def parse_counts(text) -> Tuple[int, ...]:
+    """--multiscale-iterations: '80' -> (80,), one count for every coarse level; '200,60,20' -> one per level."""
+    items = text if isinstance(text, (list, tuple)) else str(text).split(",")
+    counts = []
+    for item in items:
+        value = item.strip() if isinstance(item, str) else item
+        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+            raise ConfigError(f"--multiscale-iterations {text!r} is not a step count; give whole numbers >= 0, one "
+                              "for every coarse level (e.g. 80) or one per level, coarsest first (e.g. 200,60,20)")
+        counts.append(int(value))
+    if not counts or min(counts) < 0:
+        raise ConfigError(f"--multiscale-iterations {text!r} is not a step count; give whole numbers >= 0, e.g. 80")
+    return tuple(counts)
+
+
 def parse_tile(text) -> str:
     """--tile: 'auto', 'off' or a core size, a positive multiple of 16 (kept as text: '512')."""
     value = str(text).strip().lower()

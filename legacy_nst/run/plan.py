@@ -107,8 +107,8 @@ def level_shapes(config, size_hw, precision="float32"):
     """[(size, steps, scale, precision)] of the levels, coarsest first (see the module's docstring)."""
     height, width = size_hw
     coarse, full = config.level_steps()
-    shapes = [((max(MIN_SIZE, round(height * scale)), max(MIN_SIZE, round(width * scale))), coarse, scale, precision)
-              for scale in config.multiscale]
+    shapes = [((max(MIN_SIZE, round(height * scale)), max(MIN_SIZE, round(width * scale))), steps, scale, precision)
+              for scale, steps in zip(config.multiscale, coarse)]
     finish = config.float32_finish if precision == "bfloat16" else 0
     shapes.append(((height, width), full - finish, 1.0, precision))
     if finish:

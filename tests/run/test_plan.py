@@ -36,6 +36,21 @@ def test_step_costs_follow_the_levels_pixels():
     assert [cost(p) for p in range(1, 6)] == [0.25, 0.25, 0.25, 1.0, 1.0]
 
 
+def test_each_coarse_level_can_have_its_own_step_count():
+    config = Config(multiscale="0.25,0.5", multiscale_iterations="5,3", iterations=10)
+    assert [(level.size, level.steps) for level in make_plan(config, (64, 128), limit=ROOMY).levels] == [
+        ((16, 32), 5), ((32, 64), 3), ((64, 128), 2)]
+    one_count = Config(multiscale="0.25,0.5", multiscale_iterations=3, iterations=10)
+    assert [level.steps for level in make_plan(one_count, (64, 128), limit=ROOMY).levels] == [3, 3, 4]
+
+
+@pytest.mark.parametrize("counts, message", [("5,3,1", "3 counts for 2 coarse level"), ("8,3", "exceeds --iterations"),
+                                             ("5,x", "not a step count"), ("-1", "not a step count")])
+def test_per_level_step_counts_that_cannot_run_are_refused(counts, message):
+    with pytest.raises(ConfigError, match=message):
+        Config(multiscale="0.25,0.5", multiscale_iterations=counts, iterations=10)
+
+
 def test_step_costs_weigh_a_float32_finish_by_its_slower_steps(native_bfloat16):
     config = Config(multiscale=(0.5,), multiscale_iterations=2, iterations=6, precision="bfloat16", float32_finish=2)
     cost = make_plan(config, (100, 200), limit=ROOMY).step_costs()
