@@ -51,6 +51,12 @@ docs/performance.md has the measurements (history 10 and 60 half-size steps
 until 2026-11-30). Its schedule alone is `--schedule fast`, which composes with
 any preset's objective: `--preset jcjohnson --schedule fast` is neural_style.lua's
 objective reached in 190 steps.
+
+print (`--schedule print`, with any preset's objective): a coarse-to-fine chain for
+prints, at 1/6, 1/3 and 2/3 of the working size, then the full size, with 200, 60,
+20 and 10 L-BFGS steps (float32 L-BFGS, history 20, bfloat16 convolutions): most
+steps where they are cheap, few where one costs half a minute. docs/any-size.md
+gives its time and crops at 3072x2304.
 """
 from ..errors import ConfigError
 
@@ -64,6 +70,9 @@ FULL_STYLE_LAYERS = ",".join(f"conv{block}_1:1" for block in range(1, 6))  # jcj
 SCHEDULES = {
     "fast": dict(optimizer="lbfgs", lbfgs_implementation="float32", lbfgs_num_correction=30, lbfgs_initial_step=10.0,
                  precision="bfloat16", multiscale=(0.5,), multiscale_iterations=80, iterations=190, float32_finish=30),
+    "print": dict(optimizer="lbfgs", lbfgs_implementation="float32", lbfgs_num_correction=20, lbfgs_initial_step=10.0,
+                  precision="bfloat16", multiscale=(1 / 6, 1 / 3, 2 / 3), multiscale_iterations=(200, 60, 20),
+                  iterations=290, float32_finish=0),
 }
 PRESETS = {
     "artpy": dict(kernel_layout="artpy", width=800, height=600, iterations=5000, checkpoint_every=100,
