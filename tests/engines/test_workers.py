@@ -25,6 +25,7 @@ from legacy_nst.engines.tiled import TiledEngine
 from legacy_nst.engines.workers import RayTiledEngine
 from legacy_nst.io.images import read_image, resize, to_network
 from problems import make_problem
+from ray_processes import workers_of_this_process
 
 REPO = Path(__file__).resolve().parents[2]
 SIZE = (192, 256)  # height, width: the conftest `run` fixture's size
@@ -99,24 +100,6 @@ def test_a_run_on_workers_follows_the_in_process_tiled_run(ray_instance, run, in
     assert_same_losses(result.history, in_process(optimizer).history)
 
 
-def _tile_workers_of_this_process():
-    """pids of the TileWorker actors under the Ray instance this test process started."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if not entry.name.isdigit() or not (entry / "cmdline").read_bytes().startswith(b"ray::TileWorker"):
-                continue
-            pid = int(entry.name)
-            for _ in range(5):
-                pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                if pid == os.getpid():
-                    found.append(int(entry.name))
-                    break
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
-
-
 def test_a_worker_killed_mid_pass_has_its_tiles_run_again_and_the_run_is_unchanged(ray_instance, run, in_process):
     killed = []
 
@@ -124,7 +107,7 @@ def test_a_worker_killed_mid_pass_has_its_tiles_run_again_and_the_run_is_unchang
         if label == "pass 1" and done == 1:
             killed.append(None)
             if len(killed) == 2:  # the second evaluation's first tile is back; the others are in flight
-                pids = _tile_workers_of_this_process()
+                pids = workers_of_this_process(b"ray::TileWorker")
                 os.kill(pids[0], signal.SIGKILL)
                 killed.append(pids[0])
 

@@ -25,6 +25,7 @@ from legacy_nst import Config
 from legacy_nst.cli.main import main
 from legacy_nst.sweep import spec as sweep_spec
 from legacy_nst.record.files import stylize_to_files as run
+from ray_processes import workers_of_this_process
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = "width = 48\nheight = 36\nseed = 0\n"
@@ -132,27 +133,6 @@ def test_a_rerun_skips_every_completed_job_and_touches_no_file_of_it(grid):
     assert time.perf_counter() - started < first_seconds / 4
 
 
-def _ray_workers_of_this_process():
-    """pids of the Ray workers running a sweep job under the Ray instance this test process started."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if not (entry / "cmdline").read_bytes().startswith(b"ray::legacy-nst-job"):
-                continue
-            pid, parents = int(entry.name), 0
-            while pid > 1 and parents < 5:
-                pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                parents += 1
-                if pid == os.getpid():
-                    found.append(int(entry.name))
-                    break
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
-
-
 def _state_steps(checkpoints):
     try:
         return json.loads((checkpoints / "state.json").read_text())["steps"]
@@ -172,7 +152,7 @@ def test_a_job_whose_worker_is_killed_resumes_and_ends_as_an_uninterrupted_run(
         deadline = time.time() + 120
         while time.time() < deadline and _state_steps(checkpoints) < 8:
             time.sleep(0.05)
-        for pid in _ray_workers_of_this_process():
+        for pid in workers_of_this_process(b"ray::legacy-nst-job"):
             os.kill(pid, signal.SIGKILL)
             killed.append((pid, _state_steps(checkpoints)))
 
