@@ -7,7 +7,7 @@ upsampled to start the next (run.multiscale); without, one level.
 """
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import List, Optional
 
 import numpy as np
@@ -119,16 +119,15 @@ def solve(problem, level, vgg, config, observers, saved=None, on_tile=None) -> S
     image is the average of its iterates (optim.average), which the observers see instead of each iterate.
     """
     average = IterateAverage(config.average_iterates) if config.average_iterates else None
-    variables = saved.variables if saved is not None else None
-    if variables is not None:
-        variables, kept = split_saved(variables)
+    if saved is not None:  # the optimizer resumes from its own variables, the average from its
+        variables, kept = split_saved(saved.variables)
+        saved = replace(saved, variables=variables)
         if average is not None and kept:
             average.restore(kept)
     stopwatch = Stopwatch()
     with create_engine(problem, vgg, config, level, on_tile=on_tile) as engine:
         sink = observers if average is None else Averaging(observers, average)
-        image, stopped, restarts = _minimize(engine, problem, level, config, sink,
-                                             (saved, variables) if saved is not None else None, stopwatch)
+        image, stopped, restarts = _minimize(engine, problem, level, config, sink, saved, stopwatch)
         tiling = engine.tiling if level.tile else None
         average_losses = None
         if average is not None:  # what averaging did: the losses of the image the run writes
@@ -140,21 +139,21 @@ def solve(problem, level, vgg, config, observers, saved=None, on_tile=None) -> S
 
 def _minimize(engine, problem, level, config, observers, saved, stopwatch):
     """(the last iterate, why L-BFGS stopped early or None, its restarts) of the level's optimizer;
-    `saved` is (the SavedState, its optimizer variables) or None."""
-    start = saved[0].steps if saved is not None else 0
+    `saved`: a SavedState holding the optimizer's variables only, or None."""
+    start = saved.steps if saved is not None else 0
     if level.lbfgs:
         x0 = problem.start
         if saved is not None:
-            check_restorable(saved[1], {"input": problem.start}, saved[0].directory)
-            x0 = saved[1]["input"]
+            check_restorable(saved.variables, {"input": problem.start}, saved.directory)
+            x0 = saved.variables["input"]
         options = LbfgsOptions(level.lbfgs, config.lbfgs_num_correction, config.lbfgs_initial_step, level.restart)
         done = minimize_lbfgs(engine.compute_loss_and_grads, x0, level.steps, observers, options, start=start,
                               bounds=problem.bounds, stopwatch=stopwatch, resumable=config.backend == "graph")
         return done.image, done.stopped_early, done.restarts
     stepper = engine.stepper(config)
     if saved is not None:
-        check_restorable(saved[1], stepper.variables(), saved[0].directory)
-        stepper.restore(saved[1])
+        check_restorable(saved.variables, stepper.variables(), saved.directory)
+        stepper.restore(saved.variables)
     image = first_order(stepper, level.steps, observers, start=start, stopwatch=stopwatch,
                         hint=f"lower --learning-rate (now {config.learning_rate:g})")
     return image, None, 0
