@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 from ..errors import ConfigError
-from .parse import (LayerWeights, format_layer_weights, parse_flag, parse_layer_weights, parse_counts, parse_numbers, parse_scales,
-                    parse_tile)
+from .parse import (LayerWeights, format_layer_weights, parse_counts, parse_flag, parse_layer_weights, parse_numbers,
+                    parse_scales, parse_tile)
 from .presets import PRESETS, SCHEDULES, with_preset
 
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "adagrad", "lbfgs")
@@ -406,6 +406,8 @@ def _check_init(init):
         raise ConfigError(f"unknown --init {init!r}; did you mean {close[0]}? (choose from {names}, or an image path)")
     raise ConfigError(f"--init {init}: no such file, and not one of {names}; give an existing image path or one of "
                       "the names")
+
+
 def _finite_power(base, exponent):
     try:
         return float(base) ** exponent < float("inf")

@@ -108,16 +108,12 @@ def parse_scales(text) -> Tuple[float, ...]:
 def parse_counts(text) -> Tuple[int, ...]:
     """--multiscale-iterations: '80' -> (80,), one count for every coarse level; '200,60,20' -> one per level."""
     items = text if isinstance(text, (list, tuple)) else str(text).split(",")
-    counts = []
-    for item in items:
-        value = item.strip() if isinstance(item, str) else item
-        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
-            raise ConfigError(f"--multiscale-iterations {text!r} is not a step count; give whole numbers >= 0, one "
-                              "for every coarse level (e.g. 80) or one per level, coarsest first (e.g. 200,60,20)")
-        counts.append(int(value))
-    if not counts or min(counts) < 0:
-        raise ConfigError(f"--multiscale-iterations {text!r} is not a step count; give whole numbers >= 0, e.g. 80")
-    return tuple(counts)
+    whole = [item.strip() if isinstance(item, str) else item for item in items]
+    if not whole or not all((isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+                            or (isinstance(v, str) and v.isdigit()) for v in whole):
+        raise ConfigError(f"--multiscale-iterations {text!r} is not a step count; give whole numbers >= 0, one "
+                          "for every coarse level (e.g. 80) or one per level, coarsest first (e.g. 200,60,20)")
+    return tuple(int(value) for value in whole)
 
 
 def parse_tile(text) -> str:

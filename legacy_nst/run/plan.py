@@ -55,7 +55,8 @@ class Level:
         method = f"lbfgs ({self.lbfgs}{', restarts' if self.restart else ''})" if self.lbfgs else self.optimizer
         engine = f"tiled (core {self.tile}, halo {self.halo})" if self.tile else "untiled"
         engine += f" {self.workers.describe()}" if self.workers else ""
-        return (f"{width}x{height}, {self.steps} step{'' if self.steps == 1 else 's'}, {self.precision} {method}, {engine}, "
+        steps = f"{self.steps} step{'' if self.steps == 1 else 's'}"
+        return (f"{width}x{height}, {steps}, {self.precision} {method}, {engine}, "
                 f"peak memory about {self.estimate.total / GB:.1f} GB")
 
     def to_json(self) -> dict:
