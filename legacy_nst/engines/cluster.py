@@ -68,6 +68,27 @@ def check_reachable(address, seconds=10):
         channel.close()  # before ray.init forks: an open channel makes gRPC warn at every fork
 
 
+@dataclass(frozen=True)
+class Capacity:
+    """What the live nodes of the Ray cluster offer."""
+
+    cpus: float          # CPUs over all nodes
+    node_cpus: float     # CPUs of the largest node
+    node_memory: float   # memory of the largest node, bytes
+    gpus: float          # GPUs over all nodes
+
+    def threads_each(self, count) -> int:
+        """Threads for each of `count` tasks at once: the cluster's CPUs shared, at most one node's."""
+        return max(1, min(int(self.node_cpus), int(self.cpus // count)))
+
+
+def capacity(ray) -> Capacity:
+    """The Capacity of the cluster Ray is connected to (sweep jobs and tile workers are sized from it)."""
+    nodes = [node["Resources"] for node in ray.nodes() if node.get("Alive")]
+    return Capacity(sum(n.get("CPU", 0) for n in nodes), max(n.get("CPU", 0) for n in nodes),
+                    max(n.get("memory", 0) for n in nodes), sum(n.get("GPU", 0) for n in nodes))
+
+
 def thread_environment(threads: int) -> dict:
     """Environment of a worker whose work may use `threads` cores: TensorFlow's and BLAS's thread pools.
 

@@ -18,7 +18,7 @@ from collections import deque
 import numpy as np
 
 from ..errors import NSTError
-from .cluster import connect, worker_environment
+from .cluster import capacity, connect, worker_environment
 from .tiled import TiledEngine, TiledEvaluator, TileNetwork, run_tile, window_of
 
 DEPTH = 2             # tiles in flight per worker: one running and one waiting, so no worker idles on a round trip
@@ -56,11 +56,8 @@ class TileWorker:
 def worker_shape(ray, workers, tiles):
     """(workers, threads each, GPUs each) for `workers` (cluster.Workers) on the cluster Ray is connected to:
     --workers, or one per CPU, at most one per tile; a one-line NSTError when the cluster cannot hold them."""
-    nodes = [node["Resources"] for node in ray.nodes() if node.get("Alive")]
-    cpus = sum(node.get("CPU", 0) for node in nodes)
-    largest = max(node.get("CPU", 0) for node in nodes)
-    memory = max(node.get("memory", 0) for node in nodes)
-    gpus = sum(node.get("GPU", 0) for node in nodes)
+    offered = capacity(ray)
+    cpus, memory, gpus = offered.cpus, offered.node_memory, offered.gpus
     count = min(workers.count or max(1, int(cpus)), tiles)
     if count > cpus:
         raise NSTError(f"--workers {count} asks for {count} CPUs (one per worker) but the Ray cluster has "
@@ -68,8 +65,7 @@ def worker_shape(ray, workers, tiles):
     if workers.memory > memory:
         raise NSTError(f"each Ray worker needs about {workers.memory / GB:.1f} GB (one tile's network) but the "
                        f"largest Ray node offers {memory / GB:.1f} GB; give a smaller --tile, or add a larger node")
-    threads = max(1, min(int(largest), int(cpus // count)))
-    return count, threads, (min(1.0, gpus / count) if gpus else 0)
+    return count, offered.threads_each(count), (min(1.0, gpus / count) if gpus else 0)
 
 
 def _error_name(ray, error):

@@ -18,19 +18,12 @@ from tqdm import tqdm
 from . import manifest
 from .jobs import estimated_bytes, final_losses, is_completed, job_paths, read_record, remote_job
 from .lock import SweepLock
-from .pipeline import NSTError, StopRequest, connect
+from .pipeline import NSTError, StopRequest, capacity, connect
 from .sheet import SHEET, draw_sheet
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Ray colours its task names
 CANCEL_WAIT_SECONDS = 300  # how long a cancelled job may take to finish its step and save its state
 GB = 1e9
-
-
-def capacity(ray):
-    """(CPUs in the cluster, CPUs of the largest node, memory of the largest node in bytes)."""
-    nodes = [node["Resources"] for node in ray.nodes() if node.get("Alive")]
-    return (sum(n.get("CPU", 0) for n in nodes), max(n.get("CPU", 0) for n in nodes),
-            max(n.get("memory", 0) for n in nodes))
 
 
 class Reporter:
@@ -120,9 +113,10 @@ def _run_on_ray(spec, todo, out_dir, jobs, ray_address, entries, reporter):
 
     started_here = connect(ray, ray_address)
     try:
-        cpus, node_cpus, node_memory = capacity(ray)
+        offered = capacity(ray)
+        cpus, node_memory = offered.cpus, offered.node_memory
         concurrency = max(1, int(jobs or cpus))
-        threads = max(1, min(int(node_cpus), int(cpus // concurrency)))
+        threads = offered.threads_each(concurrency)
         reporter.note(f"legacy-nst sweep: {len(todo)} jobs to run, {concurrency} at a time, {threads} thread(s) "
                       f"each, on {int(cpus)} CPUs")
         pending, running = list(todo), {}

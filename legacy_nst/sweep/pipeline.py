@@ -5,7 +5,7 @@ run, the options it takes, its memory estimate and the shared file helpers,
 so the sweep package follows the package layout by editing these lines only.
 """
 from ..config import INITS, Config
-from ..engines.cluster import connect, thread_environment
+from ..engines.cluster import capacity, connect, thread_environment
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
 from ..io.images import working_size
@@ -16,5 +16,5 @@ from ..run.memory import estimate as memory_estimate
 from ..vgg.matfile import load_vgg19
 
 __all__ = ["INITS", "Config", "ConfigError", "Interrupted", "NSTError", "RUN_OPTIONS", "STATE_JSON", "StopRequest",
-           "atomic_write", "connect", "load_state", "load_vgg19", "memory_estimate", "stylize_to_files",
+           "atomic_write", "capacity", "connect", "load_state", "load_vgg19", "memory_estimate", "stylize_to_files",
            "thread_environment", "working_size"]
