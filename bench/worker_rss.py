@@ -1,6 +1,12 @@
 """A long-lived sweep worker's memory: the resident size of one process running N small jobs one after another.
 
     python bench/worker_rss.py [--jobs 50] [--width 24] [--iterations 3] [--tag TAG]
+    python bench/worker_rss.py --levels 16 [--width 128] [--iterations 3]
+
+--levels N measures one `--multiscale` run of N levels instead (fractions 0.80 up
+to nearly 1 of --width, so every level is about the same size and any growth is
+what the levels leave behind): RSS at the end of each level, each level a new graph
+and session. Writes bench/results/<date>-multiscale-rss{-TAG}.{json,md,png}.
 
 What a Ray worker does between tasks, without Ray: `sweep.jobs.run_job` called
 N times in this process on the jobs of a spec (tubingen in the shared styles,
@@ -56,7 +62,30 @@ def measure(jobs, out_dir):
     return rows
 
 
-def plot(rows, path, title):
+def measure_levels(levels, width, iterations, shared):
+    """One --multiscale run of `levels` levels of nearly one size: the RSS when each level ends."""
+    from legacy_nst import Config
+    from legacy_nst.run.stylize import stylize
+
+    scales = tuple(round(0.8 + 0.19 * k / max(1, levels - 2), 4) for k in range(levels - 1))
+    config = Config(width=width, iterations=iterations * levels, multiscale=scales, multiscale_iterations=(iterations,),
+                    init="content", weights=str(shared / "weights" / "vgg19-approx.mat"), memory_limit=0)
+    ends, last = {}, [time.perf_counter()]
+
+    def observe(iteration, losses, image):
+        ends[losses.get("scale", 1.0)] = (round(rss_mb(), 1), time.perf_counter())
+
+    stylize(shared / "images" / "tubingen.jpg", shared / "images" / "starry_night.jpg", config, observe=observe)
+    rows = []
+    for index, scale in enumerate(sorted(ends), 1):
+        rss, at = ends[scale]
+        rows.append({"job": index, "rss_mb": rss, "seconds": round(at - last[-1], 2)})
+        last.append(at)
+        print(f"level {index} (scale {scale:g}): {rss:.1f} MB", flush=True)
+    return rows
+
+
+def plot(rows, path, title, unit="job"):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -64,8 +93,8 @@ def plot(rows, path, title):
 
     figure, axes = plt.subplots(figsize=(7, 3.5), dpi=100)
     axes.plot([r["job"] for r in rows], [r["rss_mb"] for r in rows], marker=".")
-    axes.axhline(rows[4]["rss_mb"] * 1.1, color="grey", linestyle="--", linewidth=1, label="5th job + 10%")
-    axes.set_xlabel("job (run one after another in one process)")
+    axes.axhline(rows[4]["rss_mb"] * 1.1, color="grey", linestyle="--", linewidth=1, label=f"5th {unit} + 10%")
+    axes.set_xlabel(f"{unit} (run one after another in one process)")
     axes.set_ylabel("resident memory (MB)")
     axes.set_title(title, fontsize=9)
     axes.legend(loc="lower right")
@@ -74,40 +103,51 @@ def plot(rows, path, title):
     plt.close(figure)
 
 
+def write_results(rows, stem, started, what, command):
+    """The plot, JSON and table of `rows` (RSS after each unit), and the growth from the 5th to the last."""
+    unit, described = what
+    fifth, last = rows[4]["rss_mb"], rows[-1]["rss_mb"]
+    growth = (last - fifth) / fifth
+    title = f"{described}: {growth:+.1%} from the 5th {unit} to the last"
+    plot(rows, stem.with_suffix(".png"), title, unit)
+    result = {"date": started.isoformat(timespec="seconds"), "command": command, "unit": unit,
+              f"rss_after_{unit}_mb": [r["rss_mb"] for r in rows], "seconds": [r["seconds"] for r in rows],
+              "growth_5th_to_last": round(growth, 4), "load_after": os.getloadavg()}
+    atomic_write(stem.with_suffix(".json"), json.dumps(result, indent=1).encode())
+    lines = [f"# {described} ({result['date']})", "",
+             f"`{command}`. RSS after the 1st {unit} {rows[0]['rss_mb']:.0f} MB, the 5th {fifth:.0f} MB, the last "
+             f"{last:.0f} MB: **{growth:+.1%}** from the 5th to the last (goal: at most +10%).", "",
+             f"![RSS per {unit}]({stem.name}.png)", "", f"| {unit} | RSS MB | s |", "|---|---|---|"]
+    lines += [f"| {r['job']} | {r['rss_mb']} | {r['seconds']} |" for r in rows]
+    atomic_write(stem.with_suffix(".md"), ("\n".join(lines) + "\n").encode())
+    print(title)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=50)
     parser.add_argument("--width", type=int, default=24)
     parser.add_argument("--iterations", type=int, default=3)
+    parser.add_argument("--levels", type=int, help="measure one --multiscale run of this many levels instead")
     parser.add_argument("--tag", default="")
     parser.add_argument("--shared", default=os.environ.get("LEGACY_NST_SHARED", REPO.parent / "shared"))
     args = parser.parse_args()
     shared = Path(args.shared).resolve()
     started = datetime.datetime.now(datetime.timezone.utc)
-    with tempfile.TemporaryDirectory(prefix="worker-rss-") as folder:
-        spec = sweep_spec.load(spec_file(folder, shared, shared / "weights" / "vgg19-approx.mat", args.jobs,
-                                         args.width, args.iterations))
-        rows = measure(spec.jobs[:args.jobs], Path(folder) / "out")
-    fifth, last = rows[4]["rss_mb"], rows[-1]["rss_mb"]
-    growth = (last - fifth) / fifth
-    stem = REPO / "bench" / "results" / f"{started:%Y-%m-%d}-worker-rss{'-' + args.tag if args.tag else ''}"
-    title = (f"{len(rows)} sweep jobs ({args.width} px, {args.iterations} steps) in one process: "
-             f"{growth:+.1%} from the 5th job to the last")
-    plot(rows, stem.with_suffix(".png"), title)
-    result = {"date": started.isoformat(timespec="seconds"), "jobs": len(rows), "width": args.width,
-              "iterations": args.iterations, "rss_after_job_mb": [r["rss_mb"] for r in rows],
-              "seconds": [r["seconds"] for r in rows], "growth_5th_to_last": round(growth, 4),
-              "load_after": os.getloadavg()}
-    atomic_write(stem.with_suffix(".json"), json.dumps(result, indent=1).encode())
-    lines = [f"# A sweep worker's memory over {len(rows)} jobs ({result['date']})", "",
-             f"`python bench/worker_rss.py --jobs {args.jobs} --width {args.width} --iterations {args.iterations}`: "
-             f"`sweep.jobs.run_job` {len(rows)} times in one process, one thread. RSS after the 1st job "
-             f"{rows[0]['rss_mb']:.0f} MB, the 5th {fifth:.0f} MB, the last {last:.0f} MB: **{growth:+.1%}** from "
-             f"the 5th to the last (goal: at most +10%).", "", f"![RSS per job]({stem.name}.png)", "",
-             "| job | RSS MB | s |", "|---|---|---|"] + [f"| {r['job']} | {r['rss_mb']} | {r['seconds']} |"
-                                                            for r in rows]
-    atomic_write(stem.with_suffix(".md"), ("\n".join(lines) + "\n").encode())
-    print(title)
+    command = "python bench/worker_rss.py " + " ".join(sys.argv[1:])
+    kind = "multiscale-rss" if args.levels else "worker-rss"
+    stem = REPO / "bench" / "results" / f"{started:%Y-%m-%d}-{kind}{'-' + args.tag if args.tag else ''}"
+    if args.levels:
+        rows = measure_levels(args.levels, args.width, args.iterations, shared)
+        what = ("level", f"A --multiscale run of {len(rows)} levels ({args.width} px at most, {args.iterations} "
+                         f"steps each) in one process")
+    else:
+        with tempfile.TemporaryDirectory(prefix="worker-rss-") as folder:
+            spec = sweep_spec.load(spec_file(folder, shared, shared / "weights" / "vgg19-approx.mat", args.jobs,
+                                             args.width, args.iterations))
+            rows = measure(spec.jobs[:args.jobs], Path(folder) / "out")
+        what = ("job", f"{len(rows)} sweep jobs ({args.width} px, {args.iterations} steps) in one process")
+    write_results(rows, stem, started, what, command)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ it writes nothing (the run that writes files is legacy_nst.record.files).
 With --multiscale it solves one Problem per level, each level's result
 upsampled to start the next (run.multiscale); without, one level.
 """
+import gc
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -194,6 +195,7 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
         sink = recorder if len(plan.levels) == 1 else LevelObservers(recorder, offset, level.steps, level.scale, last)
         recorder.computed_at = {"height": level.size[0], "width": level.size[1], "precision": level.precision}
         solved = solve(problem, level, vgg, config, sink, saved, on_tile=on_tile)
+        gc.collect()  # the level's graph and session sit in reference cycles: free them before the next level's
         summary.append({"scale": level.scale, "width": level.size[1], "height": level.size[0],
                         "iterations": level.steps, "precision": level.precision, "s_per_iter": solved.s_per_iter})
         offset += level.steps

@@ -78,6 +78,31 @@ def test_coarse_to_fine_run(approx_weights_path, content_path, style_path):
     assert abs(history[4]["total"] - content_start) > 0.05 * content_start
 
 
+def test_a_level_keeps_no_graph_of_the_levels_before_it(approx_weights_path, content_path, style_path):
+    """bench/worker_rss.py --levels 16: a 16-level run grew 12% from the 5th level to the last, each finished
+    level's graph (with its weight constants) waiting in a reference cycle; a level now frees it at its end.
+
+    Graphs that other tests keep alive in this process are not the run's: the check is that when the last
+    level runs, the only graph the run added is that level's own."""
+    import gc
+    import weakref
+
+    import tensorflow as tf
+
+    vgg = load_vgg19(approx_weights_path)
+    options = dict(vgg=vgg, width=48, height=36, optimizer="adam", init="content")
+    stylize(str(content_path), str(style_path), iterations=1, **options)  # any process-wide graph is made here
+    before = weakref.WeakSet(o for o in gc.get_objects() if isinstance(o, tf.Graph))
+    alive = []
+
+    def count(iteration, values, image):
+        if values["scale"] == 1.0:
+            alive.append(sum(1 for o in gc.get_objects() if isinstance(o, tf.Graph) and o not in before))
+
+    stylize(str(content_path), str(style_path), iterations=8, multiscale="0.6,0.7,0.8", observe=count, **options)
+    assert alive and max(alive) == 1, alive
+
+
 @pytest.mark.parametrize("extra,expected", [(["--multiscale", "0.5,0.25"], "must increase"),
                                             (["--multiscale", "0.5", "--multiscale-iterations", "9"], "exceeds"),
                                             (["--precision", "float16"], "invalid choice")])
