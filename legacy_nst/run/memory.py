@@ -1,12 +1,13 @@
 """How much memory a run needs, how much there is, and the largest size that fits.
 
-The estimate is a model fitted to measured peak RSS (bench/memory_estimate.py):
-a fixed cost of the TensorFlow runtime and the graph's weight constants, a
-multiple of the feature maps of every layer up to the deepest one in use (the
-forward pass keeps them for the gradient, the backward pass makes as many
-again), and the optimizer's own state, which for L-BFGS is 2·M float64 copies
-of the image. It is checked before the graph is built, so a size that cannot
-fit is refused in a second rather than after minutes of swapping.
+The estimate is a model fitted to measured peak RSS (bench/memory_estimate.py,
+bench/results/2026-12-05-memory-model.md): a fixed cost of the TensorFlow
+runtime and the graph's weight constants, a multiple of the feature maps of
+every layer up to the deepest one in use (the forward pass keeps them for the
+gradient, the backward pass makes as many again; a tiled run holds one window's),
+and the optimizer's own state, which for L-BFGS is 2·M copies of the image. It
+is checked before the graph is built, so a size that cannot fit is refused in a
+second rather than after minutes of swapping.
 """
 import math
 import os
@@ -23,12 +24,20 @@ GB = 1e9
 FLOAT32 = 4
 FLOAT64 = 8
 
-# Fitted on peak RSS above the process's RSS once the weights are loaded
-# (bench/memory_estimate.py; figures in the README): the runtime's thread pools,
-# oneDNN and Grappler's copies of the constants, and the feature maps.
-RUNTIME_BYTES = 1.1 * GB
+# Fitted on peak RSS above the process's RSS once the weights are loaded, float32
+# (bench/results/2026-12-05-memory-model.md): the runtime's thread pools, oneDNN
+# and Grappler's copies of the constants (together 0.9 GB at 128x96), and the
+# feature maps: 2.7 copies of the whole image's (2.6 at 1024x1024, 2.9 at 2048x1536),
+# 1.55 of one window's in a tiled run, which differentiates one window at a time and
+# frees it (1.7 for a 592 px window, 1.3 for 1184x928). Small untiled runs hold
+# fewer copies (1.7 at 256x256), so they are overestimated, which is the safe side.
+RUNTIME_BYTES = 0.745 * GB
 WEIGHT_COPIES = 3.0
-FEATURE_MAP_COPIES = 2.5
+FEATURE_MAP_COPIES = 2.7
+WINDOW_FEATURE_MAP_COPIES = 1.55
+# The estimate is within 10% of measured peaks either way, so a run is planned into 90% of the memory that is
+# free (an explicit --memory-limit is taken as it is).
+HEADROOM = 0.9
 # Image-sized float32 arrays besides the slots: content, style, start image, the
 # variable, its gradient, the fetched copy and the checkpoint snapshot.
 IMAGE_COPIES = 8
@@ -84,13 +93,14 @@ def weight_bytes(deepest, pooling="avg"):
 
 def optimizer_bytes(height, width, config, tiled=False):
     pixels = height * width * 3
-    if config.optimizer == "lbfgs" and tiled:
-        # optim.lbfgs_float32: m float32 pairs (s, y) plus x, g, the direction and the trial point's x and g
+    if config.optimizer == "lbfgs" and (tiled or config.lbfgs_implementation == "float32"):
+        # optim.lbfgs_float32 (always when tiled): m float32 pairs (s, y) plus x, g, the direction and the
+        # trial point's x and g
         return (2 * config.lbfgs_num_correction + 5) * pixels * FLOAT32
     if config.optimizer == "lbfgs":
-        # scipy's L-BFGS-B workspace: 2·M correction vectors plus about a dozen
-        # image-sized float64 arrays (x, gradient, search direction, bounds...).
-        return (2 * config.lbfgs_num_correction + 12) * pixels * FLOAT64
+        # scipy's L-BFGS-B workspace: 2·M float64 correction vectors. Its other image-sized arrays are made while
+        # the step's feature maps are already freed, so they add nothing to the peak (measured at M = 5 and 20).
+        return 2 * config.lbfgs_num_correction * pixels * FLOAT64
     return OPTIMIZER_SLOTS.get(config.optimizer, 2) * pixels * FLOAT32
 
 
@@ -121,15 +131,15 @@ def content_feature_bytes(height, width, config):
 
 def tiled_estimate(height, width, config, core) -> Estimate:
     """The modelled peak memory of a tiled run: the largest window's feature maps, one graph's weights, and
-    the image-sized arrays (image, gradient, optimizer state, content targets). Measured against it:
-    6000x4000 at tile 768, estimate 9.4 GB, peak RSS 8.3 GB (bench/results/2026-11-30-print-6000x4000.md)."""
+    the image-sized arrays (image, gradient, optimizer state, content targets)."""
     deepest = deepest_layer(layers_in_use(config), config.pooling)
     halo = halo_for(layers_in_use(config), config.pooling)
     rows, cols = window_lengths(height, core, halo), window_lengths(width, core, halo)
     return Estimate(
         height=height, width=width, runtime=int(RUNTIME_BYTES),
         weights=int(WEIGHT_COPIES * weight_bytes(deepest, config.pooling)),  # one graph serves every window shape
-        feature_maps=int(FEATURE_MAP_COPIES * feature_map_bytes(max(rows), max(cols), deepest, config.pooling)),
+        feature_maps=int(WINDOW_FEATURE_MAP_COPIES * feature_map_bytes(max(rows), max(cols), deepest,
+                                                                       config.pooling)),
         optimizer=int(optimizer_bytes(height, width, config, tiled=True)),
         images=(image_copies(config) + TILED_IMAGE_COPIES) * height * width * 3 * FLOAT32
         + content_feature_bytes(height, width, config),
@@ -197,10 +207,12 @@ def available_bytes():
 
 
 def memory_limit_bytes(config) -> Optional[int]:
-    """--memory-limit in bytes; None when the check is off (--memory-limit 0) or nothing is known."""
+    """--memory-limit in bytes, or HEADROOM of what is available; None when the check is off (--memory-limit 0)
+    or nothing is known."""
     if config.memory_limit is not None:
         return None if config.memory_limit == 0 else int(config.memory_limit * GB)
-    return available_bytes()
+    available = available_bytes()
+    return None if available is None else int(HEADROOM * available)
 
 
 def largest_fitting(height, width, config, limit) -> Optional[tuple]:
