@@ -171,7 +171,7 @@ class Config:
         "average = DECAY * average + (1 - DECAY) * image after every step, restarted at each --multiscale level "
         "(crowsonkb/style-transfer-pytorch's); it takes out the last steps' pixel noise. The output, checkpoint "
         "images and --resume carry it; the log's losses are the iterates', 'average_losses' the average's "
-        "(default: off)", metavar="DECAY")
+        "(default: off; on at 0.9 in --schedule print; 0 turns it off)", metavar="DECAY")
 
     # -- engine: what evaluates the network --
     backend: str = _option("graph", "graph: a tf.compat.v1 graph run in a session, as art.py; eager: the same "
@@ -311,8 +311,8 @@ class Config:
             raise ConfigError(f"--adam-beta1 must be within [0, 1), got {self.adam_beta1}")
         if not self.adam_epsilon >= 0:
             raise ConfigError(f"--adam-epsilon must be >= 0, got {self.adam_epsilon}")
-        if self.average_iterates is not None and not 0.0 < self.average_iterates < 1.0:
-            raise ConfigError(f"--average-iterates must be a decay within (0, 1), e.g. 0.9 or 0.99; got "
+        if self.average_iterates is not None and not 0.0 <= self.average_iterates < 1.0:
+            raise ConfigError(f"--average-iterates must be a decay within (0, 1), e.g. 0.9 or 0.99, or 0 for off; got "
                               f"{self.average_iterates}")
         steps = self.multiscale_iterations
         if steps is not None and self.multiscale:

@@ -53,10 +53,19 @@ def test_the_average_survives_a_checkpoint_round_trip():
     np.testing.assert_allclose(second.image(), straight.image(), rtol=1e-5, atol=1e-4)
 
 
-@pytest.mark.parametrize("decay", [0.0, 1.0, -0.5, 2.0])
+@pytest.mark.parametrize("decay", [1.0, -0.5, 2.0])
 def test_a_decay_outside_0_1_is_refused_in_one_line(decay):
     with pytest.raises(ConfigError, match=r"^--average-iterates must be a decay within \(0, 1\)"):
         Config(average_iterates=decay)
+
+
+def test_the_print_schedule_averages_and_0_turns_it_off():
+    from legacy_nst.config.presets import with_preset
+    from legacy_nst.run.memory import image_copies
+
+    on = Config(**with_preset({"preset": "jcjohnson", "schedule": "print"}))
+    off = Config(**with_preset({"preset": "jcjohnson", "schedule": "print", "average_iterates": 0}))
+    assert on.average_iterates == 0.9 and image_copies(on) > image_copies(off)
 
 
 @pytest.fixture
