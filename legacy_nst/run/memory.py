@@ -98,8 +98,8 @@ def optimizer_bytes(height, width, config, tiled=False):
         # trial point's x and g
         return (2 * config.lbfgs_num_correction + 5) * pixels * FLOAT32
     if config.optimizer == "lbfgs":
-        # scipy's L-BFGS-B workspace: 2·M float64 correction vectors. Its other image-sized arrays are made while
-        # the step's feature maps are already freed, so they add nothing to the peak (measured at M = 5 and 20).
+        # scipy's L-BFGS-B workspace: 2·M float64 correction vectors. Its other image-sized arrays did not raise
+        # the measured peak at M = 5 or 20 (the peak is the gradient's feature maps), so they are not counted.
         return 2 * config.lbfgs_num_correction * pixels * FLOAT64
     return OPTIMIZER_SLOTS.get(config.optimizer, 2) * pixels * FLOAT32
 
