@@ -51,14 +51,13 @@ config = Config(init="content", **options)
 baseline = status("VmRSS")
 plan = make_plan(config, (options["height"], options["width"]))
 result = stylize(content, style, config, vgg=vgg, plan=plan)
-estimate = plan.levels[-1].estimate
-print(json.dumps({"baseline": baseline, "peak": status("VmHWM") - baseline, "estimate": estimate.total,
-                  "tile": estimate.tile, "s_per_iter": result.s_per_iter}))
+print(json.dumps({"baseline": baseline, "peak": status("VmHWM") - baseline, "tile": plan.levels[-1].tile,
+                  "s_per_iter": result.s_per_iter}))
 """
 
 
 def measure(options):
-    """One case in a fresh process: its baseline RSS, peak above it, the plan's estimate and tile."""
+    """One case in a fresh process: its baseline RSS, the peak above it, and the tile its plan chose."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, "-c", _MEASURE, json.dumps(options), str(WEIGHTS)], env=env,
@@ -71,11 +70,10 @@ def measure(options):
 def estimate_parts(options, tile):
     """The current model's estimate of a recorded case (its tile as run), by part, in bytes."""
     from legacy_nst import Config
-    from legacy_nst.run.memory import estimate, tiled_estimate
+    from legacy_nst.run.memory import check_fits
 
-    config = Config(init="content", **{**options, "tile": "off" if tile is None else str(tile)})
-    height, width = options["height"], options["width"]
-    parts = tiled_estimate(height, width, config, tile) if tile else estimate(height, width, config)
+    config = Config(init="content", **{**options, "tile": "off" if tile is None else str(tile), "memory_limit": 0})
+    parts = check_fits(options["height"], options["width"], config)
     return {"total": parts.total, "runtime": parts.runtime, "weights": parts.weights,
             "feature_maps": parts.feature_maps, "optimizer": parts.optimizer, "images": parts.images}
 
@@ -140,6 +138,7 @@ def main():
         command = f"{previous['command']}; re-estimated by {command}"
         for case in recorded:
             case["estimate"] = estimate_parts(case["options"], case["tile"])
+        print(HEADER + "\n" + "\n".join(table_row(case) for case in recorded))
     else:
         recorded = []
         print(HEADER, flush=True)
@@ -147,8 +146,6 @@ def main():
             measured = measure(options)
             recorded.append({"options": options, **measured, "estimate": estimate_parts(options, measured["tile"])})
             print(table_row(recorded[-1]), flush=True)
-    if args.from_json:
-        print(HEADER + "\n" + "\n".join(table_row(case) for case in recorded))
     if args.record:
         earlier = Path(str(args.record) + ".json")
         if args.append and earlier.exists():

@@ -70,7 +70,7 @@ def measure_levels(levels, width, iterations, shared):
     scales = tuple(round(0.8 + 0.19 * k / max(1, levels - 2), 4) for k in range(levels - 1))
     config = Config(width=width, iterations=iterations * levels, multiscale=scales, multiscale_iterations=(iterations,),
                     init="content", weights=str(shared / "weights" / "vgg19-approx.mat"), memory_limit=0)
-    ends, last = {}, [time.perf_counter()]
+    ends, previous = {}, time.perf_counter()
 
     def observe(iteration, losses, image):
         ends[losses.get("scale", 1.0)] = (round(rss_mb(), 1), time.perf_counter())
@@ -79,8 +79,8 @@ def measure_levels(levels, width, iterations, shared):
     rows = []
     for index, scale in enumerate(sorted(ends), 1):
         rss, at = ends[scale]
-        rows.append({"job": index, "rss_mb": rss, "seconds": round(at - last[-1], 2)})
-        last.append(at)
+        rows.append({"job": index, "rss_mb": rss, "seconds": round(at - previous, 2)})
+        previous = at
         print(f"level {index} (scale {scale:g}): {rss:.1f} MB", flush=True)
     return rows
 
