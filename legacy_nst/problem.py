@@ -21,7 +21,7 @@ import numpy as np
 from .errors import ConfigError
 from .io.images import MAX_SIZE, MIN_SIZE, load_image, pixel_bounds, resize, to_network
 from .losses.terms import Objective, objective
-from .vgg.spec import CONV_LAYERS, deepest_layer
+from .vgg19 import CONV_LAYERS, deepest_layer
 
 NOISE_RANGE = 20.0  # art.py: np.random.uniform(-20, 20, ...)
 

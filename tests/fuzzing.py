@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from legacy_nst.config import FIELDS, GROUPS, Config
-from legacy_nst.vgg.spec import CONV_LAYERS
+from legacy_nst.vgg19 import CONV_LAYERS
 
 INPUTS = ("content.png", "style.jpg", "init.tif", "style2.webp", "content.bmp", "weights.mat", "spec.toml")
 PATHS = ("content.png", "style.jpg", "init.tif", "style2.webp", "content.bmp", "weights.mat", "out.png", "out.jpg",

@@ -2,7 +2,7 @@
 from typing import Tuple
 
 from ..errors import ConfigError
-from ..vgg.spec import CONV_LAYERS
+from ..vgg19 import CONV_LAYERS
 
 LayerWeights = Tuple[Tuple[str, float], ...]
 MAX_LEVELS = 16  # --multiscale L halves the size L-1 times: 2^15 is more than any side (20000 px at most)

@@ -27,7 +27,7 @@ from ..errors import ConfigError
 from ..losses.targets import blend_style_targets, gram_targets
 from ..losses.terms import LOSS_NAMES, build_losses
 from ..vgg.keras import vgg19_model
-from ..vgg.spec import positions
+from ..vgg19 import positions
 from .base import Engine, Stepper
 
 EAGER_BACKENDS = ("eager", "function", "function-xla")

@@ -17,7 +17,7 @@ from ..losses.targets import blend_style_targets, gram_targets
 from ..losses.terms import LOSS_NAMES, normalized_gradient, term_losses, weigh_terms
 from .runtime import session_config
 from ..vgg.graph import build_graph
-from ..vgg.spec import deepest_layer, positions
+from ..vgg19 import deepest_layer, positions
 from .base import Engine, Stepper
 
 tf1 = tf.compat.v1

@@ -21,7 +21,7 @@ from ..errors import ConfigError
 from ..losses.targets import blend_style_targets
 from ..losses.terms import total_variation, total_variation_interior
 from ..vgg.graph import build_graph
-from ..vgg.spec import CONV_SHAPES, deepest_layer, layer_sequence, positions, stride_of
+from ..vgg19 import CONV_SHAPES, deepest_layer, layer_sequence, positions, stride_of
 from .base import Engine, Stepper
 from .graph import TF_OPTIMIZERS
 from .runtime import session_config

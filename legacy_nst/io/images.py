@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ..errors import ConfigError, ImageError, NSTError
-from ..vgg.spec import MIN_SIZE
+from ..vgg19 import MIN_SIZE
 from .atomic import atomic_write, check_directory
 from .icc import CONVERTIBLE_MODES, srgb_profile, to_srgb
 from .sixteen_bit import png_bytes, tiff_bytes

@@ -18,7 +18,7 @@ from ..engines.graph import OPTIMIZER_SLOTS
 from ..engines.tiled import GRID, check_tile, halo_for, window_lengths
 from ..errors import ConfigError
 from ..problem import content_layers, layers_in_use
-from ..vgg.spec import CONV_SHAPES, MIN_SIZE, channels, deepest_layer, layer_sequence, positions
+from ..vgg19 import CONV_SHAPES, MIN_SIZE, channels, deepest_layer, layer_sequence, positions
 
 GB = 1e9
 FLOAT32 = 4

@@ -20,7 +20,7 @@ from ..engines.runtime import runnable_precision
 from ..engines.tiled import core_for_tiles, halo_for
 from ..errors import ConfigError
 from ..problem import layers_in_use
-from ..vgg.spec import MIN_SIZE
+from ..vgg19 import MIN_SIZE
 from .memory import GB, Estimate, check_fits, memory_limit_bytes
 
 # How much longer a float32 step takes than a bfloat16 one (evaluation medians, 400x300: 0.703 / 0.209 s,

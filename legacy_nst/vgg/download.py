@@ -16,7 +16,7 @@ from ..config import DEFAULT_WEIGHTS, PROGRAM, WEIGHTS_ENV
 from ..errors import WeightsError
 from ..io.checksums import sha256_file
 from .matfile import VGG19_FILENAME, VGG19_SHA256, VGG19_URL, load_vgg19
-from .spec import CONV_LAYERS, CONV_SHAPES
+from ..vgg19 import CONV_LAYERS, CONV_SHAPES
 
 _CHUNK = 1 << 16
 # Everything a dropped, reset or stalled connection can raise while reading

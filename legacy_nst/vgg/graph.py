@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..errors import ConfigError
-from .spec import MIN_SIZE, layer_sequence
+from ..vgg19 import MIN_SIZE, layer_sequence
 
 tf1 = tf.compat.v1
 

@@ -2,7 +2,7 @@
 import tensorflow as tf
 
 from .graph import kernel_for
-from .spec import deepest_layer, layer_sequence
+from ..vgg19 import deepest_layer, layer_sequence
 
 
 def vgg19_model(vgg, layers, pooling="avg", kernel_layout="tf"):

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.io
 
 from ..errors import WeightsError
-from .spec import CONV_LAYERS, CONV_SHAPES
+from ..vgg19 import CONV_LAYERS, CONV_SHAPES
 
 VGG19_URL = "https://www.vlfeat.org/matconvnet/models/imagenet-vgg-verydeep-19.mat"
 VGG19_SHA256 = "abdb57167f82a2a1fbab1e1c16ad9373411883f262a1a37ee5db2e6fb0044695"

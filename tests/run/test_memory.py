@@ -12,7 +12,7 @@ from legacy_nst.errors import ConfigError
 from legacy_nst.run.memory import (GB, _cgroup_available, _meminfo_available, check_fits, estimate, feature_map_bytes,
                                largest_fitting, weight_bytes)
 from legacy_nst.vgg.graph import build_graph
-from legacy_nst.vgg.spec import layer_sequence
+from legacy_nst.vgg19 import layer_sequence
 
 
 @pytest.mark.parametrize("height,width,pooling,deepest", [(37, 50, "avg", "conv5_1"), (64, 48, "max", "conv4_2"),

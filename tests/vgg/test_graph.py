@@ -7,8 +7,8 @@ import tensorflow as tf
 
 from legacy_nst.errors import ConfigError
 from legacy_nst.vgg.graph import build_graph
-from legacy_nst.vgg.spec import layer_sequence
-from legacy_nst.vgg.spec import CONV_LAYERS
+from legacy_nst.vgg19 import layer_sequence
+from legacy_nst.vgg19 import CONV_LAYERS
 
 tf1 = tf.compat.v1
 

@@ -9,7 +9,7 @@ import scipy.io
 
 from legacy_nst.errors import WeightsError
 from legacy_nst.vgg.matfile import VGGWeights, load_vgg19
-from legacy_nst.vgg.spec import CONV_LAYERS, CONV_SHAPES
+from legacy_nst.vgg19 import CONV_LAYERS, CONV_SHAPES
 from matfiles import README_MEAN_PIXEL, random_conv_params, write_vgg19_mat
 
 # Independent expectations: the VGG-19 layer list and channel plan, and the README's figures.
