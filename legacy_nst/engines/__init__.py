@@ -22,6 +22,11 @@ def engine_class(backend):
     raise ConfigError(f"unknown backend {backend!r}; choose from graph, {', '.join(EagerEngine.backends)}")
 
 
+def resumable(config):
+    """Whether a run of `config` can be continued with --resume (its engine keeps its optimizer state)."""
+    return engine_class(config.backend).resumable
+
+
 def check_supported(config, resuming=False, tile=None, workers=None):
     """Refuse, in one line naming them, the options the chosen engine cannot honour: the one place this is checked.
 

@@ -18,6 +18,8 @@ class Engine:
     backends = ()
     #: what follows the refused flags in the one-line error: why, and the fix
     refusal = "not available with this engine; drop them"
+    #: whether a run on this engine can be saved and continued with --resume (its optimizer state is kept)
+    resumable = True
 
     @classmethod
     def unsupported(cls, config, resuming=False):

@@ -96,6 +96,7 @@ def loss_values(losses):
 class EagerEngine(Engine):
     backends = EAGER_BACKENDS
     refusal = "implemented for --backend graph only; drop them or use --backend graph"
+    resumable = False
 
     @classmethod
     def unsupported(cls, config, resuming=False):

@@ -20,6 +20,7 @@ from typing import Optional
 import numpy as np
 
 from ..config import INITS, PROGRAM
+from ..engines import resumable
 from ..errors import ConfigError, NSTError, OptimizationError
 from ..io.atomic import atomic_write, check_directory
 from ..io.images import check_output_path, read_input, save_image, working_size
@@ -279,7 +280,7 @@ class RunFiles:
         self.log(f"interrupted by {interrupted.name} after {steps} steps", image.shape[1:3], plan)
         written += [str(p) for p in (self.paths.log_json, self.figures.all(state.history, image, steps, self.mean_pixel))
                     if p]
-        resume = f"; continue with: {PROGRAM} --resume {self.paths.checkpoints}" if self.config.backend == "graph" else ""
+        resume = f"; continue with: {PROGRAM} --resume {self.paths.checkpoints}" if resumable(self.config) else ""
         interrupted.report = (f"stopped by {interrupted.name} after {steps} of {self.config.iterations} steps; wrote "
                               f"{', '.join(written)}{resume}")
 

@@ -149,7 +149,7 @@ def _minimize(engine, problem, level, config, observers, saved, stopwatch):
             x0 = saved.variables["input"]
         options = LbfgsOptions(level.lbfgs, config.lbfgs_num_correction, config.lbfgs_initial_step, level.restart)
         done = minimize_lbfgs(engine.compute_loss_and_grads, x0, level.steps, observers, options, start=start,
-                              bounds=problem.bounds, stopwatch=stopwatch, resumable=config.backend == "graph")
+                              bounds=problem.bounds, stopwatch=stopwatch, resumable=engine.resumable)
         return done.image, done.stopped_early, done.restarts
     stepper = engine.stepper(config)
     if saved is not None:
