@@ -4,15 +4,8 @@ This is what the TensorFlow tutorials popularised, run on exactly what the
 graph engine uses: the weights of the same .mat (kernels oriented by
 `vgg.graph.kernel_for`, so --kernel-layout means the same), the same terms
 (`losses.terms`), the same targets code (`losses.targets`), the same initial
-image and the same optimizer hyper-parameters. Adam is
-`tf.keras.optimizers.Adam` with tf.compat.v1's beta2 0.999 and epsilon 1e-8
-(Keras' own default epsilon is 1e-7), betas rounded to float32 first (see
-`_float32`); both apply the "epsilon hat" update
-
-    m += (1 - b1)(g - m);  v += (1 - b2)(g^2 - v)
-    x -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon)
-
-so the engines take the same steps up to float32 rounding.
+image and the same optimizer hyper-parameters: each optimizer's tf.keras twin
+from `optim.optimizers`, which takes the graph engine's steps up to float32 rounding.
 
 Backends: 'eager' runs each step op by op; 'function' traces the step once
 with tf.function; 'function-xla' also compiles it with XLA (jit_compile=True).
@@ -20,18 +13,17 @@ Nothing here creates a tf.Graph or a session; it needs eager execution on.
 """
 import logging
 
-import numpy as np
 import tensorflow as tf
 
 from ..errors import ConfigError
 from ..losses.targets import blend_style_targets, gram_targets
 from ..losses.terms import LOSS_NAMES, build_losses
+from ..optim.optimizers import first_order, with_keras_twin
 from ..vgg.keras import vgg19_model
 from ..vgg19 import positions
 from .base import Engine, Stepper
 
 EAGER_BACKENDS = ("eager", "function", "function-xla")
-EAGER_OPTIMIZERS = ("adam", "sgd", "momentum", "adagrad", "lbfgs")  # those with an exact tf.keras equivalent
 
 
 class _RetracingNotice(logging.Filter):
@@ -50,36 +42,6 @@ class _RetracingNotice(logging.Filter):
 
 
 tf.get_logger().addFilter(_RetracingNotice())
-
-
-def keras_optimizer(config):
-    """The tf.keras optimizer that steps exactly as the graph engine's tf.compat.v1.train one."""
-    optimizers = tf.keras.optimizers
-    rate = config.learning_rate
-    if config.optimizer == "adam":
-        return optimizers.Adam(rate, beta_1=_float32(config.adam_beta1), beta_2=_float32(0.999),
-                               epsilon=config.adam_epsilon)
-    if config.optimizer == "sgd":
-        return optimizers.SGD(rate)
-    if config.optimizer == "momentum":  # Keras' m = 0.9 m - lr g; x += m  is  tf1's a = 0.9 a + g; x -= lr a
-        return optimizers.SGD(rate, momentum=0.9)
-    if config.optimizer == "adagrad":  # tf1: accumulator from 0.1, x -= lr g / sqrt(accumulator), no epsilon
-        return optimizers.Adagrad(rate, initial_accumulator_value=0.1, epsilon=0.0)
-    raise ConfigError(f"--optimizer {config.optimizer} is not available with --backend {config.backend}; "
-                      "use adam, sgd, momentum, adagrad or lbfgs")
-
-
-def _float32(value):
-    """`value` rounded to float32, as a Python float.
-
-    tf.compat.v1's Adam kernel computes 1 - beta in float32 from float32 beta;
-    Keras computes 1 - beta in Python (float64) and rounds afterwards, but the
-    bias correction 1 - beta^t from float32 beta. With beta = 0.999 the two
-    disagree by 1.3e-5 relative, so every first step was 2 * (1 - 6.4e-6)
-    instead of 2, enough to flip ReLUs and move pixels by 0.6 after 5 steps at 64x48.
-    Passing betas already rounded to float32 makes both computations exact.
-    """
-    return float(np.float32(value))
 
 
 def compiled(backend, function):
@@ -101,9 +63,10 @@ class EagerEngine(Engine):
     @classmethod
     def unsupported(cls, config, resuming=False):
         flags = []
-        if config.optimizer not in EAGER_OPTIMIZERS:
+        runnable = (*with_keras_twin(), "lbfgs")
+        if config.optimizer not in runnable:
             flags.append(f"--optimizer {config.optimizer} (no exact tf.keras equivalent; these have one: "
-                         f"{', '.join(EAGER_OPTIMIZERS)})")
+                         f"{', '.join(runnable)})")
         if config.normalize_gradients:
             flags.append("--normalize-gradients")
         if config.precision != "float32":
@@ -157,7 +120,7 @@ class EagerStepper(Stepper):
     def __init__(self, engine, config):
         self.engine = engine
         image = self.image = tf.Variable(engine.problem.start, name="image")
-        optimizer = keras_optimizer(config)
+        optimizer = first_order(config.optimizer).keras(config)
         optimizer.build([image])
         bounds, losses_at = engine.problem.bounds, engine.losses_at
 

@@ -15,22 +15,13 @@ import tensorflow as tf
 
 from ..losses.targets import blend_style_targets, gram_targets
 from ..losses.terms import LOSS_NAMES, normalized_gradient, term_losses, weigh_terms
+from ..optim.optimizers import first_order
 from .runtime import session_config
 from ..vgg.graph import build_graph
 from ..vgg19 import deepest_layer, positions
 from .base import Engine, Stepper
 
 tf1 = tf.compat.v1
-
-TF_OPTIMIZERS = {
-    "adam": lambda lr, beta1=0.9, epsilon=1e-8: tf1.train.AdamOptimizer(lr, beta1=beta1, epsilon=epsilon),
-    "sgd": lambda lr: tf1.train.GradientDescentOptimizer(lr),
-    "momentum": lambda lr: tf1.train.MomentumOptimizer(lr, momentum=0.9),
-    "rmsprop": lambda lr: tf1.train.RMSPropOptimizer(lr),
-    "adagrad": lambda lr: tf1.train.AdagradOptimizer(lr),
-}
-# Image-sized slot variables each of them keeps (Adam's m and v...): the memory model's optimizer state.
-OPTIMIZER_SLOTS = {"adam": 2, "sgd": 0, "momentum": 1, "rmsprop": 2, "adagrad": 1}
 
 
 def loss_values(fetched):
@@ -128,8 +119,7 @@ class GraphStepper(Stepper):
         self.sess, net = engine.sess, engine.net
         self.engine = engine
         with engine.graph.as_default():
-            options = dict(beta1=config.adam_beta1, epsilon=config.adam_epsilon) if config.optimizer == "adam" else {}
-            trainer = TF_OPTIMIZERS[config.optimizer](config.learning_rate, **options)
+            trainer = first_order(config.optimizer).graph(config)
             if engine.direction is None:
                 train = trainer.minimize(engine.losses["total"], var_list=[net["input"]])
             else:

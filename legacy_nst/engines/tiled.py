@@ -20,10 +20,10 @@ import tensorflow as tf
 from ..errors import ConfigError
 from ..losses.targets import blend_style_targets
 from ..losses.terms import total_variation, total_variation_interior
+from ..optim.optimizers import first_order
 from ..vgg.graph import build_graph
 from ..vgg19 import CONV_SHAPES, deepest_layer, layer_sequence, positions, stride_of
 from .base import Engine, Stepper
-from .graph import TF_OPTIMIZERS
 from .runtime import session_config
 
 tf1 = tf.compat.v1
@@ -416,8 +416,7 @@ class TiledStepper(Stepper):
 
     resumable = True
 
-    def __init__(self, evaluator, start, optimizer="adam", learning_rate=2.0, adam_beta1=0.9, adam_epsilon=1e-8,
-                 bounds=None):
+    def __init__(self, evaluator, start, config, bounds=None):
         self.evaluator = evaluator
         self.graph = tf.Graph()
         shape = tuple(np.shape(start))
@@ -425,8 +424,7 @@ class TiledStepper(Stepper):
             # tf.zeros, not a numpy constant: an image-sized constant would hit the 2 GB GraphDef limit
             self.image = tf1.Variable(tf.zeros(shape), name="input", use_resource=True)
             self.gradient = tf1.placeholder(tf.float32, shape, name="gradient")
-            options = dict(beta1=adam_beta1, epsilon=adam_epsilon) if optimizer == "adam" else {}
-            self.trainer = TF_OPTIMIZERS[optimizer](learning_rate, **options)
+            self.trainer = first_order(config.optimizer).graph(config)
             train = self.trainer.apply_gradients([(self.gradient, self.image)])
             if bounds is not None:
                 with tf1.control_dependencies([train]):
@@ -528,9 +526,7 @@ class TiledEngine(Engine):
         return self.evaluator.compute_loss_and_grads(image)
 
     def stepper(self, config):
-        stepper = TiledStepper(self.evaluator, self.problem.start, config.optimizer, config.learning_rate,
-                               adam_beta1=config.adam_beta1, adam_epsilon=config.adam_epsilon,
-                               bounds=self.problem.bounds)
+        stepper = TiledStepper(self.evaluator, self.problem.start, config, bounds=self.problem.bounds)
         self._steppers.append(stepper)
         return stepper
 

@@ -14,9 +14,9 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from ..engines.graph import OPTIMIZER_SLOTS
 from ..engines.tiled import GRID, check_tile, halo_for, window_lengths
 from ..errors import ConfigError
+from ..optim.optimizers import first_order
 from ..problem import content_layers, layers_in_use
 from ..vgg19 import CONV_SHAPES, MIN_SIZE, channels, deepest_layer, layer_sequence, positions
 
@@ -101,7 +101,7 @@ def optimizer_bytes(height, width, config, tiled=False):
         # scipy's L-BFGS-B workspace: 2·M float64 correction vectors. Its other image-sized arrays did not raise
         # the measured peak at M = 5 or 20 (the peak is the gradient's feature maps), so they are not counted.
         return 2 * config.lbfgs_num_correction * pixels * FLOAT64
-    return OPTIMIZER_SLOTS.get(config.optimizer, 2) * pixels * FLOAT32
+    return first_order(config.optimizer).slots * pixels * FLOAT32
 
 
 def image_copies(config):

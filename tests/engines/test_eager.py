@@ -130,13 +130,14 @@ def adam_numpy(gradients, lr, beta1, beta2, epsilon, epsilon_hat=True):
     return np.array(path)
 
 
-def tf1_path(name, gradients, learning_rate, **options):
-    from legacy_nst.engines.graph import TF_OPTIMIZERS
+def tf1_path(name, gradients, learning_rate, beta1=0.9, epsilon=1e-8):
+    from legacy_nst.optim.optimizers import first_order
 
+    config = Config(optimizer=name, learning_rate=learning_rate, adam_beta1=beta1, adam_epsilon=epsilon)
     with tf.Graph().as_default(), tf1.Session() as sess:
         x = tf1.Variable(np.zeros(gradients[0].shape, np.float32), use_resource=True)
         fed = tf1.placeholder(tf.float32, gradients[0].shape)
-        trainer = TF_OPTIMIZERS[name](learning_rate, **options)
+        trainer = first_order(name).graph(config)
         step = trainer.apply_gradients([(fed, x)])
         sess.run(tf1.global_variables_initializer())
         path = []
@@ -147,10 +148,10 @@ def tf1_path(name, gradients, learning_rate, **options):
 
 
 def keras_path(config, gradients):
-    from legacy_nst.engines.eager import keras_optimizer
+    from legacy_nst.optim.optimizers import first_order
 
     x = tf.Variable(np.zeros(gradients[0].shape, np.float32))
-    optimizer = keras_optimizer(config)
+    optimizer = first_order(config.optimizer).keras(config)
     path = []
     for g in gradients:
         optimizer.apply_gradients([(tf.constant(g), x)])
@@ -179,7 +180,7 @@ def test_keras_adam_takes_tf1_adam_steps(beta1, epsilon, scale):
 
 
 def test_keras_adam_with_unrounded_betas_steps_differently():
-    """Why keras_optimizer rounds the betas to float32: else Keras' 1 - beta2 is not tf1's, and a
+    """Why the Keras Adam twin rounds the betas to float32: else Keras' 1 - beta2 is not tf1's, and a
     first Adam step (size lr whatever the gradient) comes out 6.4e-6 short: enough, through ReLU
     switches, to move pixels by 0.6 within 5 steps at 64x48."""
     gradients = gradient_sequence(1e7)[:1]
