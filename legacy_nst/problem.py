@@ -5,12 +5,9 @@ working size. Every engine evaluates the same Problem, so every option that
 shapes the objective (layer blends, several styles, style scale, TV) means the
 same on each; --multiscale builds one Problem per level.
 
-Layer options (anishathalye's):
---content-weight-blend B: content from conv4_2 * B + conv5_2 * (1 - B), a layer
-with weight 0 left out (so B = 1 is the default conv4_2 alone).
---style-layer-weight-exp E: the style layers, in network order, weigh
-1, E, E^2, ..., rescaled to the total weight of --style-layers (art.py's: 10),
-so E redistributes the style weight between layers without changing its sum.
+The objective is losses.terms.objective_of(config): every registered kind of
+term, with the layer options (--content-weight-blend, --style-layer-weight-exp)
+resolved there.
 """
 import math
 from dataclasses import dataclass
@@ -20,29 +17,10 @@ import numpy as np
 
 from .errors import ConfigError
 from .io.images import MAX_SIZE, MIN_SIZE, load_image, pixel_bounds, resize, to_network
-from .losses.terms import Objective, objective
-from .vgg19 import CONV_LAYERS, deepest_layer
+from .losses.terms import Objective, content_layers, objective_of, style_layers
+from .vgg19 import deepest_layer
 
 NOISE_RANGE = 20.0  # art.py: np.random.uniform(-20, 20, ...)
-
-
-def content_layers(config):
-    """(name, weight) pairs for the content loss."""
-    blend = config.content_weight_blend
-    if blend is None:
-        return config.content_layers
-    return tuple((name, weight) for name, weight in (("conv4_2", blend), ("conv5_2", 1.0 - blend)) if weight > 0)
-
-
-def style_layers(config):
-    """(name, weight) pairs for the style loss."""
-    exponent = config.style_layer_weight_exp
-    if exponent is None:
-        return config.style_layers
-    names = sorted(dict(config.style_layers), key=CONV_LAYERS.index)  # network order
-    total = sum(weight for _, weight in config.style_layers)
-    raw = [exponent ** depth for depth in range(len(names))]
-    return tuple((name, total * weight / sum(raw)) for name, weight in zip(names, raw))
 
 
 def layers_in_use(config):
@@ -168,7 +146,6 @@ def build_problem(config, content_rgb, styles_rgb, mean_pixel, size_hw, start=No
         start = initial_image(config, content, first_style, size_hw, mean_pixel)
     return Problem(
         size=tuple(size_hw), content=content, styles=styles, style_weights=blend_weights(config, len(styles)),
-        objective=objective(content_layers(config), style_layers(config), alpha=config.alpha, beta=config.beta,
-                            tv_weight=config.tv_weight, normalization=config.loss_normalization),
+        objective=objective_of(config),
         start=np.asarray(start, np.float32), bounds=pixel_bounds(mean_pixel) if config.clip_pixels else None,
         mean_pixel=mean_pixel, pooling=config.pooling, kernel_layout=config.kernel_layout)

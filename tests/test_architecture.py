@@ -153,3 +153,32 @@ def function_lengths(package=PACKAGE):
 
 def test_every_function_reads_at_once():
     assert [f for f in function_lengths() if f[0] > LONGEST_FUNCTION] == []
+
+
+BACKEND_NAMES = {"graph", "eager", "function", "function-xla"}
+
+
+def backend_comparisons(package=PACKAGE):
+    """['module:line'] of comparisons with a backend's name, or of `.backend` with anything, outside engines
+    and config (which own the names): resumability and dispatch are engine class data, not string tests."""
+    found = []
+    for name, path in modules(package).items():
+        if name.split(".")[1:2] in (["engines"], ["config"]):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Compare):
+                sides = [node.left, *node.comparators]
+                if any(isinstance(s, ast.Constant) and s.value in BACKEND_NAMES for s in sides) or any(
+                        isinstance(s, ast.Attribute) and s.attr == "backend" for s in sides):
+                    found.append(f"{name}:{node.lineno}")
+    return found
+
+
+def test_nothing_outside_engines_and_config_compares_backend_names():
+    assert backend_comparisons() == []
+
+
+def test_a_planted_backend_comparison_is_found(tmp_path):
+    (tmp_path / "legacy_nst" / "run").mkdir(parents=True)
+    (tmp_path / "legacy_nst" / "run" / "stylize.py").write_text("def f(config):\n    return config.backend == 'graph'\n")
+    assert backend_comparisons(tmp_path / "legacy_nst") == ["legacy_nst.run.stylize:2"]

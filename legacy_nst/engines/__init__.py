@@ -4,22 +4,41 @@ graph  art.py's tf.compat.v1 graph dictionary in a session (engines.graph)
 eager, function, function-xla  a Keras VGG-19 with tf.GradientTape (engines.eager)
 --tile (any graph run whose memory plan tiles)  the same loss and gradient tile by tile (engines.tiled)
 --workers / --ray-address on a tiled level  the tiled engine with its tiles on Ray workers (engines.workers)
+
+Each engine class says, as class data, which --backend names it serves, which options it refuses and whether
+its runs can resume; `engine_for` is the one dispatch, and nothing outside engines/ compares backend names.
 """
 from ..errors import ConfigError
+from .base import Engine
 from .graph import GraphEngine
 from .tiled import TiledEngine
 from .workers import RayTiledEngine
 
 
-def engine_class(backend):
-    """The Engine class serving --backend `backend`."""
-    if backend in GraphEngine.backends:
-        return GraphEngine
+def backends():
+    """{--backend name: Engine class} of the untiled engines. The eager engines' module is imported here, when
+    a run first asks for a backend other than graph (graph runs never load the Keras model code)."""
     from .eager import EagerEngine  # lazily: graph runs never load the Keras model code
 
-    if backend in EagerEngine.backends:
-        return EagerEngine
-    raise ConfigError(f"unknown backend {backend!r}; choose from graph, {', '.join(EagerEngine.backends)}")
+    return {name: engine for engine in (GraphEngine, EagerEngine) for name in engine.backends}
+
+
+def engine_class(backend):
+    """The Engine class serving --backend `backend`."""
+    if backend in GraphEngine.backends:  # without importing the eager engines
+        return GraphEngine
+    engines = backends()
+    if backend not in engines:
+        raise ConfigError(f"unknown backend {backend!r}; choose from {', '.join(engines)}")
+    return engines[backend]
+
+
+def engine_for(config, tile=None, workers=None):
+    """The Engine class for a level: the tiled one when the plan tiles it (`tile`: its core), on Ray workers
+    when it has them (`workers`: cluster.Workers), else --backend's."""
+    if tile:
+        return RayTiledEngine if workers else TiledEngine
+    return engine_class(config.backend)
 
 
 def resumable(config):
@@ -28,25 +47,22 @@ def resumable(config):
 
 
 def check_supported(config, resuming=False, tile=None, workers=None):
-    """Refuse, in one line naming them, the options the chosen engine cannot honour: the one place this is checked.
-
-    `tile`: the core size when the run's plan tiles a level (run.plan), which picks TiledEngine, or
-    RayTiledEngine with `workers` (cluster.Workers).
-    """
-    engine = (RayTiledEngine if workers else TiledEngine) if tile else engine_class(config.backend)
+    """Refuse, in one line naming them, the options the level's engine cannot honour (engine_for's arguments):
+    the one place this is checked. Returns the engine class."""
+    engine = engine_for(config, tile, workers)
     flags = engine.unsupported(config, resuming)
     if flags:
         raise ConfigError(f"{', '.join(flags)}: {engine.refusal}")
     return engine
 
 
-def create_engine(problem, vgg, config, level, on_tile=None):
-    """The engine for `problem` as run.plan's `level` says: config.backend's, or the tiled one when the level
-    tiles (its options already checked with check_supported), on Ray workers when the level has them, in the
-    level's precision; `on_tile(pass, done, total)` sees a tiled evaluation's progress."""
-    if level.tile and level.workers:
-        return RayTiledEngine(problem, vgg, config, level.precision, tile=level.tile, halo=level.halo,
-                              on_tile=on_tile, workers=level.workers)
-    if level.tile:
-        return TiledEngine(problem, vgg, config, level.precision, tile=level.tile, halo=level.halo, on_tile=on_tile)
-    return engine_class(config.backend)(problem, vgg, config, level.precision)
+def create_engine(problem, vgg, config, level, on_tile=None) -> Engine:
+    """The engine for `problem` as run.plan's `level` says (its options already checked with check_supported),
+    in the level's precision; `on_tile(pass, done, total)` sees a tiled evaluation's progress."""
+    return engine_for(config, level.tile, level.workers).for_level(problem, vgg, config, level, on_tile)
+
+
+def evaluation_engine(problem, vgg) -> Engine:
+    """An engine that only evaluates (scoring): the graph engine in float32, with no optimizer and plain
+    gradients, whatever the run's optimizer was."""
+    return GraphEngine(problem, vgg, config=None)

@@ -26,9 +26,19 @@ class Engine:
         """The options of `config` this engine cannot honour, as the flags a user typed ([] if none)."""
         return []
 
+    @classmethod
+    def for_level(cls, problem, vgg, config, level, on_tile=None):
+        """The engine as run.plan's `level` says (its precision; a tiled engine also its tile and halo)."""
+        return cls(problem, vgg, config, level.precision)
+
     def compute_loss_and_grads(self, image):
         """({'total', 'content', 'style'[, 'tv']: float}, float32 gradient of 'total') at a (1, H, W, 3) image."""
         raise NotImplementedError
+
+    def evaluate(self, image):
+        """The losses alone at a (1, H, W, 3) image, as compute_loss_and_grads gives them (no gradient taken
+        where the engine can avoid it)."""
+        return self.compute_loss_and_grads(image)[0]
 
     def stepper(self, config):
         """A first-order optimizer (config.optimizer) starting at the problem's start image."""

@@ -16,11 +16,10 @@ import logging
 import tensorflow as tf
 
 from ..errors import ConfigError
-from ..losses.targets import blend_style_targets, gram_targets
+from ..losses.targets import gram_targets, make_targets
 from ..losses.terms import LOSS_NAMES, build_losses
 from ..optim.optimizers import first_order, with_keras_twin
 from ..vgg.keras import vgg19_model
-from ..vgg19 import positions
 from .base import Engine, Stepper
 
 EAGER_BACKENDS = ("eager", "function", "function-xla")
@@ -82,17 +81,13 @@ class EagerEngine(Engine):
                               "use --backend graph")
         self.problem, self.backend = problem, config.backend
         model = vgg19_model(vgg, problem.layers, problem.pooling, problem.kernel_layout)
-        content_features = model(tf.constant(problem.content))
-        content_layers = [t.layer for t in problem.objective.terms if t.target == "content"]
-        style_layers = [t.layer for t in problem.objective.terms if t.target == "style"]
-        grams = []
-        for style_x in problem.styles:
-            features = model(tf.constant(style_x))
-            values = gram_targets({name: features[name].numpy() for name in style_layers})
-            grams.append({name: (value, positions(style_x.shape[1:3], name)) for name, value in values.items()})
-        generated = {name: positions(problem.size, name) for name in style_layers}
-        targets = {"content": {name: content_features[name] for name in content_layers},
-                   "style": blend_style_targets(grams, problem.style_weights, generated)}
+
+        def measure(image, layers, what):
+            features = model(tf.constant(image))
+            features = {name: features[name].numpy() for name in layers}
+            return gram_targets(features) if what == "gram" else features
+
+        targets = make_targets(problem.objective, problem, measure)
 
         def losses_at(image):
             return build_losses(problem.objective, {**model(image), "image": image}, targets)

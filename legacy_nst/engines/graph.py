@@ -13,12 +13,12 @@ reads), so the variable is not touched while scipy searches.
 import numpy as np
 import tensorflow as tf
 
-from ..losses.targets import blend_style_targets, gram_targets
+from ..losses.targets import gram_targets, make_targets
 from ..losses.terms import LOSS_NAMES, normalized_gradient, term_losses, weigh_terms
 from ..optim.optimizers import first_order
 from .runtime import session_config
 from ..vgg.graph import build_graph
-from ..vgg19 import deepest_layer, positions
+from ..vgg19 import deepest_layer
 from .base import Engine, Stepper
 
 tf1 = tf.compat.v1
@@ -29,24 +29,24 @@ def loss_values(fetched):
     return {name: float(fetched[name]) for name in LOSS_NAMES if name in fetched}
 
 
-def style_grams_at_own_size(vgg, style_x, layers, problem):
-    """Gram matrices, with their positions, of a style image on a graph dictionary built at its own size."""
+def features_at_own_size(vgg, image, layers, problem):
+    """The features of an image of another size than the problem's (a --style-scale style), on a graph
+    dictionary built at its own size."""
     graph = tf.Graph()
     with graph.as_default(), tf1.Session(graph=graph) as sess:
-        net = build_graph(vgg, *style_x.shape[1:3], pooling=problem.pooling, kernel_layout=problem.kernel_layout,
+        net = build_graph(vgg, *image.shape[1:3], pooling=problem.pooling, kernel_layout=problem.kernel_layout,
                           deepest=deepest_layer(layers, problem.pooling))
-        features = sess.run({name: net[name] for name in layers}, {net["image"]: style_x})
-    size = style_x.shape[1:3]
-    return {name: (value, positions(size, name)) for name, value in gram_targets(features).items()}
+        return sess.run({name: net[name] for name in layers}, {net["image"]: image})
 
 
 class GraphEngine(Engine):
     backends = ("graph",)
 
     def __init__(self, problem, vgg, config, precision="float32"):
+        """`config`: the run's options; None for an engine that only evaluates (engines.evaluation_engine)."""
         self.problem = problem
         self.graph = tf.Graph()
-        training = config.optimizer != "lbfgs"  # a tf.compat.v1 train op will run in this session
+        training = config is not None and config.optimizer != "lbfgs"  # a tf.compat.v1 train op will run here
         self.sess = tf1.Session(graph=self.graph, config=session_config(precision, training=training))
         with self.graph.as_default():
             self.net = build_graph(vgg, *problem.size, pooling=problem.pooling, kernel_layout=problem.kernel_layout,
@@ -57,27 +57,21 @@ class GraphEngine(Engine):
             self.losses = weigh_terms(problem.objective, self.terms)
             self.fetch = {name: self.losses[name] for name in LOSS_NAMES if name in self.losses}
             self.direction = (normalized_gradient(problem.objective, self.net, self.targets)
-                              if config.normalize_gradients else None)
+                              if config is not None and config.normalize_gradients else None)
             self.sess.run(self.net["input"].assign(problem.start))
         self._gradient = self.direction
 
     def materialize_targets(self, vgg):
         """art.py's targets: assign each image to the input, sess.run the layers, keep the values (numpy)."""
-        objective, net, sess = self.problem.objective, self.net, self.sess
-        content_layers = [t.layer for t in objective.terms if t.target == "content"]
-        style_layers = [t.layer for t in objective.terms if t.target == "style"]
-        sess.run(net["input"].assign(self.problem.content))
-        content = sess.run({name: net[name] for name in content_layers})
-        grams = []
-        for style_x in self.problem.styles:
-            if style_x.shape == self.problem.content.shape:  # art.py's way, on this graph
-                sess.run(net["input"].assign(style_x))
-                values = gram_targets(sess.run({name: net[name] for name in style_layers}))
-                grams.append({name: (value, positions(self.problem.size, name)) for name, value in values.items()})
+        def measure(image, layers, what):
+            if image.shape == self.problem.content.shape:  # art.py's way, on this graph
+                self.sess.run(self.net["input"].assign(image))
+                features = self.sess.run({name: self.net[name] for name in layers})
             else:
-                grams.append(style_grams_at_own_size(vgg, style_x, style_layers, self.problem))
-        generated = {name: positions(self.problem.size, name) for name in style_layers}
-        return {"content": content, "style": blend_style_targets(grams, self.problem.style_weights, generated)}
+                features = features_at_own_size(vgg, image, layers, self.problem)
+            return gram_targets(features) if what == "gram" else features
+
+        return make_targets(self.problem.objective, self.problem, measure)
 
     def compute_loss_and_grads(self, image):
         if self._gradient is None:
@@ -85,6 +79,9 @@ class GraphEngine(Engine):
                 self._gradient = tf1.gradients(self.losses["total"], self.net["image"])[0]
         fetched, gradient = self.sess.run([self.fetch, self._gradient], {self.net["image"]: image})
         return loss_values(fetched), gradient
+
+    def evaluate(self, image):
+        return loss_values(self.sess.run(self.fetch, {self.net["image"]: image}))
 
     def evaluate_terms(self, image):
         """(the losses as compute_loss_and_grads gives them, each term's unweighted value in objective.terms

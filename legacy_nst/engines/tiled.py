@@ -7,7 +7,8 @@
 - Pass 1 sums every style layer's Gram matrix over the cores and the content loss over the cores.
 - Pass 2: with G fixed, dL/dF is local (style 2·F·dL/dG, content ∝ F − P); each tile's core dL/dF
   is backpropagated through the tile, and its pixel gradient (halo included) added into the image's.
-- The total-variation term is taken on the whole image in numpy (cheap).
+- Terms on the image (total variation) are taken on the whole image in numpy (cheap): their
+  loss_and_grad (losses.term).
 
 Same loss and gradient as the untiled graph to float rounding: no seams, one global style.
 """
@@ -18,11 +19,11 @@ import numpy as np
 import tensorflow as tf
 
 from ..errors import ConfigError
-from ..losses.targets import blend_style_targets
-from ..losses.terms import total_variation, total_variation_interior
+from ..losses.targets import make_targets
+from ..losses.terms import ContentTerm, StyleTerm
 from ..optim.optimizers import first_order
 from ..vgg.graph import build_graph
-from ..vgg19 import CONV_SHAPES, deepest_layer, layer_sequence, positions, stride_of
+from ..vgg19 import CONV_SHAPES, deepest_layer, layer_sequence, stride_of
 from .base import Engine, Stepper
 from .runtime import session_config
 
@@ -125,39 +126,6 @@ def core_for_tiles(height, width, count, halo):
             return max(max(y1 - y0, x1 - x0) for y0, y1, x0, x1 in (tile.core for tile in tiles))
         core -= GRID
     return None
-
-
-def tv_loss_and_grad(image):
-    """losses.total_variation on the whole image, and its gradient (numpy, float32 arrays, float64 sums)."""
-    down = image[:, 1:] - image[:, :-1]
-    right = image[:, :, 1:] - image[:, :, :-1]
-    loss = float(np.sum(np.square(down, dtype=np.float64)) / down.size
-                 + np.sum(np.square(right, dtype=np.float64)) / right.size)
-    grad = np.zeros_like(image)
-    down *= np.float32(2.0 / down.size)
-    grad[:, 1:] += down
-    grad[:, :-1] -= down
-    del down
-    right *= np.float32(2.0 / right.size)
-    grad[:, :, 1:] += right
-    grad[:, :, :-1] -= right
-    return loss, grad
-
-
-def tv_interior_loss_and_grad(image):
-    """losses.total_variation_interior (jcjohnson's TVLoss) on the whole image, and its gradient (numpy)."""
-    corner = image[:, :-1, :-1]
-    right = corner - image[:, :-1, 1:]
-    down = corner - image[:, 1:, :-1]
-    loss = 0.5 * float(np.sum(np.square(right, dtype=np.float64)) + np.sum(np.square(down, dtype=np.float64)))
-    grad = np.zeros_like(image)
-    grad[:, :-1, :-1] += right + down
-    grad[:, :-1, 1:] -= right
-    grad[:, 1:, :-1] -= down
-    return loss, grad
-
-
-TV_LOSS_AND_GRAD = {total_variation: tv_loss_and_grad, total_variation_interior: tv_interior_loss_and_grad}
 
 
 class TileNetwork:
@@ -273,9 +241,10 @@ class TiledEvaluator:
                  precision="float32", on_tile=None):
         self.vgg, self.size, self.objective = vgg, tuple(size), objective
         self.content_layers, self.style_layers = objective.layer_weights("content"), objective.layer_weights("style")
+        self.scales = {kind: {t.layer: t for t in objective.of_kind(kind)} for kind in (ContentTerm, StyleTerm)}
+        self.image_terms = tuple(term for term in objective.terms if term.on_image)
         weights = objective.group_weights
-        self.alpha, self.beta, self.tv_weight = weights["style"], weights["content"], weights.get("tv", 0.0)
-        self._tv_loss_and_grad = TV_LOSS_AND_GRAD[objective.family.tv]
+        self.alpha, self.beta = weights["style"], weights["content"]
         self.pooling, self.kernel_layout, self.precision = pooling, kernel_layout, precision
         self.halo = halo_for(objective.layers, pooling) if halo is None else halo
         self.tile = tile
@@ -294,8 +263,8 @@ class TiledEvaluator:
     def _coefficients(self, name):
         """(content c, style s) of `name`: content loss c·sum (F − P)², style loss s·sum (G − A)² (losses.terms)."""
         h, w, n = self.layer_shape(name)
-        family = self.objective.family
-        return family.content_scale(float(n), float(h * w)), family.style_scale(float(n), float(h * w))
+        content, style = (self.scales[kind].get(name) for kind in (ContentTerm, StyleTerm))
+        return (content and content.scale(float(n), float(h * w)), style and style.scale(float(n), float(h * w)))
 
     def network_options(self):
         """TileNetwork's arguments besides the weights: what a Ray worker builds its own network from."""
@@ -354,10 +323,19 @@ class TiledEvaluator:
         """The losses alone: pass 1 only, a quarter of compute_loss_and_grads' work."""
         image = np.asarray(image, np.float32)
         losses, _ = self._pass_1(image)
-        if self.tv_weight > 0:
-            losses["tv"] = self._tv_loss_and_grad(image)[0]
-            losses["total"] += self.tv_weight * losses["tv"]
+        self._on_image(image, losses, None)
         return losses
+
+    def _on_image(self, image, losses, gradient):
+        """Add the terms on the image (losses.term: loss_and_grad) into `losses` and, unless None, `gradient`."""
+        for term in self.image_terms:
+            value, grad = term.loss_and_grad(image)
+            weight = self.objective.group_weights[term.group]
+            losses[term.group] = losses.get(term.group, 0.0) + term.weight * value
+            losses["total"] += weight * term.weight * value
+            if gradient is not None:
+                grad *= np.float32(weight * term.weight)
+                gradient += grad
 
     def _pass_1(self, image):
         if self.content_target is None:
@@ -389,11 +367,7 @@ class TiledEvaluator:
             gradient[:, y0:y1, x0:x1] += window_gradient
 
         self._map("pass 2", "gradient", image, dl_dgram, add)
-        if self.tv_weight > 0:
-            losses["tv"], tv_grad = self._tv_loss_and_grad(image)
-            losses["total"] += self.tv_weight * losses["tv"]
-            tv_grad *= np.float32(self.tv_weight)
-            gradient += tv_grad
+        self._on_image(image, losses, gradient)
         self.evaluations += 1
         return losses, gradient
 
@@ -481,6 +455,10 @@ class TiledEngine(Engine):
             ("--clip-pixels with --optimizer lbfgs (the float32 L-BFGS has no bounds)",
              config.clip_pixels and config.optimizer == "lbfgs")) if used]
 
+    @classmethod
+    def for_level(cls, problem, vgg, config, level, on_tile=None):
+        return cls(problem, vgg, config, level.precision, tile=level.tile, halo=level.halo, on_tile=on_tile)
+
     def __init__(self, problem, vgg, config, precision="float32", tile=512, halo=None, on_tile=None):
         self.problem, self.size = problem, tuple(problem.size)
         self._steppers = []
@@ -497,23 +475,24 @@ class TiledEngine(Engine):
         return TiledEvaluator(vgg, size, objective, tile, halo=halo, on_tile=on_tile, **self.network)
 
     def _targets(self, vgg):
+        """Content features and style Gram matrices measured tile by tile (a style of another size through an
+        evaluator of its size), made into targets by losses.targets.make_targets as every engine's are."""
         evaluator = self.evaluator
-        content, _ = evaluator.targets(self.problem.content, None)
-        grams = []
-        for style_x in self.problem.styles:
-            size = tuple(style_x.shape[1:3])
-            if size == self.size:
-                values = evaluator.targets(None, style_x)[1]
-            else:  # --style-scale: an evaluator at the style's own size
-                other = self._evaluator(vgg, size, self.problem.objective.only("style"), evaluator.tile,
-                                        evaluator.halo)
-                try:
-                    values = other.targets(None, style_x)[1]
-                finally:
-                    other.close()
-            grams.append({name: (value, positions(size, name)) for name, value in values.items()})
-        generated = {name: positions(self.size, name) for name, _ in evaluator.style_layers}
-        return content, blend_style_targets(grams, self.problem.style_weights, generated)
+
+        def measure(image, layers, what):
+            if what == "features":
+                return evaluator.targets(image, None)[0]
+            if tuple(image.shape[1:3]) == self.size:
+                return evaluator.targets(None, image)[1]
+            other = self._evaluator(vgg, tuple(image.shape[1:3]), self.problem.objective.only("style"),
+                                    evaluator.tile, evaluator.halo)
+            try:  # --style-scale: an evaluator at the style's own size
+                return other.targets(None, image)[1]
+            finally:
+                other.close()
+
+        targets = make_targets(self.problem.objective, self.problem, measure)
+        return targets.get("content", {}), targets.get("style", {})
 
     @property
     def tiling(self):
@@ -524,6 +503,9 @@ class TiledEngine(Engine):
 
     def compute_loss_and_grads(self, image):
         return self.evaluator.compute_loss_and_grads(image)
+
+    def evaluate(self, image):
+        return self.evaluator.compute_losses(image)
 
     def stepper(self, config):
         stepper = TiledStepper(self.evaluator, self.problem.start, config, bounds=self.problem.bounds)

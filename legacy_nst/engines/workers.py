@@ -335,6 +335,11 @@ class RayTiledEngine(TiledEngine):
     built; close() kills them, and shuts down the Ray instance it started.
     """
 
+    @classmethod
+    def for_level(cls, problem, vgg, config, level, on_tile=None):
+        return cls(problem, vgg, config, level.precision, tile=level.tile, halo=level.halo, on_tile=on_tile,
+                   workers=level.workers)
+
     def __init__(self, problem, vgg, config, precision="float32", tile=512, halo=None, on_tile=None, workers=None):
         import ray  # heavy, and only runs with workers need it
 

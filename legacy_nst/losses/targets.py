@@ -1,12 +1,14 @@
 """What the generated image is compared with: content features and style Gram matrices, as art.py takes them.
 
-Engines fetch the features (a session run, or the eager model); the rounding
-and the blending of several styles happen here, once for every engine.
+`make_targets` is the one function every engine calls: the engine measures an image its own way (a session
+run, the Keras model, tile by tile); which images and layers, the Gram rounding and the blending of several
+styles happen here, once.
 """
 import numpy as np
 import tensorflow as tf
 
-from .terms import gram
+from ..vgg19 import positions
+from .normalizations import gram
 
 tf1 = tf.compat.v1
 
@@ -60,3 +62,23 @@ def blend_style_targets(grams, weights, generated_positions):
             target = weight * (value * np.float32(generated_positions[name] / m))
             style[name] = style[name] + target if name in style else target
     return style
+
+
+def make_targets(objective, problem, measure):
+    """{source: {layer: target}} for the objective's terms (losses.term.Term.source): "content" the content
+    image's features, "style" the blended Gram matrices of the problem's style images at the working size.
+
+    `measure(image, layers, what)` -> {layer: numpy array} is the engine's: `what` is "features" (the layers'
+    feature maps) or "gram" (their Gram matrices, summed over positions, as gram_targets rounds them).
+    """
+    targets = {}
+    content = objective.sources("content")
+    if content:
+        targets["content"] = measure(problem.content, content, "features")
+    style = objective.sources("style")
+    if style:
+        grams = [{name: (value, positions(style_x.shape[1:3], name))
+                  for name, value in measure(style_x, style, "gram").items()} for style_x in problem.styles]
+        generated = {name: positions(problem.size, name) for name in style}
+        targets["style"] = blend_style_targets(grams, problem.style_weights, generated)
+    return targets

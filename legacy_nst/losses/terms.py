@@ -1,153 +1,104 @@
-"""The loss terms (Gatys et al., equations 1, 3-5) and the one list of them both engines evaluate.
+"""The loss as a list of terms, and the registry of term kinds every engine iterates (Gatys et al., eq. 1-5).
 
-For a layer with N channels and M = height x width positions, art.py's terms are
-content 1/(4NM) * sum (x - p)^2 and style 1/(4 N^2 M^2) * sum (G - A)^2, where G
-and A are the Gram matrices of the generated and style features. The total is
-beta * content + alpha * style (+ tv_weight * total variation), each group
-summed over its layers with the layers' weights.
-
-A loss normalization is a family of these formulas (`NORMALIZATIONS`); a new
-one is a new entry there and a name in config.options.LOSS_NORMALIZATIONS.
-Targets are always raw: content features, and Gram matrices F^T F summed over
-positions; a normalization divides what it needs to. The peers' normalizations
-('jcjohnson', 'anishathalye') are transcribed and cited in docs/peers.md.
-
-The functions take TensorFlow tensors (graph) or eager tensors alike.
+The total is beta * content + alpha * style (+ tv_weight * total variation), each group summed over its
+terms with the terms' weights, in the order of `TERMS` (art.py's beta * content + alpha * style, bit for bit).
+A new kind of term is one module (a `losses.term.Term` subclass with its maths in its docstring), one entry of
+`TERMS`, and its weight option in config.options; the engines need no change (docs/architecture.md).
 """
+import dataclasses
 from dataclasses import dataclass
-from typing import Callable, Optional
+from types import MappingProxyType, SimpleNamespace
+from typing import ClassVar
 
 import tensorflow as tf
 
+from ..config import Config
 from ..errors import ConfigError
+from ..vgg19 import CONV_LAYERS
+from .normalizations import NORMALIZATIONS
+from .term import Term
+from .total_variation import TotalVariation
 
 tf1 = tf.compat.v1
 
-GROUPS = ("content", "style", "tv")  # a term's group: what its weight is (beta, alpha, tv_weight)
-LOSS_NAMES = ("total",) + GROUPS     # what every log entry holds ("tv" only when the TV term is on)
+
+def content_layers(config):
+    """(name, weight) pairs of the content terms: --content-layers, or anishathalye's
+    --content-weight-blend B: conv4_2 * B + conv5_2 * (1 - B), a layer with weight 0 left out."""
+    blend = config.content_weight_blend
+    if blend is None:
+        return tuple(config.content_layers)
+    return tuple((name, weight) for name, weight in (("conv4_2", blend), ("conv5_2", 1.0 - blend)) if weight > 0)
 
 
-def gram(features):
-    """Gram matrix F^T F of a (1, H, W, N) feature map, F reshaped to (M, N)."""
-    channels = features.shape[-1]
-    flat = tf.reshape(features, (-1, channels))
-    return tf.matmul(flat, flat, transpose_a=True)
-
-
-def _size(features):
-    _, height, width, channels = features.shape
-    return int(channels), int(height) * int(width)
-
-
-def content_artpy(x, p):
-    """art.py: 1/(4NM) * sum (x - p)^2."""
-    n, m = _size(x)
-    return tf.reduce_sum(tf.square(x - p)) / (4.0 * n * m)
-
-
-def content_tutorial(x, p):
-    """The TensorFlow tutorials: mean (x - p)^2; also jcjohnson's (nn.MSECriterion) and anishathalye's
-    (2 * tf.nn.l2_loss(x - p) / size)."""
-    return tf.reduce_mean(tf.square(x - p))
-
-
-def content_paper(x, p):
-    """Gatys et al.'s equation 1: 1/2 * sum (x - p)^2, the scale of the paper's content:style ratios
-    (2NM times art.py's)."""
-    return 0.5 * tf.reduce_sum(tf.square(x - p))
-
-
-def style_artpy(x, a_gram):
-    """art.py and the paper (equations 3-4): 1/(4 N^2 M^2) * sum (G - A)^2."""
-    n, m = _size(x)
-    return tf.reduce_sum(tf.square(gram(x) - a_gram)) / (4.0 * n**2 * m**2)
-
-
-def style_tutorial(x, a_gram):
-    """The tutorials: Gram matrices divided by the positions M, then mean (G/M - A/M)^2 (4x art.py's)."""
-    _, m = _size(x)
-    return tf.reduce_mean(tf.square(gram(x) / m - a_gram / m))
-
-
-def style_elements(x, a_gram):
-    """jcjohnson and anishathalye: Gram matrices divided by the feature map's N*M elements, then
-    mean (G/NM - A/NM)^2 over the N^2 entries (nn.MSECriterion; 2 * tf.nn.l2_loss(d) / d.size)."""
-    n, m = _size(x)
-    return tf.reduce_mean(tf.square(gram(x) / (n * m) - a_gram / (n * m)))
-
-
-def total_variation(image):
-    """Mean squared difference of vertically plus of horizontally adjacent pixels (anishathalye's TV term).
-
-    A mean rather than a sum, so a --tv-weight means the same at any image size.
-    """
-    down = image[:, 1:, :, :] - image[:, :-1, :, :]
-    right = image[:, :, 1:, :] - image[:, :, :-1, :]
-    return tf.reduce_mean(tf.square(down)) + tf.reduce_mean(tf.square(right))
-
-
-def total_variation_interior(image):
-    """jcjohnson's: 1/2 * sum over the (H-1) x (W-1) interior of (x[i,j] - x[i,j+1])^2 + (x[i,j] - x[i+1,j])^2.
-
-    neural_style.lua's TVLoss reports no loss and writes its gradient by hand;
-    this is the loss that gradient belongs to (the last row's horizontal and the
-    last column's vertical differences left out), so its autodiff gradient is TVLoss's.
-    """
-    corner = image[:, :-1, :-1, :]
-    return 0.5 * (tf.reduce_sum(tf.square(corner - image[:, :-1, 1:, :]))
-                  + tf.reduce_sum(tf.square(corner - image[:, 1:, :-1, :])))
+def style_layers(config):
+    """(name, weight) pairs of the style terms: --style-layers, or with --style-layer-weight-exp E the layers in
+    network order weighing 1, E, E^2, ..., rescaled to the total weight of --style-layers (art.py's: 10), so E
+    redistributes the style weight between layers without changing its sum (anishathalye's)."""
+    exponent = config.style_layer_weight_exp
+    if exponent is None:
+        return tuple(config.style_layers)
+    names = sorted(dict(config.style_layers), key=CONV_LAYERS.index)  # network order
+    total = sum(weight for _, weight in config.style_layers)
+    raw = [exponent ** depth for depth in range(len(names))]
+    return tuple((name, total * weight / sum(raw)) for name, weight in zip(names, raw))
 
 
 @dataclass(frozen=True)
-class Normalization:
-    """One family of loss formulas: content(x, p), style(x, A) and tv(image).
+class ContentTerm(Term):
+    """beta * weight * content(x, p) at one layer: x the generated image's features, p the content image's.
 
-    content_scale(N, M) and style_scale(N, M) restate the first two as c * sum (x - p)^2 and
-    s * sum (G - A)^2 for a layer of N channels and M positions: the form a tiled evaluation needs,
-    since it sums over tiles before it scales (engines.tiled; tests/losses/test_terms.py checks
-    each pair against its formulas).
+    art.py: 1/(4NM) * sum (x - p)^2 for N channels and M positions; the other normalizations' forms are in
+    losses.normalizations. As c * sum (x - p)^2 (c = `scale(N, M)`), dL/dx = 2c(x - p) is local, so the tiled
+    engine sums c * sum (x - p)^2 over tile cores and backpropagates 2c(x - p) tile by tile.
     """
 
-    content: Callable
-    style: Callable
-    content_scale: Callable
-    style_scale: Callable
-    tv: Callable = total_variation
+    group: ClassVar[str] = "content"
+    weight_option: ClassVar[str] = "beta"
+    source: ClassVar[str] = "content"
+    measure: ClassVar[str] = "features"
+    normalization: str = "artpy"
 
+    @classmethod
+    def terms(cls, config, inputs):
+        return tuple(cls(name, weight, config.loss_normalization) for name, weight in content_layers(config))
 
-NORMALIZATIONS = {
-    "artpy": Normalization(content_artpy, style_artpy,
-                           lambda n, m: 1 / (4 * n * m), lambda n, m: 1 / (4 * n**2 * m**2)),
-    "tutorial": Normalization(content_tutorial, style_tutorial,
-                              lambda n, m: 1 / (n * m), lambda n, m: 1 / (n**2 * m**2)),
-    "paper": Normalization(content_paper, style_artpy, lambda n, m: 0.5, lambda n, m: 1 / (4 * n**2 * m**2)),
-    # the peers (docs/peers.md): the same content and style terms, their own TV forms
-    "jcjohnson": Normalization(content_tutorial, style_elements, lambda n, m: 1 / (n * m),
-                               lambda n, m: 1 / (n**4 * m**2), total_variation_interior),
-    "anishathalye": Normalization(content_tutorial, style_elements, lambda n, m: 1 / (n * m),
-                                  lambda n, m: 1 / (n**4 * m**2), total_variation),
-}
+    def loss(self, x, target):
+        return NORMALIZATIONS[self.normalization].content(x, target)
 
-
-def content_layer_loss(x, p, normalization="artpy"):
-    """The content term of one layer under a normalization (default art.py's)."""
-    return NORMALIZATIONS[normalization].content(x, p)
-
-
-def style_layer_loss(x, a_gram, normalization="artpy"):
-    """The style term of one layer under a normalization (default art.py's)."""
-    return NORMALIZATIONS[normalization].style(x, a_gram)
+    def scale(self, n, m):
+        return NORMALIZATIONS[self.normalization].content_scale(n, m)
 
 
 @dataclass(frozen=True)
-class Term:
-    """One weighted term of the loss: `loss(features[layer], targets[layer])` within its group."""
+class StyleTerm(Term):
+    """alpha * weight * style(x, A) at one layer: G = F^T F the generated image's Gram matrix, A the style's.
 
-    group: str                # "content", "style" or "tv"
-    layer: str                # the feature it reads: a VGG layer, or "image"
-    weight: float             # its weight within the group (the layer weight)
-    loss: Callable            # (features, target) -> scalar
-    target: Optional[str]     # "content" or "style" targets, or None
+    art.py and the paper (eq. 3-4): 1/(4 N^2 M^2) * sum (G - A)^2; A is the (blended) Gram matrix of the style
+    images, rescaled to the working size's M (losses.targets). As s * sum (G - A)^2 (s = `scale(N, M)`), G is a
+    sum over positions: the tiled engine sums G over tile cores, then backpropagates dL/dF = 2 F dL/dG per tile.
+    """
+
+    group: ClassVar[str] = "style"
+    weight_option: ClassVar[str] = "alpha"
+    source: ClassVar[str] = "style"
+    measure: ClassVar[str] = "gram"
+    normalization: str = "artpy"
+
+    @classmethod
+    def terms(cls, config, inputs):
+        return tuple(cls(name, weight, config.loss_normalization) for name, weight in style_layers(config))
+
+    def loss(self, x, target):
+        return NORMALIZATIONS[self.normalization].style(x, target)
+
+    def scale(self, n, m):
+        return NORMALIZATIONS[self.normalization].style_scale(n, m)
+
+
+TERMS = (ContentTerm, StyleTerm, TotalVariation)  # the kinds of term, in the order the total sums their groups
+GROUPS = tuple(dict.fromkeys(kind.group for kind in TERMS))  # what a group weight multiplies
+LOSS_NAMES = ("total",) + GROUPS  # what every log entry holds (a group only when one of its terms is on)
 
 
 @dataclass(frozen=True)
@@ -157,50 +108,63 @@ class Objective:
 
     terms: tuple
     group_weights: dict
-    normalization: str = "artpy"  # a key of NORMALIZATIONS
+    normalization: str = "artpy"  # a key of losses.normalizations.NORMALIZATIONS
 
     @property
     def layers(self):
         """The VGG layers the terms read (not the image), in term order, once each."""
-        return tuple(dict.fromkeys(term.layer for term in self.terms if term.layer != "image"))
+        return tuple(dict.fromkeys(term.layer for term in self.terms if not term.on_image))
 
-    @property
-    def family(self) -> "Normalization":
-        return NORMALIZATIONS[self.normalization]
+    def of_kind(self, kind):
+        """The terms of one kind (e.g. ContentTerm), in order."""
+        return tuple(term for term in self.terms if isinstance(term, kind))
 
     def layer_weights(self, group):
         """((layer, weight), ...) of the group's terms on VGG layers: "content" or "style"."""
-        return tuple((term.layer, term.weight) for term in self.terms if term.group == group and term.layer != "image")
+        return tuple((term.layer, term.weight) for term in self.terms if term.group == group and not term.on_image)
+
+    def sources(self, source):
+        """The layers whose features of the `source` image ("content", "style") the terms compare with."""
+        return tuple(dict.fromkeys(term.layer for term in self.terms if term.source == source))
 
     def only(self, group) -> "Objective":
         """The same objective with the terms of one group alone (e.g. a style image's targets)."""
         return Objective(tuple(t for t in self.terms if t.group == group), self.group_weights, self.normalization)
 
 
+def objective_of(config, inputs=MappingProxyType({})) -> Objective:
+    """The objective of a run of `config`: every kind's terms (`TERMS`) and their group weights."""
+    if config.loss_normalization not in NORMALIZATIONS:
+        raise ConfigError(f"unknown loss normalization {config.loss_normalization!r}; "
+                          f"choose from {', '.join(NORMALIZATIONS)}")
+    terms = tuple(term for kind in TERMS for term in kind.terms(config, inputs))
+    weights = {kind.group: getattr(config, kind.weight_option) for kind in TERMS}
+    return Objective(terms, weights, config.loss_normalization)
+
+
 def objective(content_layers, style_layers, alpha, beta, tv_weight=0.0, normalization="artpy") -> Objective:
-    """The loss as a list of terms, from resolved (name, weight) layers and the group weights."""
-    if normalization not in NORMALIZATIONS:
-        raise ConfigError(f"unknown loss normalization {normalization!r}; choose from {', '.join(NORMALIZATIONS)}")
-    family = NORMALIZATIONS[normalization]
-    terms = [Term("content", name, weight, family.content, "content") for name, weight in content_layers]
-    terms += [Term("style", name, weight, family.style, "style") for name, weight in style_layers]
-    if tv_weight > 0:
-        terms.append(Term("tv", "image", 1.0, lambda image, _: family.tv(image), None))
-    return Objective(tuple(terms), {"content": beta, "style": alpha, "tv": tv_weight}, normalization)
+    """The objective from resolved (name, weight) layers and the group weights, the other options at their
+    defaults (for callers without a Config: tests, benches)."""
+    values = {field.name: field.default for field in dataclasses.fields(Config)}
+    values.update(content_layers=tuple(content_layers), style_layers=tuple(style_layers), alpha=alpha, beta=beta,
+                  tv_weight=tv_weight, loss_normalization=normalization)
+    return objective_of(SimpleNamespace(**values))
 
 
-def _term_value(term, features, targets):
-    target = None if term.target is None else tf.convert_to_tensor(targets[term.target][term.layer])
-    return term.loss(features[term.layer], target)
+def _target(term, targets):
+    return None if term.source is None else tf.convert_to_tensor(targets[term.source][term.layer])
 
 
 def term_losses(objective, features, targets):
-    """Each term's value, unweighted (neither its layer weight nor its group's), in objective.terms order."""
-    return tuple(_term_value(term, features, targets) for term in objective.terms)
+    """Each term's value, unweighted (neither its layer weight nor its group's), in objective.terms order.
+
+    `features` maps layer names (and "image") to tensors: the graph dictionary, or the eager model's outputs;
+    `targets` is losses.targets.make_targets' {source: {layer: array}}."""
+    return tuple(term.loss(features[term.layer], _target(term, targets)) for term in objective.terms)
 
 
 def weigh_terms(objective, values):
-    """Loss tensors {'total', 'content', 'style'} (and 'tv' when that term is on) from term_losses' values."""
+    """Loss tensors {'total', and each group that has a term} from term_losses' values."""
     groups = {}
     for term, value in zip(objective.terms, values):
         groups.setdefault(term.group, []).append(term.weight * value)
@@ -214,12 +178,7 @@ def weigh_terms(objective, values):
 
 
 def build_losses(objective, features, targets):
-    """Loss tensors {'total', 'content', 'style'} (and 'tv' when that term is on).
-
-    `features` maps layer names (and "image") to tensors: the graph
-    dictionary, or the eager model's outputs; `targets` is {"content": {layer:
-    features}, "style": {layer: Gram matrix}} of numpy arrays or tensors.
-    """
+    """Loss tensors {'total', 'content', 'style'} (and 'tv' when that term is on): weigh_terms(term_losses)."""
     return weigh_terms(objective, term_losses(objective, features, targets))
 
 
@@ -232,8 +191,8 @@ def normalized_gradient(objective, features, targets):
     at_layer, on_image = {}, []
     for term in objective.terms:
         weight = objective.group_weights[term.group] * term.weight
-        loss = _term_value(term, features, targets)
-        if term.layer == "image":
+        loss = term.loss(features[term.layer], _target(term, targets))
+        if term.on_image:
             on_image.append(weight * tf1.gradients(loss, features["image"])[0])
             continue
         grad = tf1.gradients(loss, features[term.layer])[0]

@@ -9,6 +9,7 @@ and the optimizer's own state, which for L-BFGS is 2·M copies of the image. It
 is checked before the graph is built, so a size that cannot fit is refused in a
 second rather than after minutes of swapping.
 """
+import dataclasses
 import math
 import os
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from typing import Optional
 from ..engines.tiled import GRID, check_tile, halo_for, window_lengths
 from ..errors import ConfigError
 from ..optim.optimizers import first_order
-from ..problem import content_layers, layers_in_use
+from ..losses.terms import content_layers
+from ..problem import layers_in_use
 from ..vgg19 import CONV_SHAPES, MIN_SIZE, channels, deepest_layer, layer_sequence, positions
 
 GB = 1e9
@@ -240,6 +242,21 @@ def _largest_scaled(height, width, fits) -> Optional[tuple]:
         h, w = scaled(middle)
         low, high = (middle, high) if min(h, w) >= MIN_SIZE and fits(h, w) else (low, middle)
     return max(MIN_SIZE, round(height * low)), max(MIN_SIZE, round(width * low))
+
+
+def check_evaluation_fits(height, width, config, limit=None) -> Estimate:
+    """The estimate of untiled evaluations without an optimizer (scoring); ConfigError if it cannot fit in
+    `limit` bytes (default: --memory-limit or what is available), naming the largest size that does."""
+    limit = memory_limit_bytes(config) if limit is None else limit
+    needed = dataclasses.replace(estimate(height, width, config), optimizer=0)
+    if limit is None or needed.total <= limit:
+        return needed
+    fitting = _largest_scaled(height, width, lambda h, w: estimate(h, w, config).total - estimate(
+        h, w, config).optimizer <= limit)
+    fix = f"score at {fitting[1]}x{fitting[0]} (--width {fitting[1]} --height {fitting[0]})" if fitting else \
+        "free some memory"
+    raise ConfigError(f"scoring at {width}x{height} needs about {needed.total / GB:.1f} GB of memory but only "
+                      f"{limit / GB:.1f} GB is available; {fix} (or skip the estimate with --memory-limit 0)")
 
 
 def check_fits(height, width, config, limit=None) -> Estimate:

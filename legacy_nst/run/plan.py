@@ -133,12 +133,10 @@ def make_plan(config, size_hw, resuming=False, limit=None) -> Plan:
     levels = []
     for size, steps, scale, level_precision in level_shapes(config, size_hw, precision):
         estimate = full if size == tuple(size_hw) else check_fits(*size, config, available)
-        if estimate.tile:
-            check_supported(config, resuming=resuming, tile=estimate.tile)
         # a worker holds what one tile needs: the runtime, the network's weights, one window's feature maps
         workers = (Workers.requested(config, estimate.runtime + estimate.weights + estimate.feature_maps)
                    if estimate.tile else None)
-        if workers:
+        if estimate.tile:
             check_supported(config, resuming=resuming, tile=estimate.tile, workers=workers)
         lbfgs = ("float32" if estimate.tile else config.lbfgs_implementation) if config.optimizer == "lbfgs" else None
         levels.append(Level(size, steps, scale, level_precision, config.optimizer, lbfgs, estimate,

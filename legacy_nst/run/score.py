@@ -18,12 +18,12 @@ from typing import Optional, Tuple
 import numpy as np
 
 from ..config import Config
-from ..engines.graph import GraphEngine
+from ..engines import evaluation_engine
 from ..errors import ConfigError
 from ..io.images import read_image, resize, to_network, working_size
 from ..problem import as_style_list, build_problem, check_styles
 from ..vgg.matfile import load_vgg19
-from .memory import check_fits
+from .memory import check_evaluation_fits
 from .stylize import as_rgb_image
 
 
@@ -104,14 +104,13 @@ def score(content, style, images, config: Optional[Config] = None, *, vgg=None, 
     size = working_size(content_rgb.shape[:2], config.width, config.height, config.image_size)
     check_styles(config, styles_rgb, size)
     read = [read_scored(image, size) for image in images]
-    check_fits(*size, config.replace(tile="off", optimizer="sgd"))  # one evaluation, no optimizer state
+    check_evaluation_fits(*size, config)
     vgg = vgg or load_vgg19(config.weights_path())
     names = list(names) if names is not None else [_name(image, i) for i, image in enumerate(images)]
     content_x = to_network(resize(content_rgb, size), vgg.mean_pixel)
     problem = build_problem(config, content_rgb, styles_rgb, vgg.mean_pixel, size, start=content_x)
     results = []
-    evaluation = Config(optimizer="lbfgs")  # what the engine reads of a config: no train op, plain gradients
-    with GraphEngine(problem, vgg, evaluation) as engine:
+    with evaluation_engine(problem, vgg) as engine:
         for name, (image, read_size) in zip(names, read):
             network = image if read_size is None else to_network(image, vgg.mean_pixel)
             losses, values = engine.evaluate_terms(network)

@@ -10,8 +10,10 @@ from legacy_nst import Config
 from legacy_nst.cli.parser import config_from_args
 from legacy_nst.cli.stylize import stylize_parser
 from legacy_nst.io.images import working_size
-from legacy_nst.losses.terms import NORMALIZATIONS, build_losses, content_layer_loss, gram, objective, style_layer_loss
-from legacy_nst.problem import initial_image, style_layers, style_sizes
+from legacy_nst.losses.normalizations import NORMALIZATIONS, gram
+from legacy_nst.losses.terms import build_losses, objective, style_layers
+from legacy_nst.losses.total_variation import FORMS
+from legacy_nst.problem import initial_image, style_sizes
 
 STYLE_NAMES = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")  # ReLU outputs: the peers' relu*_1
 RELU = {f"conv{b}_{i}": f"relu{b}_{i}" for b in range(1, 6) for i in range(1, 5)}
@@ -28,7 +30,17 @@ def value(tensor):
 
 def total_variation(image, normalization):
     """The TV term of a normalization."""
-    return NORMALIZATIONS[normalization].tv(image)
+    return FORMS[NORMALIZATIONS[normalization].tv][0](image)
+
+
+def content_layer_loss(x, p, normalization="artpy"):
+    """One layer's content term under a normalization."""
+    return NORMALIZATIONS[normalization].content(x, p)
+
+
+def style_layer_loss(x, a_gram, normalization="artpy"):
+    """One layer's style term under a normalization."""
+    return NORMALIZATIONS[normalization].style(x, a_gram)
 
 
 def losses_of(config, generated, content, style, layers_of_style=None):

@@ -144,3 +144,23 @@ def test_cli_refuses_too_big_for_memory_in_one_line(tmp_path, content_path, styl
     assert status == 2 and len(err) == 1, err
     assert err[0].startswith("legacy-nst: error: size 800x600 needs about") and "the largest size that fits is" in err[0]
     assert list(tmp_path.iterdir()) == [], "nothing written, not even the checkpoint directory"
+
+
+def test_scoring_is_estimated_without_optimizer_state_whatever_the_runs_optimizer():
+    from legacy_nst.run.memory import check_evaluation_fits
+
+    for optimizer in ("adam", "lbfgs"):
+        config = Config(optimizer=optimizer)
+        scored = check_evaluation_fits(300, 400, config, limit=10 ** 12)
+        assert scored.optimizer == 0
+        assert scored.total == estimate(300, 400, config).total - estimate(300, 400, config).optimizer
+
+
+def test_scoring_that_cannot_fit_names_a_size_that_does():
+    from legacy_nst.run.memory import check_evaluation_fits
+
+    limit = estimate(300, 400, Config(optimizer="sgd")).total
+    with pytest.raises(ConfigError) as error:
+        check_evaluation_fits(1200, 1600, Config(), limit=limit)
+    message = str(error.value)
+    assert "scoring at 1600x1200" in message and "--width" in message and "--memory-limit 0" in message
