@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from legacy_nst.engines.tiled import plan_tiles  # noqa: E402
+from legacy_nst.engines.tiles import plan_tiles  # noqa: E402
 
 GRAMS = 2.44e6  # bytes of conv1_1..conv5_1 Gram matrices (64² + 128² + 256² + 2 x 512²) x 4
 LINKS = {"10 GbE": 1.1e9, "1 GbE": 0.11e9}

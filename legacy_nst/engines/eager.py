@@ -9,7 +9,8 @@ from `optim.optimizers`, which takes the graph engine's steps up to float32 roun
 
 Backends: 'eager' runs each step op by op; 'function' traces the step once
 with tf.function; 'function-xla' also compiles it with XLA (jit_compile=True).
-Nothing here creates a tf.Graph or a session; it needs eager execution on.
+It needs eager execution on (only the targets' Gram matrices are taken in small graphs of their own,
+as every engine's are: losses.targets).
 """
 import logging
 

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from ..engines.tiled import GRID, check_tile, halo_for, window_lengths
+from ..engines.tiles import GRID, check_tile, halo_for, window_lengths
 from ..errors import ConfigError
 from ..optim.optimizers import first_order
 from ..losses.terms import content_layers
@@ -64,11 +64,6 @@ class Estimate:
     @property
     def total(self) -> int:
         return self.runtime + self.weights + self.feature_maps + self.optimizer + self.images
-
-    def describe(self) -> str:
-        tiled = f" tiled (--tile {self.tile})" if self.tile else ""
-        return (f"{self.width}x{self.height}{tiled}: about {self.total / GB:.1f} GB (feature maps {self.feature_maps / GB:.2f}, "
-                f"optimizer {self.optimizer / GB:.2f}, weights and runtime {(self.runtime + self.weights) / GB:.2f})")
 
 
 def feature_map_bytes(height, width, deepest, pooling="avg"):

@@ -17,7 +17,7 @@ from typing import Optional, Tuple
 from ..engines import check_supported
 from ..engines.cluster import Workers
 from ..engines.runtime import runnable_precision
-from ..engines.tiled import core_for_tiles, halo_for
+from ..engines.tiles import core_for_tiles, halo_for
 from ..errors import ConfigError
 from ..problem import layers_in_use
 from ..vgg19 import MIN_SIZE

@@ -4,13 +4,12 @@ import sys
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from legacy_nst import stylize
 from legacy_nst.config import Config
 from legacy_nst.engines import check_supported
-from legacy_nst.engines.tiled import TiledEngine, TiledEvaluator, halo_for, plan_tiles, \
-    receptive_field
+from legacy_nst.engines.tiled import TiledEngine, TiledEvaluator
+from legacy_nst.engines.tiles import halo_for, plan_tiles, receptive_field
 from legacy_nst.losses.terms import objective
 from legacy_nst.errors import ConfigError
 from legacy_nst.io.images import read_image, resize, to_network
