@@ -21,6 +21,8 @@ setup(
         "pillow",
         "tqdm",
         "matplotlib",
+        "av",  # PyAV (FFmpeg in a wheel): legacy-nst video reads any clip, writes H.264 and carries the audio
+        "opencv-python-headless",  # OpenCV's DIS optical flow (and remap) for the video run's flows and warps
         "ray",  # legacy-nst sweep runs its jobs on Ray (imported only by that subcommand)
         "tomli; python_version<'3.11'",  # sweep specs are TOML; the standard library reads it from 3.11
     ],
