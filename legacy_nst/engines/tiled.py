@@ -15,7 +15,6 @@ import numpy as np
 import tensorflow as tf
 
 from ..losses.targets import make_targets
-from ..losses.terms import ContentTerm, StyleTerm
 from ..optim.optimizers import first_order
 from ..vgg.graph import build_graph
 from ..vgg19 import CONV_SHAPES, deepest_layer, layer_sequence, stride_of
@@ -27,43 +26,35 @@ tf1 = tf.compat.v1
 
 
 class TileNetwork:
-    """The VGG graph for windows of any shape, in its own graph and session, with the per-tile ops.
+    """The VGG graph for windows of any shape, in its own graph and session, with the per-tile ops of every term
+    on a layer (losses.term: tile_partial, tile_gradient).
 
     One graph for every window shape: a graph and session per shape held ~350 MB each (measured at
     512x384, tile 128: 4 shapes, 2.5 GB after the first runs), mostly copies of the weights.
 
-    Fed: the window's pixels (net['image']) and the core's rows/columns in the window; for the
-    losses also the content targets over the window and each style layer's dL/dG.
+    Fed: the window's pixels (net['image']) and the core's rows/columns in the window; for the losses also each
+    term's inputs (`inputs`, keyed "INDEX/NAME": its windows, e.g. the content targets, and its pass-2 values,
+    e.g. a style layer's dL/dG).
     """
 
-    def __init__(self, vgg, content_layers, style_layers, pooling, kernel_layout, precision,
-                 content_coefficients):
+    def __init__(self, vgg, terms, pooling, kernel_layout, precision):
         self.graph = tf.Graph()
-        names = sorted({n for n, _ in content_layers} | {n for n, _ in style_layers},
-                       key=layer_sequence(pooling).index)
+        names = sorted({term.layer for term in terms}, key=layer_sequence(pooling).index)
         with self.graph.as_default():
             self.net = build_graph(vgg, None, None, pooling=pooling, kernel_layout=kernel_layout,
                                    deepest=deepest_layer(names, pooling), precision=precision)
             self.bounds = tf1.placeholder(tf.int32, (4,), name="core")  # y0, y1, x0, x1 in the window
-            masks = {name: self._mask(self.net[name], stride_of(name)) for name in names}
-            self.features = {name: self.net[name] for name in names}
-            self.grams, self.dl_dgram = {}, {}
-            grad_ys = {}
-            for name, _ in style_layers:
-                features = self.net[name] * masks[name]
-                flat = tf.reshape(features, (-1, features.shape[-1]))
-                self.grams[name] = tf.matmul(flat, flat, transpose_a=True)
-                self.dl_dgram[name] = tf1.placeholder(tf.float32, (features.shape[-1],) * 2, name=f"dl_dgram_{name}")
-                # dL/dF = F (dL/dG + dL/dG^T) = 2 F dL/dG on the core (dL/dG is symmetric)
-                grad = tf.reshape(tf.matmul(flat, 2.0 * self.dl_dgram[name]), tf.shape(features)) * masks[name]
-                grad_ys[name] = grad_ys.get(name, 0.0) + grad
-            self.content_targets, self.content_squares = {}, {}
-            for name, weight in content_layers:
-                target = tf1.placeholder(tf.float32, self.net[name].shape, name=f"target_{name}")
-                self.content_targets[name] = target
-                difference = (self.net[name] - target) * masks[name]
-                self.content_squares[name] = tf.reduce_sum(tf.square(difference))
-                grad_ys[name] = grad_ys.get(name, 0.0) + 2.0 * content_coefficients[name] * difference
+            cores = {name: self._mask(self.net[name], stride_of(name)) for name in names}
+            self.features = {t.layer: self.net[t.layer] for t in terms if t.measure == "features"}
+            self.grams = {t.layer: _gram(self.net[t.layer] * cores[t.layer]) for t in terms if t.measure == "gram"}
+            self.inputs, self.partials, grad_ys = {}, [], {}
+            for index, term in enumerate(terms):
+                x, core = self.net[term.layer], cores[term.layer]
+                inputs = {name: tf1.placeholder(tf.float32, shape, name=f"term{index}_{name}")
+                          for name, shape in term.tile_inputs(int(x.shape[-1])).items()}
+                self.inputs.update({f"{index}/{name}": placeholder for name, placeholder in inputs.items()})
+                self.partials.append(term.tile_partial(x, core, inputs))
+                grad_ys[term.layer] = grad_ys.get(term.layer, 0.0) + term.tile_gradient(x, core, inputs)
             order = sorted(grad_ys)
             self.image_grad = tf1.gradients([self.net[n] for n in order], self.net["image"],
                                             grad_ys=[grad_ys[n] for n in order])[0]
@@ -91,26 +82,27 @@ def window_of(image, tile):
     return image[:, y0:y1, x0:x1]
 
 
-def run_tile(network, kind, tile, window, content=None, dl_dgram=None):
+def _gram(features):
+    flat = tf.reshape(features, (-1, features.shape[-1]))
+    return tf.matmul(flat, flat, transpose_a=True)
+
+
+def run_tile(network, kind, tile, window, windows=None, feeds=None):
     """One tile's share of an evaluation, on a TileNetwork (here, or in a Ray worker):
 
-    features  the content layers' features over the tile's core (the content targets)
-    grams     each style layer's Gram matrix over the core (the style targets)
-    partials  pass 1: (Gram matrices, content squared differences) over the core; `content`: the content
-              targets over the window
-    gradient  pass 2: the window's pixel gradient for dL/dG `dl_dgram` (and `content`)
+    features  the layers measured as features (the content targets) over the tile's core
+    grams     the Gram matrices of the layers measured as Gram matrices (the style targets) over the core
+    partials  pass 1: each term's partial sum over the core; `windows`: the terms' window inputs for this tile
+    gradient  pass 2: the window's pixel gradient, with the terms' pass-2 values `feeds` (and `windows`)
     """
-    feeds = {network.net["image"]: window, network.bounds: np.array(tile.core_in_window(), np.int32)}
+    fed = {network.net["image"]: window, network.bounds: np.array(tile.core_in_window(), np.int32)}
     if kind == "features":
-        fetched = network.run({n: network.features[n] for n in network.content_targets}, feeds)
+        fetched = network.run(network.features, fed)
         return {name: _core_of(tile, name, value) for name, value in fetched.items()}
     if kind == "grams":
-        return network.run(network.grams, feeds)
-    feeds.update({network.content_targets[name]: value for name, value in content.items()})
-    if kind == "partials":
-        return network.run((network.grams, network.content_squares), feeds)
-    feeds.update({network.dl_dgram[name]: value for name, value in dl_dgram.items()})
-    return network.run(network.image_grad, feeds)
+        return network.run(network.grams, fed)
+    fed.update({network.inputs[key]: value for key, value in {**windows, **(feeds or {})}.items()})
+    return network.run(network.partials if kind == "partials" else network.image_grad, fed)
 
 
 def _core_of(tile, layer, features):
@@ -129,47 +121,41 @@ def _add_into(sums, values):
 class TiledEvaluator:
     """compute_loss_and_grads(image) tile by tile, equal to the untiled graph's to float rounding.
 
-    `objective` (losses.terms.Objective) is the loss: its layers, weights and normalization; `tile` the
-    core size and `halo` the margin around it, multiples of 16 (run.plan checks them; the halo defaults to
-    halo_for(the layers in use)). Targets: set_targets(content features by layer (whole-image arrays), style
-    Gram matrices by layer), e.g. from targets().
+    `objective` (losses.terms.Objective) is the loss: each term on a layer brings its tiled form (losses.term),
+    each term on the image its numpy form; `tile` the core size and `halo` the margin around it, multiples of
+    16 (run.plan checks them; the halo defaults to halo_for(the layers in use)). Targets: set_targets(content
+    features by layer (whole-image arrays), style Gram matrices by layer), e.g. from targets().
     """
 
     def __init__(self, vgg, size, objective, tile, halo=None, pooling="avg", kernel_layout="tf",
                  precision="float32", on_tile=None):
         self.vgg, self.size, self.objective = vgg, tuple(size), objective
-        self.content_layers, self.style_layers = objective.layer_weights("content"), objective.layer_weights("style")
-        self.scales = {kind: {t.layer: t for t in objective.of_kind(kind)} for kind in (ContentTerm, StyleTerm)}
+        self.terms = tuple(term for term in objective.terms if not term.on_image)  # the tile network's
         self.image_terms = tuple(term for term in objective.terms if term.on_image)
-        weights = objective.group_weights
-        self.alpha, self.beta = weights["style"], weights["content"]
         self.pooling, self.kernel_layout, self.precision = pooling, kernel_layout, precision
         self.halo = halo_for(objective.layers, pooling) if halo is None else halo
         self.tile = tile
         self.tiles = plan_tiles(*self.size, tile, self.halo)
         self.on_tile = on_tile  # on_tile(pass_name, done, total), e.g. progress on long evaluations
         self._network_ = None
-        self.content_target = self.style_target = None
+        self.term_targets = self.window_arrays = None
         self.evaluations = 0
 
-    # -- sizes of the whole image's feature maps --
     def layer_shape(self, name):
+        """(height, width, channels) of the whole image's feature map at `name`."""
         s = stride_of(name)
         height, width = self.size
         return -(-height // s), -(-width // s), CONV_SHAPES[name][3]
 
-    def _coefficients(self, name):
-        """(content c, style s) of `name`: content loss c·sum (F − P)², style loss s·sum (G − A)² (losses.terms)."""
-        h, w, n = self.layer_shape(name)
-        content, style = (self.scales[kind].get(name) for kind in (ContentTerm, StyleTerm))
-        return (content and content.scale(float(n), float(h * w)), style and style.scale(float(n), float(h * w)))
+    def _scale(self, term):
+        """The term's scale(N, M) for the whole image's feature map at its layer."""
+        height, width, channels = self.layer_shape(term.layer)
+        return term.scale(float(channels), float(height * width))
 
     def network_options(self):
         """TileNetwork's arguments besides the weights: what a Ray worker builds its own network from."""
-        # dL/dF = 2 · beta · weight · c · (F − P) for content loss beta · weight · c · sum (F − P)²
-        scales = {name: self.beta * weight * self._coefficients(name)[0] for name, weight in self.content_layers}
-        return dict(content_layers=self.content_layers, style_layers=self.style_layers, pooling=self.pooling,
-                    kernel_layout=self.kernel_layout, precision=self.precision, content_coefficients=scales)
+        return dict(terms=self.terms, pooling=self.pooling, kernel_layout=self.kernel_layout,
+                    precision=self.precision)
 
     def _network(self):
         """The one tile network (for any window shape), built on first use."""
@@ -177,28 +163,28 @@ class TiledEvaluator:
             self._network_ = TileNetwork(self.vgg, **self.network_options())
         return self._network_
 
-    def content_windows(self, tile):
-        """The content targets over `tile`'s window, by layer (what pass 1 and pass 2 feed with the window)."""
+    def term_windows(self, tile):
+        """Every term's window inputs over `tile`'s window ({"INDEX/NAME": array}), fed in both passes."""
         windows = {}
-        for name, _ in self.content_layers:
-            (wy0, wy1, wx0, wx1), _ = tile.at_layer(name)
-            windows[name] = self.content_target[name][:, wy0:wy1, wx0:wx1]
+        for index, arrays in enumerate(self.window_arrays):
+            (wy0, wy1, wx0, wx1), _ = tile.at_layer(self.terms[index].layer)
+            windows.update({f"{index}/{name}": value[:, wy0:wy1, wx0:wx1] for name, value in arrays.items()})
         return windows
 
-    def _map(self, label, kind, image, dl_dgram, consume):
+    def _map(self, label, kind, image, feeds, consume):
         """Run `kind` (run_tile's) on every tile's window of `image`, here, one tile after another, and hand
         each result to consume(index, result) in tile order; on_tile(label, done, total) after each."""
         for index, tile in enumerate(self.tiles):
-            content = self.content_windows(tile) if kind in ("partials", "gradient") else None
-            consume(index, run_tile(self._network(), kind, tile, window_of(image, tile), content, dl_dgram))
+            windows = self.term_windows(tile) if kind in ("partials", "gradient") else None
+            consume(index, run_tile(self._network(), kind, tile, window_of(image, tile), windows, feeds))
             if self.on_tile is not None:
                 self.on_tile(label, index + 1, len(self.tiles))
 
     # -- targets, tile by tile --
     def targets(self, content_image, style_image):
         """(content features by layer over the whole image, style Gram matrices by layer), tile by tile."""
-        content = {name: np.zeros((1, *self.layer_shape(name)), np.float32)
-                   for name, _ in (self.content_layers if content_image is not None else ())}
+        layers = {t.layer for t in self.terms if t.measure == "features"} if content_image is not None else ()
+        content = {name: np.zeros((1, *self.layer_shape(name)), np.float32) for name in layers}
         grams = {}
 
         def place(index, features):
@@ -213,8 +199,16 @@ class TiledEvaluator:
         return content, {name: value.astype(np.float32) for name, value in grams.items()}
 
     def set_targets(self, content_features, style_grams):
-        self.content_target = {name: np.asarray(content_features[name], np.float32) for name, _ in self.content_layers}
-        self.style_target = {name: np.asarray(style_grams[name], np.float64) for name, _ in self.style_layers}
+        """The targets (losses.targets.make_targets' "content" and "style"), and each term's window inputs."""
+        found = {"content": content_features, "style": style_grams}
+        self.term_targets = [None if t.source is None else np.asarray(found[t.source][t.layer], np.float32)
+                             for t in self.terms]
+        self.window_arrays = [t.tile_windows(target) for t, target in zip(self.terms, self.term_targets)]
+
+    @property
+    def style_target(self):
+        """{layer: the style terms' Gram targets}."""
+        return {t.layer: target for t, target in zip(self.terms, self.term_targets) if t.source == "style"}
 
     # -- the loss and its gradient --
     def compute_losses(self, image):
@@ -236,35 +230,37 @@ class TiledEvaluator:
                 gradient += grad
 
     def _pass_1(self, image):
-        if self.content_target is None:
+        """(the losses of the terms on layers, by group and total; the pass-2 values) at `image`."""
+        if self.term_targets is None:
             raise RuntimeError("set_targets first")
-        grams, squares = {}, {}
+        sums = [None] * len(self.terms)
 
         def add(index, partials):
-            _add_into(grams, partials[0])
-            _add_into(squares, partials[1])
+            for position, partial in enumerate(partials):
+                value = np.asarray(partial, np.float64)
+                sums[position] = value if sums[position] is None else sums[position] + value
 
         self._map("pass 1", "partials", image, None, add)
-        content = sum(weight * self._coefficients(name)[0] * float(squares[name]) for name, weight in self.content_layers)
-        style, dl_dgram = 0.0, {}
-        for name, weight in self.style_layers:
-            difference = grams[name] - self.style_target[name]
-            scale = weight * self._coefficients(name)[1]
-            style += scale * float(np.sum(np.square(difference)))
-            dl_dgram[name] = (self.alpha * scale * 2.0 * difference).astype(np.float32)
-        return {"total": self.beta * content + self.alpha * style, "content": content, "style": style}, dl_dgram
+        weights, groups, feeds = self.objective.group_weights, {}, {}
+        for index, term in enumerate(self.terms):
+            factor = weights[term.group] * term.weight
+            value, fed = term.tile_loss(sums[index], self.term_targets[index], self._scale(term), factor)
+            groups[term.group] = groups.get(term.group, 0.0) + term.weight * value
+            feeds.update({f"{index}/{name}": array for name, array in fed.items()})
+        total = sum(weights[group] * value for group, value in groups.items())
+        return {"total": total, **groups}, feeds
 
     def compute_loss_and_grads(self, image):
         """({'total', 'content', 'style'[, 'tv']}, float32 gradient of 'total') at `image` (1, H, W, 3)."""
         image = np.asarray(image, np.float32)
-        losses, dl_dgram = self._pass_1(image)
+        losses, feeds = self._pass_1(image)
         gradient = np.zeros_like(image)
 
         def add(index, window_gradient):
             y0, y1, x0, x1 = self.tiles[index].window
             gradient[:, y0:y1, x0:x1] += window_gradient
 
-        self._map("pass 2", "gradient", image, dl_dgram, add)
+        self._map("pass 2", "gradient", image, feeds, add)
         self._on_image(image, losses, gradient)
         self.evaluations += 1
         return losses, gradient

@@ -3,9 +3,10 @@
 - Each worker is a Ray actor holding the VGG constants (ray.put once, read from the object store) in one
   TileNetwork that serves every window shape, with its share of the CPUs (cluster.thread_environment).
 - The driver keeps the image, the gradient and the optimizer. Per evaluation it puts each tile's window
-  once (pass 1 and pass 2 read the same), dL/dG once (pass 2), the content targets' windows once per
-  run, and gets back each tile's partial sums (pass 1) and gradient window (pass 2), which it adds in
-  tile order, as the in-process engine does: the same numbers to float rounding.
+  once (pass 1 and pass 2 read the same) and the terms' pass-2 values (dL/dG) once; the terms' window inputs
+  (the content targets' windows) once per run. It gets back each tile's partial sums (pass 1) and gradient
+  window (pass 2), which it adds in tile order, as the in-process engine does: the same numbers to float
+  rounding.
 - A worker that dies mid-pass (SIGKILL, a lost node) has its tiles run again on the others at once, and
   is replaced by a new worker (up to MAX_RESTARTS times per worker) that takes tiles once it has started.
 """
@@ -46,10 +47,10 @@ class TileWorker:
         return {"pid": os.getpid(), "node": self.node, "package": sys.modules["legacy_nst"].__file__,
                 "threads": int(os.environ.get("TF_NUM_INTRAOP_THREADS") or 0) or None}
 
-    def run(self, kind, tile, window, content, dl_dgram):
+    def run(self, kind, tile, window, windows, feeds):
         """(run_tile's result, seconds it took, this node's id)."""
         started = time.perf_counter()
-        result = run_tile(self.network, kind, tile, window, content, dl_dgram)
+        result = run_tile(self.network, kind, tile, window, windows, feeds)
         return result, time.perf_counter() - started, self.node
 
 
@@ -264,14 +265,14 @@ class RayTiledEvaluator(TiledEvaluator):
         super().__init__(None, size, objective, tile, halo=halo, on_tile=on_tile, **network)
         self.pool = pool
         self._windows = (None, [])  # (image, its windows' refs): pass 2 reads pass 1's
-        self._content = None        # the content targets' windows' refs, put once
+        self._term_windows = None   # the terms' window inputs' refs (the content targets' windows), put once
         self.timeline, self.by_node = [], {}
         self.current = self.last = {"bytes": {"sent": 0, "received": 0}, "tiles": []}  # this evaluation, the last
         self.retried = 0
 
     def set_targets(self, content_features, style_grams):
         super().set_targets(content_features, style_grams)
-        self._content = None
+        self._term_windows = None
 
     def _put(self, value):
         self.current["bytes"]["sent"] += _nbytes(value)
@@ -283,12 +284,12 @@ class RayTiledEvaluator(TiledEvaluator):
         self._windows = (image, [self._put(np.ascontiguousarray(window_of(image, tile))) for tile in self.tiles])
         return self._windows[1]
 
-    def _content_refs(self):
-        if self._content is None:
-            self._content = [self._put(self.content_windows(tile)) for tile in self.tiles]
-        return self._content
+    def _term_window_refs(self):
+        if self._term_windows is None:
+            self._term_windows = [self._put(self.term_windows(tile)) for tile in self.tiles]
+        return self._term_windows
 
-    def _map(self, label, kind, image, dl_dgram, consume):
+    def _map(self, label, kind, image, feeds, consume):
         """TiledEvaluator._map on the workers: every tile sent at once, consumed in tile order."""
         evaluation = label.startswith("pass")
         if label == "pass 1":
@@ -296,8 +297,8 @@ class RayTiledEvaluator(TiledEvaluator):
             self.current = {"bytes": {"sent": 0, "received": 0}, "tiles": []}
         started = time.perf_counter()
         windows = self._window_refs(label, image)
-        content = self._content_refs() if kind in ("partials", "gradient") else [None] * len(self.tiles)
-        dl_dgram = self._put(dl_dgram) if dl_dgram is not None else None
+        term_windows = self._term_window_refs() if kind in ("partials", "gradient") else [None] * len(self.tiles)
+        feeds = self._put(feeds) if feeds is not None else None
         in_order = _InOrder(consume)
 
         def arrived(index, result, seconds, node, worker):
@@ -310,7 +311,7 @@ class RayTiledEvaluator(TiledEvaluator):
             if self.on_tile is not None:
                 self.on_tile(label, in_order.arrived, len(self.tiles))
 
-        jobs = [(kind, tile, windows[i], content[i], dl_dgram) for i, tile in enumerate(self.tiles)]
+        jobs = [(kind, tile, windows[i], term_windows[i], feeds) for i, tile in enumerate(self.tiles)]
         self.retried += self.pool.map(jobs, arrived)
         if evaluation:
             self.timeline[-1][label] = round(time.perf_counter() - started, 4)

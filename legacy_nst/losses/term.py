@@ -12,8 +12,16 @@ entry of losses.terms.TERMS. Its class data say what it is:
 Its instances are the terms of one run (`terms(config, inputs)`, one per layer it reads), each with `layer`
 (a VGG layer, or "image" for a term on the pixels) and `weight` (its weight within the group). Its maths live in
 its docstring and in `loss(x, target)` (TensorFlow: the graph and eager engines differentiate it). A term on the
-image also gives `loss_and_grad(image)` in numpy, which the tiled engine takes on the whole image; a term on a
-layer gives `scale(N, M)`, the factor of its sum of squares that the tiled engine sums over tiles.
+image also gives `loss_and_grad(image)` in numpy, which the tiled engine takes on the whole image. A term on a
+layer gives its share of a tiled evaluation (engines.tiled), where pass 1 sums a partial over the tiles' cores
+and pass 2 backpropagates dL/dF tile by tile:
+
+- `tile_inputs(channels)`: {name: shape} of what the tile network feeds it;
+- `tile_windows(target)`: {name: whole-image array at its layer} cut to each tile's window and fed there;
+- `tile_partial(x, core, inputs)`: the TensorFlow partial sum over one tile's core (`core` is 1 there, else 0);
+- `tile_loss(partial, target, scale, factor)`: from the partial summed over the tiles (float64), the term's value
+  and {name: value} fed to pass 2 (`factor`: its group weight times its own; `scale`: scale(N, M) of the image);
+- `tile_gradient(x, core, inputs)`: dL/dx on the core, which pass 2 backpropagates through the tile.
 """
 from dataclasses import dataclass
 from typing import ClassVar, Optional

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from types import MappingProxyType, SimpleNamespace
 from typing import ClassVar
 
+import numpy as np
 import tensorflow as tf
 
 from ..config import Config
@@ -69,6 +70,21 @@ class ContentTerm(Term):
     def scale(self, n, m):
         return NORMALIZATIONS[self.normalization].content_scale(n, m)
 
+    def tile_inputs(self, channels):
+        return {"target": (1, None, None, channels), "coefficient": ()}
+
+    def tile_windows(self, target):
+        return {"target": target}
+
+    def tile_partial(self, x, core, inputs):
+        return tf.reduce_sum(tf.square((x - inputs["target"]) * core))
+
+    def tile_loss(self, partial, target, scale, factor):
+        return scale * float(partial), {"coefficient": np.float32(2.0 * factor * scale)}
+
+    def tile_gradient(self, x, core, inputs):
+        return inputs["coefficient"] * (x - inputs["target"]) * core
+
 
 @dataclass(frozen=True)
 class StyleTerm(Term):
@@ -94,6 +110,26 @@ class StyleTerm(Term):
 
     def scale(self, n, m):
         return NORMALIZATIONS[self.normalization].style_scale(n, m)
+
+    def tile_inputs(self, channels):
+        return {"dl_dgram": (channels, channels)}
+
+    def tile_windows(self, target):
+        return {}
+
+    def tile_partial(self, x, core, inputs):
+        flat = tf.reshape(x * core, (-1, x.shape[-1]))
+        return tf.matmul(flat, flat, transpose_a=True)
+
+    def tile_loss(self, partial, target, scale, factor):
+        difference = partial - np.asarray(target, np.float64)
+        return scale * float(np.sum(np.square(difference))), {
+            "dl_dgram": (factor * scale * 2.0 * difference).astype(np.float32)}
+
+    def tile_gradient(self, x, core, inputs):
+        # dL/dF = F (dL/dG + dL/dG^T) = 2 F dL/dG on the core (dL/dG is symmetric)
+        flat = tf.reshape(x * core, (-1, x.shape[-1]))
+        return tf.reshape(tf.matmul(flat, 2.0 * inputs["dl_dgram"]), tf.shape(x)) * core
 
 
 TERMS = (ContentTerm, StyleTerm, TotalVariation)  # the kinds of term, in the order the total sums their groups
