@@ -1,12 +1,10 @@
 """Tiled evaluation equals the untiled graph: same losses, same gradient, no seams; and --tile's rules."""
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from legacy_nst import stylize
+from legacy_nst.cli.main import main
 from legacy_nst.config import Config
 from legacy_nst.engines import check_supported
 from legacy_nst.engines.tiled import TV_LOSS_AND_GRAD, TiledEngine, TiledEvaluator, halo_for, plan_tiles, \
@@ -172,14 +170,14 @@ def test_a_size_that_does_not_fit_even_tiled_names_the_largest_that_does():
 @pytest.mark.parametrize("tile, message", [("100", "not a multiple of 16"),
                                            ("64", "smaller than the smallest useful core, 80")])
 def test_bad_tile_is_one_line_exit_2_nothing_written(tmp_path, content_path, style_path, approx_weights_path,
-                                                     tile, message):
+                                                     tile, message, capsys):
     output = tmp_path / "out.png"
-    done = subprocess.run([sys.executable, "-m", "legacy_nst.cli", "--content", str(content_path), "--style",
-                           str(style_path), "--weights", str(approx_weights_path), "--width", "64", "--height", "48",
-                           "--iterations", "1", "--tile", tile, "--output", str(output)],
-                          capture_output=True, text=True, timeout=300)
-    lines = [line for line in done.stderr.splitlines() if line.startswith("legacy-nst:")]
-    assert done.returncode == 2 and len(lines) == 1 and message in lines[0], done.stderr
+    status = main(["--content", str(content_path), "--style", str(style_path), "--weights", str(approx_weights_path),
+                   "--width", "64", "--height", "48", "--iterations", "1", "--tile", tile, "--output", str(output)])
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert status == 2 and len(lines) == 1 and lines[0].startswith("legacy-nst: error: "), err
+    assert f"--tile {tile}" in lines[0] and message in lines[0], err
     assert list(tmp_path.iterdir()) == []
 
 
