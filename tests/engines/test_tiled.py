@@ -14,6 +14,7 @@ from legacy_nst.errors import ConfigError
 from legacy_nst.io.images import read_image, resize, to_network
 from legacy_nst.losses.targets import gram_targets
 from legacy_nst.run.memory import check_fits, estimate, tiled_estimate
+from messages import assert_says
 from problems import CONTENT, STYLE, graph_engine, make_problem
 
 TERMS = dict(content_layers=CONTENT, style_layers=STYLE, alpha=100.0, beta=5.0)
@@ -200,16 +201,18 @@ def test_the_tiled_engine_blends_styles_at_their_own_sizes_as_the_graph_engine(v
 
 
 def test_options_the_tiled_engine_cannot_honour_are_refused_in_one_line():
-    with pytest.raises(ConfigError, match=r"^--normalize-gradients, --clip-pixels with --optimizer lbfgs .*: not "
-                                          r"available in a tiled run"):
+    with pytest.raises(ConfigError) as refused:
         check_supported(Config(normalize_gradients=True, clip_pixels=True, optimizer="lbfgs"), tile=128)
+    assert str(refused.value).startswith("--normalize-gradients, --clip-pixels with --optimizer lbfgs ")
+    assert_says(refused.value, "tiled run", "drop them", "--tile off")
     check_supported(Config(normalize_gradients=True))  # untiled: fine
 
 
 def test_an_unknown_normalization_is_refused_in_one_line_before_any_graph():
     """The objective, which every engine takes from Problem, is where a normalization is looked up."""
-    with pytest.raises(ConfigError, match=r"^unknown loss normalization 'nope'; choose from artpy, "):
+    with pytest.raises(ConfigError) as refused:
         terms(normalization="nope")
+    assert_says(refused.value, "normalization 'nope'", "choose from", "artpy")
 
 
 def test_lbfgs_runs_tiled_with_the_float32_lbfgs_and_follows_scipy(approx_weights_path, content_path, style_path):
