@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 import fuzzing
 from fuzzing import check_case, stubs, workspace
 
+pytestmark = pytest.mark.slow  # 454 hypothesis cases
+
 CASES = {"main": 100, "plausible": 80, "compare": 40, "sweep": 40, "spec": 60, "spec_bytes": 20, "image": 40, "mat": 10,
          "checkpoint": 40, "manifest": 20, "real": 4}  # 454 cases
 

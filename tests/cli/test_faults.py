@@ -20,6 +20,7 @@ from legacy_nst.record.files import stylize_to_files as run
 from messages import assert_says
 
 
+@pytest.mark.slow
 def test_divergence_keeps_the_last_good_image_beside_the_output(tmp_path, content_path, style_path,
                                                                 approx_weights_path):
     config = Config(weights=str(approx_weights_path), width=32, height=32, iterations=5, optimizer="sgd",
@@ -53,6 +54,7 @@ class SignalAt:
         pass
 
 
+@pytest.mark.slow
 def test_lbfgs_stops_cleanly_on_sigterm_and_resumes(tmp_path, content_path, style_path, approx_weights_path):
     config = Config(weights=str(approx_weights_path), width=32, height=32, iterations=50, optimizer="lbfgs",
                     init="content", checkpoint_dir=str(tmp_path / "ck"))

@@ -57,6 +57,7 @@ def small_args(content_path, style_path, approx_weights_path):
             "--width", "48"]
 
 
+@pytest.mark.slow
 def test_save_every_print_every_and_blended_styles_end_to_end(tmp_path, small_args, shared_dir, capsys):
     out, log = tmp_path / "out.png", tmp_path / "log.json"
     scream = shared_dir / "images" / "the_scream.jpg"
@@ -76,6 +77,7 @@ def test_save_every_print_every_and_blended_styles_end_to_end(tmp_path, small_ar
     assert all("tv" in entry for entry in data["iterations"])
 
 
+@pytest.mark.slow
 def test_save_every_zero_writes_no_checkpoints(tmp_path, small_args, capsys):
     assert main([*small_args, "--iterations", "1", "--save-every", "0", "--print-every", "0",
                  "--output", str(tmp_path / "o.png")]) == 0

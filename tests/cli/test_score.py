@@ -18,6 +18,7 @@ def written_run(tmp_path_factory, content_path, style_path, approx_weights_path)
     return folder
 
 
+@pytest.mark.slow
 def test_scoring_the_written_png_gives_the_logged_final_losses(written_run, content_path, style_path,
                                                                approx_weights_path, capsys):
     report = written_run / "score.json"
@@ -42,6 +43,7 @@ def test_scoring_the_written_png_gives_the_logged_final_losses(written_run, cont
     assert not list(written_run.glob(".*tmp"))
 
 
+@pytest.mark.slow
 def test_the_painting_is_resized_and_marked(content_path, style_path, approx_weights_path, capsys):
     status = main(["score", str(content_path), str(style_path), str(style_path), "--weights", str(approx_weights_path),
                    "--preset", "jcjohnson", "--size", "32"])

@@ -65,6 +65,7 @@ def test_cores_cover_the_image_once_and_windows_start_on_the_16_pixel_grid(size)
     assert (covered == 1).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size, tile, tv_weight, normalization",
                          [((384, 512), 128, 0.0, "artpy"), ((237, 173), 128, 1e-2, "tutorial"),
                           ((237, 173), 128, 1e-3, "jcjohnson"), ((237, 173), 128, 1e-2, "anishathalye")])
@@ -92,6 +93,7 @@ def test_tiled_loss_and_gradient_equal_the_untiled_graph(vgg, images, size, tile
     assert relative_l2(grad, want_grad) < 1e-4
 
 
+@pytest.mark.slow
 def test_a_halo_smaller_than_the_receptive_field_shows(vgg, images):
     """The check above can fail: with conv5_1 as the style layer, a 64 px halo (one grid step short of
     its 156 px receptive field) moves the gradient by more than 1e-3 relative; 80 px keeps it at rounding."""
@@ -110,6 +112,7 @@ def test_a_halo_smaller_than_the_receptive_field_shows(vgg, images):
     assert errors[64] > 1e-3
 
 
+@pytest.mark.slow
 def test_three_adam_steps_tiled_follow_the_untiled_run(approx_weights_path, content_path, style_path):
     """The issue's command at 512x384: --init content, 3 Adam steps, --tile off vs --tile 128."""
     options = dict(weights=str(approx_weights_path), width=512, height=384, iterations=3, init="content")
@@ -182,6 +185,7 @@ def test_bad_tile_is_one_line_exit_2_nothing_written(tmp_path, content_path, sty
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_the_tiled_engine_blends_styles_at_their_own_sizes_as_the_graph_engine(vgg, images):
     """Two styles, one at another size (--style-scale), blended 0.7/0.3: tiled targets, losses and gradient."""
     content_x, style_x, image = images(240, 320)
@@ -215,6 +219,7 @@ def test_an_unknown_normalization_is_refused_in_one_line_before_any_graph():
     assert_says(refused.value, "normalization 'nope'", "choose from", "artpy")
 
 
+@pytest.mark.slow
 def test_lbfgs_runs_tiled_with_the_float32_lbfgs_and_follows_scipy(approx_weights_path, content_path, style_path):
     """Tiled L-BFGS (optim.lbfgs_float32) against the untiled run (scipy's L-BFGS-B) over 3 iterations."""
     options = dict(weights=str(approx_weights_path), width=128, height=96, iterations=3, init="content",

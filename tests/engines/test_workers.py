@@ -28,6 +28,8 @@ from messages import assert_says
 from problems import make_problem
 from ray_processes import workers_of_this_process
 
+pytestmark = pytest.mark.slow  # a local Ray instance and runs on its workers (30-80 s each)
+
 REPO = Path(__file__).resolve().parents[2]
 SIZE = (192, 256)  # height, width: the conftest `run` fixture's size
 TILE = "96"

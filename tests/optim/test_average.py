@@ -76,6 +76,7 @@ def base(approx_weights_path):
     return Config(weights=str(approx_weights_path), seed=0, width=32, height=32, average_iterates=0.7)
 
 
+@pytest.mark.slow
 def test_the_written_image_is_the_average_and_its_losses_are_logged(tmp_path, vgg, content_path, style_path, base):
     seen = []
     result = stylize(str(content_path), str(style_path), base.replace(iterations=5), vgg=vgg,
@@ -89,6 +90,7 @@ def test_the_written_image_is_the_average_and_its_losses_are_logged(tmp_path, vg
     assert result.average_losses["total"] != pytest.approx(result.history[-1]["total"], rel=1e-3)
 
 
+@pytest.mark.slow
 def test_the_average_across_a_resume_equals_an_uninterrupted_runs(tmp_path, content_path, style_path, base):
     straight = stylize_to_files(content_path, style_path, tmp_path / "straight.png", base.replace(iterations=8),
                                 log_json=tmp_path / "straight.json")
@@ -103,6 +105,7 @@ def test_the_average_across_a_resume_equals_an_uninterrupted_runs(tmp_path, cont
     assert logged[1]["total"] == pytest.approx(logged[0]["total"], rel=1e-4)
 
 
+@pytest.mark.slow
 def test_the_tiled_average_equals_the_untiled(content_path, style_path, base):
     options = dict(width=192, height=160, iterations=3, init="content")
     untiled = stylize(str(content_path), str(style_path), base.replace(tile="off", **options))

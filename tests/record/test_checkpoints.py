@@ -49,6 +49,7 @@ def resumed_run(tmp_path, content_path, style_path, config):
     return resumed, load_state(ck)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
 def test_resumed_run_matches_an_uninterrupted_one(tmp_path, content_path, style_path, base, straight, optimizer):
     config = base.replace(optimizer=optimizer, learning_rate=OPTIMIZERS[optimizer])
@@ -62,6 +63,7 @@ def test_resumed_run_matches_an_uninterrupted_one(tmp_path, content_path, style_
     assert np.abs(resumed.image.astype(int) - straight.image.astype(int)).max() <= 1
 
 
+@pytest.mark.slow
 def test_resume_without_the_optimizer_state_would_differ(tmp_path, content_path, style_path, base, straight,
                                                          monkeypatch):
     """The 1e-4 check above can fail: restoring the image alone (fresh Adam moments) misses it by far."""
@@ -89,6 +91,7 @@ def saved_run(tmp_path_factory, content_path, style_path, approx_weights_path):
     return ck
 
 
+@pytest.mark.slow
 def test_adam_state_holds_its_slots_and_step_counters(saved_run):
     state = load_state(saved_run)
     assert state.steps == 3 and sorted(state.variables) == ["beta1_power", "beta2_power", "input", "input/Adam",
@@ -102,6 +105,7 @@ def test_adam_state_holds_its_slots_and_step_counters(saved_run):
     assert sorted(p.name for p in saved_run.iterdir()) == ["00000.png", "00003.png", "state-00003.npz", STATE_JSON]
 
 
+@pytest.mark.slow
 def test_cli_resume_needs_only_the_directory(tmp_path, content_path, style_path, approx_weights_path, capsys):
     out, ck = tmp_path / "o.png", tmp_path / "ck"
     assert main(["--content", str(content_path), "--style", str(style_path), "--weights", str(approx_weights_path),
@@ -129,6 +133,7 @@ def test_resume_refuses_a_different_run(tmp_path, content_path, style_path, base
     assert not (tmp_path / "p.png").exists()
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_changed_content_file(tmp_path, content_path, style_path, base):
     content = tmp_path / "c.png"
     Image.open(content_path).convert("RGB").resize((40, 40)).save(content)
@@ -190,6 +195,7 @@ def test_resume_refuses_different_weights(tmp_path, content_path, style_path, ba
         run(content_path, style_path, tmp_path / "p.png", base.replace(iterations=5, resume=str(saved_run)))
 
 
+@pytest.mark.slow
 def test_a_tiled_run_resumes_as_an_uninterrupted_tiled_run(tmp_path, content_path, style_path, base):
     """--tile 80 at 96x96 (four tiles) with --preserve-colors: the tiled stepper's Adam state is saved and
     restored under the graph engine's names, so K steps + --resume to N equal N steps straight."""
@@ -224,6 +230,7 @@ def damaged_copy(two_states, tmp_path, *names):
     return ck
 
 
+@pytest.mark.slow
 def test_a_damaged_newest_checkpoint_falls_back_to_the_previous_one(two_states, tmp_path):
     ck = damaged_copy(two_states, tmp_path, "state-00008.npz")
     state = load_state(ck)
@@ -247,6 +254,7 @@ def test_a_damaged_checkpoint_with_nothing_to_fall_back_on_is_one_line_with_exit
     assert f"{ck / 'state-00008.npz'} is damaged" in err[0] and f"delete {ck}" in err[0], err
 
 
+@pytest.mark.slow
 def test_a_resumed_run_says_it_fell_back_and_goes_on_from_there(two_states, tmp_path, content_path, style_path, base):
     ck = damaged_copy(two_states, tmp_path, "state-00008.npz")
     notes = []

@@ -25,6 +25,7 @@ class Notes:
         pass
 
 
+@pytest.mark.slow
 def test_lbfgs_restarts_are_counted_in_the_log_and_on_the_console(tmp_path, vgg, approx_weights_path, content_path,
                                                                   style_path):
     config = Config.from_options(preset="jcjohnson", image_size=32, iterations=30, seed=0,

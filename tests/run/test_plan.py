@@ -89,6 +89,7 @@ def test_resume_refuses_more_than_one_level():
         make_plan(Config(multiscale=(0.5,)), (64, 64), resuming=True, limit=ROOMY)
 
 
+@pytest.mark.slow
 def test_the_plan_a_fast_run_prints_is_the_levels_it_runs(tmp_path, content_path, style_path, approx_weights_path):
     """`--preset fast`, scaled down to 64 px and 10 iterations: the printed plan lines, the log's plan and the
     sizes, precisions and step counts of the logged iterations all agree."""

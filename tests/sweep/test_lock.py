@@ -40,6 +40,7 @@ def dead_pid():
     return process.pid
 
 
+@pytest.mark.slow
 def test_a_lock_held_by_a_live_driver_is_refused_in_one_line(tmp_path, holder):
     with pytest.raises(NSTError) as refused:
         SweepLock(tmp_path).take()
@@ -48,6 +49,7 @@ def test_a_lock_held_by_a_live_driver_is_refused_in_one_line(tmp_path, holder):
     assert_says(message, "another sweep", f"pid {holder.pid} on {socket.gethostname()}", "wait", "another --out")
 
 
+@pytest.mark.slow
 def test_the_lock_of_a_killed_driver_is_taken_over(tmp_path, holder):
     holder.send_signal(signal.SIGKILL)
     holder.wait()

@@ -117,6 +117,7 @@ def test_very_old_filters_and_biases_fields(vgg19_file, conv_params):
     assert_matches_written(weights, conv_params)
 
 
+@pytest.mark.slow
 def test_compressed_file_loads(vgg19_file, conv_params):
     weights = load_vgg19(vgg19_file(layout="new", with_fc=True, do_compression=True))
     assert_matches_written(weights, conv_params)
@@ -170,7 +171,10 @@ def test_not_a_matlab_v5_file(tmp_path, content, fragments):
     assert_weights_error(path, *fragments)
 
 
-@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "compressed"])
+COMPRESSED = [False, pytest.param(True, marks=pytest.mark.slow)]  # zlib: the slow write and read
+
+
+@pytest.mark.parametrize("compressed", COMPRESSED, ids=["plain", "compressed"])
 @pytest.mark.parametrize("cut", [lambda size: 100, lambda size: size // 2, lambda size: size - 1],
                          ids=["in-header", "half", "last-byte-missing"])
 def test_truncated_file(vgg19_file, tmp_path, compressed, cut):
@@ -223,7 +227,7 @@ def test_mean_pixel_wrong_shape(vgg19_file):
     assert_weights_error(path, "mean pixel", "shape (2, 2)", "1×1×3")
 
 
-@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "compressed"])
+@pytest.mark.parametrize("compressed", COMPRESSED, ids=["plain", "compressed"])
 def test_peak_memory_at_most_twice_file_size(vgg19_file, compressed):
     path = vgg19_file(layout="new", with_fc=True, do_compression=compressed)
     tracemalloc.start()
@@ -235,6 +239,7 @@ def test_peak_memory_at_most_twice_file_size(vgg19_file, compressed):
     assert peak <= 2 * os.path.getsize(path)
 
 
+@pytest.mark.slow
 def test_a_file_that_crashes_scipys_reader_is_one_line(tmp_path, approx_weights_path):
     """Found by bench/fuzz.py: the 'complex' flag set on a real array's header (one changed byte) made scipy 1.17's
     MAT reader dereference a null pointer, killing the process (SIGSEGV, exit 139). The reader now runs in a child
