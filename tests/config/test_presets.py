@@ -80,6 +80,7 @@ def test_python_api_applies_presets_the_same_way():
     assert Config().replace(iterations=9).pooling == "avg"  # no preset: a plain replace
 
 
+@pytest.mark.slow
 def test_stylize_takes_a_preset_too(approx_weights_path, content_path, style_path):
     from legacy_nst import stylize
 

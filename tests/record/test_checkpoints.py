@@ -120,6 +120,7 @@ def test_cli_resume_needs_only_the_directory(tmp_path, content_path, style_path,
     assert [e["iteration"] for e in log["iterations"]] == list(range(7)) and log["status"] == "completed"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change,message", [
     (dict(optimizer="rmsprop"), "--optimizer adam, not rmsprop"),
     (dict(alpha=7.0), "--alpha 100.0, not 7.0"),
@@ -183,6 +184,7 @@ def test_a_crash_while_saving_leaves_the_previous_state(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state-00005.npz", "state-00015.npz", STATE_JSON, PREVIOUS_JSON]
 
 
+@pytest.mark.slow
 def test_resume_refuses_different_weights(tmp_path, content_path, style_path, base, saved_run, monkeypatch):
     from legacy_nst.record import checkpoints as resume
 
@@ -238,12 +240,14 @@ def test_a_damaged_newest_checkpoint_falls_back_to_the_previous_one(two_states, 
     assert state.note.startswith(f"{ck / 'state-00008.npz'} is damaged (BadZipFile") and "from step 4" in state.note
 
 
+@pytest.mark.slow
 def test_a_damaged_state_json_falls_back_to_the_previous_one(two_states, tmp_path):
     ck = damaged_copy(two_states, tmp_path)
     (ck / STATE_JSON).write_text('{"format": 1, "steps": 8, "state_fi')
     assert load_state(ck).steps == 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damaged", [("state-00008.npz", "state-00004.npz"), ("state-00008.npz", PREVIOUS_JSON)])
 def test_a_damaged_checkpoint_with_nothing_to_fall_back_on_is_one_line_with_exit_2(two_states, tmp_path, capsys,
                                                                                     damaged):
@@ -298,6 +302,7 @@ def test_a_bad_write_keeps_the_previous_state(tmp_path, monkeypatch):
     assert state.steps == 5 and float(state.variables["input"].max()) == 5.0 and state.note is None
 
 
+@pytest.mark.slow
 def test_a_truncated_checkpoint_is_one_line_with_exit_2(saved_run, tmp_path, capsys):
     """Issue 23: state-NNNNN.npz cut to 1000 bytes gave a BadZipFile traceback and exit 1."""
     import shutil
@@ -312,6 +317,7 @@ def test_a_truncated_checkpoint_is_one_line_with_exit_2(saved_run, tmp_path, cap
                 "--checkpoint-dir")
 
 
+@pytest.mark.slow
 def test_a_state_json_whose_options_are_not_a_run_is_damaged(two_states, tmp_path, capsys):
     """Valid JSON with an option of the wrong type (a changed byte can do that) gave a TypeError traceback."""
     ck = damaged_copy(two_states, tmp_path)
