@@ -316,7 +316,7 @@ def main_argv(draw):
 
 @st.composite
 def compare_argv(draw):
-    """legacy-nst compare [options]."""
+    """legacy-nst compare [options]: junk values half the time, plausible ones otherwise (so that some get to work)."""
     from legacy_nst.cli.compare import NOT_COMPARE_OPTIONS
 
     argv = ["compare"] + files(draw, (("--content", "content.png"), ("--style", "style.jpg"),
@@ -327,7 +327,7 @@ def compare_argv(draw):
     if chance(draw, 25):
         argv += ["--repeat", draw(small_ints | junk)]
     names = tuple(n for n in CONFIG_NAMES if n not in NOT_COMPARE_OPTIONS)
-    return argv + draw(options(names)) + (["--quiet"] if draw(st.booleans()) else [])
+    return argv + draw(options(names, with_junk=draw(st.booleans()))) + (["--quiet"] if draw(st.booleans()) else [])
 
 
 @st.composite
@@ -425,8 +425,11 @@ def _value(value):
 # -- strategies: damaged files ------------------------------------------------------------------------------------
 
 @st.composite
-def damage(draw, size):
-    """('truncate', offset) or ('flip', offset, byte): the first few KB (headers) as often as anywhere else."""
+def damage(draw, size, line_ends=()):
+    """('truncate', offset) or ('flip', offset, byte): the first few KB (headers) as often as anywhere else. A text
+    file is also cut at one of its `line_ends`, as a write stopped between two lines leaves it."""
+    if line_ends and draw(st.booleans()):
+        return ("truncate", draw(st.sampled_from(line_ends)))
     offset = draw(st.integers(0, min(size, 4096) - 1) | st.integers(0, size - 1))
     if draw(st.booleans()):
         return ("truncate", offset)

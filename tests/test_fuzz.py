@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 import fuzzing
 from fuzzing import check_case, stubs, workspace
 
+pytestmark = pytest.mark.slow  # 454 hypothesis cases
+
 CASES = {"main": 100, "plausible": 80, "compare": 40, "sweep": 40, "spec": 60, "spec_bytes": 20, "image": 40, "mat": 10,
          "checkpoint": 40, "manifest": 20, "real": 4}  # 454 cases
 
@@ -86,11 +88,14 @@ def test_random_sweep_specs(template, stubbed, spec):
                 damage=write)
 
 
-def damage_case(template, stubbed, data, names, argv, may_write=(), original=None):
-    """Damage `names` (one or a tuple) in a copy of the template, each at a drawn offset, then run `argv`."""
+def damage_case(template, stubbed, data, names, argv, may_write=(), original=None, text=False):
+    """Damage `names` (one or a tuple) in a copy of the template, each at a drawn offset (or, `text`, cut at a
+    line end), then run `argv`."""
     names = (names,) if isinstance(names, str) else names
     size = {n: len(original) if original is not None else (template / n).stat().st_size for n in names}
-    how = {n: data.draw(fuzzing.damage(size[n]), label=f"damage {n}") for n in names}
+    ends = {n: [i + 1 for i, byte in enumerate((template / n).read_bytes()) if byte == ord("\n")] if text else []
+            for n in names}
+    how = {n: data.draw(fuzzing.damage(size[n], ends[n]), label=f"damage {n}") for n in names}
 
     def damage(folder):
         for name in names:
@@ -102,7 +107,7 @@ def damage_case(template, stubbed, data, names, argv, may_write=(), original=Non
 @given(data=st.data())
 def test_damaged_specs(template, stubbed, data):
     damage_case(template, stubbed, data, "spec.toml", ["sweep", "spec.toml", "--out", "new-out", "--quiet"],
-                may_write=("new-out/*",))
+                may_write=("new-out/*",), text=True)
 
 
 IMAGE_CASES = {"content.png": ["--content", "content.png"], "content.bmp": ["--content", "content.bmp"],
@@ -148,7 +153,7 @@ def test_damaged_checkpoints(template, stubbed, data, names):
 @given(data=st.data())
 def test_damaged_manifests(template, stubbed, data):
     damage_case(template, stubbed, data, "out-sweep/manifest.jsonl", ["sweep", "spec.toml", "--out", "out-sweep", "--quiet"],
-                may_write=("out-sweep/*",))
+                may_write=("out-sweep/*",), text=True)
 
 
 @ci("real")
@@ -166,3 +171,10 @@ def test_the_count(capsys):
         if os.environ.get("FUZZ_ENDINGS"):
             for test, endings in fuzzing.ENDINGS.items():
                 print(test, endings.most_common(12))
+    ran = {test for test, _ in fuzzing.COUNTS}
+    if not ran:
+        pytest.skip("no fuzz case ran in this session; run the whole file")
+    refused = {test for test, status in fuzzing.COUNTS if status == 2}
+    worked = {test for test, status in fuzzing.COUNTS if status in ("work", 0)}  # at the stop, or a real run done
+    assert not ran - refused, f"never refused (exit 2): {sorted(ran - refused)}"
+    assert not ran - worked, f"never got to the work: {sorted(ran - worked)}"

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from legacy_nst.native_logs import without_start_up_lines
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,6 +19,7 @@ print("mine after", result.image.shape, file=sys.stderr)
 """
 
 
+@pytest.mark.slow
 def test_stylize_prints_no_tensorflow_start_up_lines(content_path, style_path, approx_weights_path):
     env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "LEGACY_NST_NATIVE_LOGS")}
     script = SCRIPT.format(content=str(content_path), style=str(style_path), weights=str(approx_weights_path))

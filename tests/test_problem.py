@@ -69,6 +69,7 @@ def measure(vgg, content_path, style_path):
     sess.close()
 
 
+@pytest.mark.slow
 def test_content_weight_blend_moves_the_content_match_between_layers(run, measure):
     """All weight on conv5_2 matches conv5_2 better and conv4_2 worse than all on conv4_2."""
     options = dict(iterations=10, init="random", optimizer="lbfgs", alpha=0.0)  # content only
@@ -78,12 +79,14 @@ def test_content_weight_blend_moves_the_content_match_between_layers(run, measur
     assert on_4_2["content", "conv4_2"] < on_5_2["content", "conv4_2"]
 
 
+@pytest.mark.slow
 def test_blend_one_is_the_default_run(run):
     a, b = run(iterations=1), run(iterations=1, content_weight_blend=1.0)
     assert losses_only(a.history) == losses_only(b.history)
     np.testing.assert_array_equal(a.image, b.image)
 
 
+@pytest.mark.slow
 def test_style_layer_weight_exp_moves_the_style_match_to_deep_layers(run, measure):
     """exp 4 puts 75% of the style weight on conv5_1, exp 1/4 on conv1_1: the match moves towards each.
 

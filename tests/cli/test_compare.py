@@ -39,6 +39,7 @@ def totals(entries):
     return np.array([entry["total"] for entry in entries])
 
 
+@pytest.mark.slow
 def test_log_json_has_the_same_format_for_every_backend(compared):
     _, _, logs, _ = compared
     assert set(logs["graph"]) == set(logs["eager"])
@@ -47,6 +48,7 @@ def test_log_json_has_the_same_format_for_every_backend(compared):
     assert logs["graph"]["config"]["backend"] == "graph" and logs["eager"]["config"]["backend"] == "eager"
 
 
+@pytest.mark.slow
 def test_report_matches_the_per_backend_logs(compared):
     _, report, logs, _ = compared
     assert set(report) == {"config", "versions", "weights_sha256", "reference", "backends", "versus_graph"}
@@ -61,6 +63,7 @@ def test_report_matches_the_per_backend_logs(compared):
         assert run["s_per_iter"] > 0 and run["wall_s"] > 0 and len(run["s_per_iter_runs"]) == 1
 
 
+@pytest.mark.slow
 def test_differences_are_recomputed_from_the_reported_losses(compared):
     _, report, _, _ = compared
     graph = totals(report["backends"]["graph"]["iterations"])
@@ -87,6 +90,7 @@ def png(path):
         return np.asarray(image.convert("RGB"))
 
 
+@pytest.mark.slow
 def test_report_dir_holds_valid_images(compared):
     tmp, report, _, _ = compared
     directory = tmp / "report"
@@ -103,6 +107,7 @@ def test_report_dir_holds_valid_images(compared):
         assert np.abs(other - graph).max() <= math.ceil(report["versus_graph"][name]["max_abs_pixel_diff"]) + 1
 
 
+@pytest.mark.slow
 def test_stdout_table_shows_every_backend(compared):
     _, report, _, stdout = compared
     lines = stdout.strip().splitlines()
@@ -127,7 +132,8 @@ BAD = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD))
+@pytest.mark.parametrize("case", [pytest.param(case, marks=pytest.mark.slow) if case == "diverging" else case
+                                  for case in sorted(BAD)])  # diverging runs the optimisation
 def test_bad_input_is_one_line_exit_2_no_report(case, tmp_path, small, capsys):
     (tmp_path / "file.txt").write_text("not a directory")
     extra, expected = BAD[case]

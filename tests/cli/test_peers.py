@@ -252,6 +252,7 @@ def test_main_command_unknown_option(capsys, argv, says):
 
 # -- end to end, tiny ----------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_jcjohnson_end_to_end(tmp_path, content_path, style_path, approx_weights_path, capsys):
     out = tmp_path / "out.png"
     status = main(["jcjohnson", "-style_image", str(style_path), "-content_image", str(content_path),
@@ -262,6 +263,7 @@ def test_jcjohnson_end_to_end(tmp_path, content_path, style_path, approx_weights
     assert Image.open(out).size == Image.open(tmp_path / "out_1.png").size == (32, 24)
 
 
+@pytest.mark.slow
 def test_anishathalye_end_to_end_at_the_contents_own_size(tmp_path, content_path, style_path, approx_weights_path,
                                                            capsys):
     small = tmp_path / "content.png"

@@ -12,6 +12,7 @@ from legacy_nst.engines.eager import EagerEngine
 from legacy_nst.engines.graph import GraphEngine
 from legacy_nst.io.images import load_image, to_network
 from legacy_nst.problem import content_layers, layers_in_use, style_layers
+from messages import assert_says
 from problems import make_problem
 
 tf1 = tf.compat.v1
@@ -51,6 +52,7 @@ def max_rel_diff(result, reference):
     return float(np.max(np.abs(totals(result) - totals(reference)) / np.abs(totals(reference))))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["eager", "function", "function-xla"])
 def test_backend_matches_graph_per_iteration(run, graph_run, backend):
     result, images = run(backend=backend)
@@ -96,6 +98,7 @@ def images(vgg, content_path, style_path):
     return content, style, noisy
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [{}, {"kernel_layout": "artpy"}, {"preset": "tutorial"}],
                          ids=["artpy-recipe", "artpy-kernels", "tutorial"])
 def test_one_step_gradients_agree_with_graph(vgg, images, options):
@@ -214,6 +217,7 @@ def test_other_keras_optimizers_take_tf1_steps(name, rate):
                                rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_lbfgs_with_bounds_matches_graph(run, vgg):
     """L-BFGS-B, with --clip-pixels as box constraints (without them, this run leaves 0-255)."""
     low, high = -vgg.mean_pixel, 255 - vgg.mean_pixel
@@ -234,6 +238,7 @@ def tutorial_runs(run):
     return {backend: run(backend=backend, preset="tutorial") for backend in ("graph", "eager")}
 
 
+@pytest.mark.slow
 def test_tutorial_preset_matches_across_backends(tutorial_runs):
     (graph, graph_images), (eager, eager_images) = tutorial_runs["graph"], tutorial_runs["eager"]
     assert max_rel_diff(eager, graph) <= 1e-4
@@ -242,6 +247,7 @@ def test_tutorial_preset_matches_across_backends(tutorial_runs):
     assert totals(graph)[-1] < 0.5 * totals(graph)[0]
 
 
+@pytest.mark.slow
 def test_tutorial_preset_clips_pixels(vgg, tutorial_runs, run):
     low, high = -vgg.mean_pixel, 255 - vgg.mean_pixel
     for _, images in tutorial_runs.values():
@@ -252,6 +258,7 @@ def test_tutorial_preset_clips_pixels(vgg, tutorial_runs, run):
     assert (final < low).any() or (final > high).any(), "without clipping some pixels leave 0-255"
 
 
+@pytest.mark.slow
 def test_tutorial_losses_are_the_tutorials_formula(vgg, images, tutorial_runs):
     """The tutorial recipe's loss, from numpy on the graph network's features."""
     from legacy_nst.vgg.graph import build_graph
@@ -280,6 +287,7 @@ def test_tutorial_losses_are_the_tutorials_formula(vgg, images, tutorial_runs):
         assert result.history[0]["content"] == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_eager_leaves_graph_state_alone(run, monkeypatch):
     before = len(tf1.get_default_graph().get_operations())
     run(backend="eager", iterations=1)
@@ -310,11 +318,13 @@ def test_graph_only_options_are_refused_on_eager_backends(option):
 
 
 def test_resume_is_refused_on_eager_backends_in_one_line():
-    with pytest.raises(ConfigError, match=r"^--resume \(the eager backends keep no optimizer state\): "
-                                          r"implemented for --backend graph only"):
+    with pytest.raises(ConfigError) as refused:
         check_supported(Config(backend="eager"), resuming=True)
+    assert str(refused.value).startswith("--resume ")
+    assert_says(refused.value, "no optimizer state", "--backend graph")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option", [dict(content_weight_blend=0.5), dict(style_layer_weight_exp=2.0),
                                     dict(tv_weight=3e6), dict(style_scale=1.5)],
                          ids=["content-weight-blend", "style-layer-weight-exp", "tv-weight", "style-scale"])
@@ -329,6 +339,7 @@ def test_problem_options_match_graph_on_eager(run, option):
     assert max(max_rel_diff_of(reference, plain, key) for key in ("content", "style")) > 1e-3
 
 
+@pytest.mark.slow
 def test_several_styles_match_graph_on_eager(vgg, content_path, shared_dir):
     styles = [str(shared_dir / "images" / name) for name in ("starry_night.jpg", "the_scream.jpg")]
     options = dict(vgg=vgg, iterations=STEPS, init="content", style_blend_weights="0.7,0.3", **SIZE)

@@ -6,6 +6,8 @@ from PIL import Image
 from artpy_reference import artpy_total_losses
 from legacy_nst import stylize
 
+pytestmark = pytest.mark.slow  # art.py's trajectories, up to 60 steps
+
 WIDTH, HEIGHT, STEPS = 64, 48, 10
 
 

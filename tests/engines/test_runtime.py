@@ -23,6 +23,7 @@ def psnr(a, b):
     return 10 * np.log10(255.0**2 / mse)
 
 
+@pytest.mark.slow
 @needs_bf16
 def test_bfloat16_stays_close_to_float32(vgg, content_path, style_path, float32_run):
     bf16 = stylize(str(content_path), str(style_path), vgg=vgg, precision="bfloat16", **SMALL)
@@ -44,6 +45,7 @@ def test_bfloat16_graph_convolves_in_bf16_and_hands_out_float32(vgg):
         assert net[name].dtype == tf.float32, name
 
 
+@pytest.mark.slow
 def test_no_native_bf16_falls_back_to_float32_and_says_so(vgg, content_path, style_path, float32_run, monkeypatch,
                                                           capsys):
     monkeypatch.setattr(runtime, "cpu_flags", lambda: {"avx2", "avx512f"})

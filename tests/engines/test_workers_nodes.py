@@ -7,6 +7,8 @@ import pytest
 from legacy_nst.cli.main import main
 from legacy_nst.engines.cluster import loopback_only
 
+pytestmark = pytest.mark.slow  # a two-node local Ray cluster
+
 LOOPBACK = {"node_ip_address": "127.0.0.1", "num_cpus": 1}
 
 

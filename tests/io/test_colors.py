@@ -1,5 +1,6 @@
 """--preserve-colors / --original-colors: the result's luminance, the content's chroma."""
 import numpy as np
+import pytest
 from PIL import Image
 
 from legacy_nst import stylize
@@ -42,6 +43,7 @@ def test_preserve_colors_on_arrays_keeps_luma_of_result_and_chroma_of_content():
     assert np.abs(want_r[..., 1:] - want_c[..., 1:]).mean() > 10  # the inputs' chroma really differ
 
 
+@pytest.mark.slow
 def test_preserve_colors_run_keeps_the_content_chroma(vgg, content_path, style_path):
     """A real stylisation (Starry Night turns Tübingen blue/yellow); with the option the chroma is
     the photograph's. A new Y adds the same amount to R, G and B, so rounding keeps the chroma

@@ -53,6 +53,7 @@ def targets(vgg, content_x, styles_x, weights):
         return engine.targets["content"], engine.targets["style"]
 
 
+@pytest.mark.slow
 def test_blended_targets_are_the_weighted_sum_of_each_styles_gram(vgg, content_path, shared_dir):
     size = (32, 48)
     content = to_network(load_image(content_path, size), vgg.mean_pixel)
@@ -69,6 +70,7 @@ def test_blended_targets_are_the_weighted_sum_of_each_styles_gram(vgg, content_p
                                rtol=1e-5, atol=1e-3)
 
 
+@pytest.mark.slow
 def test_scaled_style_targets_are_gram_per_position_times_the_outputs_positions(vgg, content_path, style_path):
     """--style-scale 1.5: the style is 1.5x the working width; its Gram matrices are taken at that size
     and multiplied by M_generated / M_style."""
@@ -87,6 +89,7 @@ def test_scaled_style_targets_are_gram_per_position_times_the_outputs_positions(
         np.testing.assert_allclose(style_t[name], want, rtol=2e-4, atol=1e-3 * np.abs(want).max())
 
 
+@pytest.mark.slow
 def test_a_tiled_style_at_twice_the_scale_gives_the_same_targets(vgg, content_path, style_path):
     """A 2x2 tiling of a texture has the same statistics per position, so at --style-scale 2 its
     targets match the single tile's at scale 1; un-normalised they would be 4x larger. What is
@@ -108,6 +111,7 @@ def test_a_tiled_style_at_twice_the_scale_gives_the_same_targets(vgg, content_pa
         assert error < (0.8 if deepest else 0.08 if name == "conv1_1" else 0.35), (name, error)
 
 
+@pytest.mark.slow
 def test_style_scale_changes_the_run(vgg, content_path, style_path):
     options = dict(width=64, height=48, iterations=0, init="content", vgg=vgg)
     plain = stylize(str(content_path), str(style_path), **options)
@@ -123,6 +127,7 @@ def run(vgg, content_path):
     return _run
 
 
+@pytest.mark.slow
 def test_blend_weight_one_equals_a_single_style_run(run, shared_dir):
     starry, scream = (str(shared_dir / "images" / n) for n in ("starry_night.jpg", "the_scream.jpg"))
     single = run(starry)

@@ -57,6 +57,7 @@ def pair(vgg, content_path, style_path):
             to_network(load_image(style_path, size), vgg.mean_pixel))
 
 
+@pytest.mark.slow
 def test_total_loss_on_real_features_matches_numpy(vgg, pair):
     content, style = pair
     x = content + np.random.default_rng(3).uniform(-20, 20, content.shape).astype(np.float32)
@@ -83,6 +84,7 @@ def _loss_and_gradient(vgg, pair, content_layers, style_layers):
     return engine.sess, engine.net, engine.losses["total"], gradient
 
 
+@pytest.mark.slow
 def test_gradient_matches_finite_differences_along_directions(vgg, pair):
     """Central differences of the full loss; directions lean on the gradient so that the
     change is far above float32 rounding of a ~1e11 loss."""

@@ -59,6 +59,7 @@ def graph(vgg, content_path, style_path):
         yield engine.graph, engine.sess, engine.net, engine.targets, x
 
 
+@pytest.mark.slow
 def test_total_with_tv_term(graph):
     g, sess, net, targets, x = graph
     with g.as_default():
@@ -80,6 +81,7 @@ def numpy_layer_gradients(f, p, a_gram):
     return content, style
 
 
+@pytest.mark.slow
 def test_normalized_gradient_matches_an_independent_construction(graph):
     """jcjohnson: each term's gradient at its layer / its L1 norm * its weight, backpropagated and summed.
     Reference: hand-derived layer gradients normalised in numpy, each pushed back through the
@@ -117,6 +119,7 @@ def test_normalized_gradient_matches_an_independent_construction(graph):
     assert np.abs(unnormalised).max() > 100 * np.abs(got).max()  # the plain gradient is another thing
 
 
+@pytest.mark.slow
 def test_normalized_gradient_ignores_each_terms_scale(graph):
     """Normalising at the layer cancels any constant factor of a term: the paper's content loss
     (2NM times art.py's) gives the same normalised gradient."""
@@ -128,6 +131,7 @@ def test_normalized_gradient_ignores_each_terms_scale(graph):
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * np.abs(a).max())
 
 
+@pytest.mark.slow
 def test_normalize_gradients_steps_along_the_normalised_gradient(run, graph):
     """One SGD step of rate 1 moves the image by exactly minus the normalised gradient."""
     g, sess, net, targets, _ = graph
@@ -141,6 +145,7 @@ def test_normalize_gradients_steps_along_the_normalised_gradient(run, graph):
     assert np.abs(seen[1] - seen[0]).max() > 1e-3
 
 
+@pytest.mark.slow
 def test_normalize_gradients_runs_with_adam_and_lbfgs(run):
     for optimizer in ("adam", "lbfgs"):
         totals = [e["total"] for e in run(iterations=6, optimizer=optimizer, normalize_gradients=True).history]
@@ -152,6 +157,7 @@ def tv_of(image):
     return np_total_variation(image.astype(np.float64)[None])
 
 
+@pytest.mark.slow
 def test_tv_weight_smooths_the_result(run):
     plain = run(iterations=8)
     smooth = run(iterations=8, tv_weight=1e9)
@@ -162,6 +168,7 @@ def test_tv_weight_smooths_the_result(run):
     assert "tv" not in plain.history[-1]
 
 
+@pytest.mark.slow
 def test_lbfgs_num_correction_is_the_history_size(run):
     """L-BFGS with history m takes the same steps as with a longer one until it has m pairs to keep:
     steps 1..3 agree for m = 2 and m = 100, later ones differ."""

@@ -20,6 +20,7 @@ def totals(result):
     return [entry["total"] for entry in result.history]
 
 
+@pytest.mark.slow
 def test_adam_lowers_the_loss(run):
     result = run(iterations=20, seed=0)
     assert [e["iteration"] for e in result.history] == list(range(21))
@@ -28,6 +29,7 @@ def test_adam_lowers_the_loss(run):
     assert result.s_per_iter > 0
 
 
+@pytest.mark.slow
 def test_lbfgs_lowers_the_loss(run):
     result = run(iterations=10, optimizer="lbfgs", init="content")
     t = totals(result)
@@ -36,6 +38,7 @@ def test_lbfgs_lowers_the_loss(run):
     assert result.stopped_early is None
 
 
+@pytest.mark.slow
 def test_an_lbfgs_run_that_ends_early_says_why(run):
     """From the content image with no style term the loss is already 0, so L-BFGS-B stops at once."""
     result = run(iterations=5, optimizer="lbfgs", init="content", alpha=0.0)
@@ -43,6 +46,7 @@ def test_an_lbfgs_run_that_ends_early_says_why(run):
     assert "stopped after 0 of 5 iterations" in result.stopped_early and "(at 64x48)" in result.stopped_early
 
 
+@pytest.mark.slow
 def test_an_lbfgs_run_that_stopped_early_reaches_its_budget_with_restarts_and_its_loss_never_rises(
         vgg, content_path, style_path):
     """jcjohnson's recipe at 32x24: scipy's L-BFGS-B stops after 2 of 30 iterations (an iteration that left
@@ -60,6 +64,7 @@ def test_an_lbfgs_run_that_stopped_early_reaches_its_budget_with_restarts_and_it
     assert losses_only(restarted.history[:same]) == losses_only(alone.history)
 
 
+@pytest.mark.slow
 def test_a_restart_that_makes_no_progress_ends_the_run_and_says_so(run):
     """With nothing to lower (no style term, from the content) a fresh start makes no iteration either."""
     result = run(iterations=5, optimizer="lbfgs", init="content", alpha=0.0, lbfgs_restart=True)
@@ -67,6 +72,7 @@ def test_a_restart_that_makes_no_progress_ends_the_run_and_says_so(run):
     assert "stopped after 0 of 5 iterations" in result.stopped_early
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer,lr", [("sgd", 1e-7), ("momentum", 1e-8), ("rmsprop", 1.0), ("adagrad", 5.0)])
 def test_other_tf1_optimizers_lower_the_loss(run, optimizer, lr):
     """Gradients are ~1e7 per pixel at art.py's loss scale, hence the tiny SGD rates."""
@@ -74,6 +80,7 @@ def test_other_tf1_optimizers_lower_the_loss(run, optimizer, lr):
     assert t[-1] < t[0]
 
 
+@pytest.mark.slow
 def test_history_entry_i_is_the_loss_of_the_image_after_i_steps(run, vgg, content_path, style_path):
     from legacy_nst.io.images import load_image, to_network
     from problems import graph_engine
@@ -94,6 +101,7 @@ def test_history_entry_i_is_the_loss_of_the_image_after_i_steps(run, vgg, conten
     assert len({round(e["total"], 3) for e in result.history}) == 4, "each step changes the image"
 
 
+@pytest.mark.slow
 def test_seed_makes_noise_init_repeatable(run):
     a, b, c = run(iterations=2, seed=7), run(iterations=2, seed=7), run(iterations=2, seed=8)
     assert totals(a) == totals(b)
@@ -101,6 +109,7 @@ def test_seed_makes_noise_init_repeatable(run):
     np.testing.assert_array_equal(a.image, b.image)
 
 
+@pytest.mark.slow
 def test_noise_init_is_artpy_formula(run, vgg, content_path):
     """Iteration-0 image is 0.6 * uniform(-20, 20) noise + 0.4 * content, noise from RandomState(seed)."""
     from legacy_nst.io.images import load_image, to_network
@@ -113,6 +122,7 @@ def test_noise_init_is_artpy_formula(run, vgg, content_path):
     np.testing.assert_allclose(seen[0], noise * 0.6 + content * 0.4, rtol=1e-6, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_divergence_is_a_clear_error(run):
     with pytest.raises(OptimizationError, match="non-finite.*learning-rate"):
         run(iterations=5, optimizer="sgd", learning_rate=1e30, init="content")
@@ -181,6 +191,7 @@ def test_lbfgs_bounds_hold_under_the_scaling():
     assert (np.abs(x) > 4.999).mean() > 0.5  # c is mostly outside the box: the bounds are active
 
 
+@pytest.mark.slow
 def test_default_initial_step_needs_fewer_evaluations_on_the_network(run, monkeypatch):
     """The network from the content image: scipy's unit first step is grown by several line-search evaluations."""
     import scipy.optimize

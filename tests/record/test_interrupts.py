@@ -19,6 +19,8 @@ from PIL import Image
 from legacy_nst.cli.main import main
 from legacy_nst.record.checkpoints import STATE_JSON, load_state, temporary_files
 
+pytestmark = pytest.mark.slow  # real processes stopped by signals, each importing TensorFlow
+
 REPO = Path(__file__).resolve().parents[2]
 EVERY = 5
 MEAN = np.array([123.68, 116.779, 103.939])

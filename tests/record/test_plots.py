@@ -69,6 +69,7 @@ def test_figure_paths_are_checked_before_the_run(tmp_path):
         Config(strip=str(tmp_path / "s.png"))
 
 
+@pytest.mark.slow
 def test_run_writes_plot_and_strip_from_its_checkpoints(tmp_path, content_path, style_path, approx_weights_path):
     config = Config(weights=str(approx_weights_path), width=32, height=32, iterations=7, checkpoint_every=3,
                     checkpoint_dir=str(tmp_path / "ck"), plot=str(tmp_path / "loss.svg"),

@@ -13,6 +13,7 @@ needs_bf16 = pytest.mark.skipif(bfloat16_unsupported_reason() is not None,
                                 reason=f"bfloat16 does not run natively here: {bfloat16_unsupported_reason()}")
 
 
+@pytest.mark.slow
 @needs_bf16
 def test_the_finish_continues_the_bfloat16_image_in_float32(vgg, content_path, style_path):
     options = dict(SMALL, optimizer="lbfgs", lbfgs_implementation="float32", precision="bfloat16")
@@ -32,6 +33,7 @@ def test_the_finish_continues_the_bfloat16_image_in_float32(vgg, content_path, s
     assert history[5]["total"] < history[3]["total"]
 
 
+@pytest.mark.slow
 def test_a_bfloat16_run_that_falls_back_to_float32_is_not_split_for_its_finish(vgg, content_path, style_path,
                                                                                  monkeypatch):
     options = dict(SMALL, optimizer="lbfgs", lbfgs_implementation="float32", iterations=5)
@@ -42,6 +44,7 @@ def test_a_bfloat16_run_that_falls_back_to_float32_is_not_split_for_its_finish(v
     assert [e["total"] for e in fallen.history] == [e["total"] for e in plain.history]
 
 
+@pytest.mark.slow
 def test_every_entry_records_the_size_and_precision_it_was_computed_at(vgg, content_path, style_path):
     result = stylize(str(content_path), str(style_path), vgg=vgg, iterations=4, multiscale="0.5",
                      multiscale_iterations=2, **SMALL)
@@ -49,6 +52,7 @@ def test_every_entry_records_the_size_and_precision_it_was_computed_at(vgg, cont
     assert {e["precision"] for e in result.history} == {"float32"}
 
 
+@pytest.mark.slow
 def test_the_float32_lbfgs_follows_scipys_on_the_network(vgg, content_path, style_path):
     runs = {impl: stylize(str(content_path), str(style_path), vgg=vgg, iterations=4, optimizer="lbfgs",
                           lbfgs_implementation=impl, **SMALL) for impl in ("scipy", "float32")}

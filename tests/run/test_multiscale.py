@@ -55,6 +55,7 @@ def test_upsample_reproduces_smooth_images():
     np.testing.assert_allclose(big[0, ..., 2], -7.0, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_coarse_to_fine_run(approx_weights_path, content_path, style_path):
     vgg = load_vgg19(approx_weights_path)
     seen = []
@@ -78,6 +79,7 @@ def test_coarse_to_fine_run(approx_weights_path, content_path, style_path):
     assert abs(history[4]["total"] - content_start) > 0.05 * content_start
 
 
+@pytest.mark.slow
 def test_a_level_keeps_no_graph_of_the_levels_before_it(approx_weights_path, content_path, style_path):
     """bench/worker_rss.py --levels 16: a 16-level run grew 12% from the 5th level to the last, each finished
     level's graph (with its weight constants) waiting in a reference cycle; a level now frees it at its end.

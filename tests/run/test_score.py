@@ -10,6 +10,7 @@ from legacy_nst.run.score import score
 SIZE = (24, 32)  # (height, width): the run fixture's size
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [dict(iterations=3), dict(preset="jcjohnson", iterations=4)],
                          ids=["artpy-adam", "jcjohnson-lbfgs-tv"])
 def test_the_float_image_reproduces_the_runs_last_logged_losses(run, vgg, content_path, style_path, options):
@@ -72,6 +73,7 @@ def test_an_image_of_another_size_is_resized_bicubic_like_the_content(vgg, conte
     assert from_file.losses["style"] < 1e-9 * photo.losses["style"]  # the style target is the painting so resized
 
 
+@pytest.mark.slow
 def test_the_size_defaults_to_the_runs_working_size(vgg, content_path, style_path):
     """--image-size, --width alone, and a preset's size, each as the run computes it from the content (4:3)."""
     for options, size in ((dict(image_size=40), (30, 40)), (dict(height=21), (21, 28)),

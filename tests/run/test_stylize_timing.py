@@ -8,6 +8,7 @@ from legacy_nst import stylize
 from legacy_nst.cli.main import main
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
 def test_graph_does_not_grow_during_a_run(vgg, content_path, style_path, optimizer):
     counts = []
@@ -17,6 +18,7 @@ def test_graph_does_not_grow_during_a_run(vgg, content_path, style_path, optimiz
     assert counts[0] > 100 and set(counts) == {counts[0]}, counts
 
 
+@pytest.mark.slow
 def test_log_json_entries_record_elapsed(tmp_path, content_path, style_path, approx_weights_path):
     log = tmp_path / "run.json"
     status = main(["--content", str(content_path), "--style", str(style_path), "--weights", str(approx_weights_path),

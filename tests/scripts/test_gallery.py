@@ -4,7 +4,10 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
+
+pytestmark = pytest.mark.slow  # the gallery script's real runs
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "gallery.py"
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the quickstart script in a fresh checkout, in its own processes
+
 REPO = Path(__file__).resolve().parents[2]
 TINY = ["--width", "64", "--iterations", "3", "--multiscale-iterations", "1", "--float32-finish", "1"]
 

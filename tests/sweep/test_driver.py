@@ -25,6 +25,7 @@ from legacy_nst import Config
 from legacy_nst.cli.main import main
 from legacy_nst.sweep import spec as sweep_spec
 from legacy_nst.record.files import stylize_to_files as run
+from messages import assert_says
 from ray_processes import workers_of_this_process
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,6 +84,7 @@ def grid(ray_cluster, tmp_path_factory, shared_dir, approx_weights_path):
     return spec, folder / "out", status, lines, time.perf_counter() - started
 
 
+@pytest.mark.slow
 def test_a_2x2_sweep_completes_with_a_manifest_of_every_job(grid, shared_dir):
     spec, out, status, lines, _ = grid
     assert status == 0, lines
@@ -102,6 +104,7 @@ def test_a_2x2_sweep_completes_with_a_manifest_of_every_job(grid, shared_dir):
     assert all(e["id"] in summary for e in entries) and "4 completed of 4 jobs" in summary
 
 
+@pytest.mark.slow
 def test_a_job_equals_the_same_run_of_the_main_command(grid, shared_dir, approx_weights_path, tmp_path):
     _, out, _, _, _ = grid
     entry = manifest(out)[3]
@@ -111,6 +114,7 @@ def test_a_job_equals_the_same_run_of_the_main_command(grid, shared_dir, approx_
     np.testing.assert_allclose(entry["losses"]["total"], direct.history[-1]["total"], rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_the_sheet_is_a_labelled_grid_of_the_results(grid):
     _, out, _, _, _ = grid
     sheet = np.asarray(Image.open(out / "sheet.png").convert("RGB")).astype(float)
@@ -120,6 +124,7 @@ def test_the_sheet_is_a_labelled_grid_of_the_results(grid):
     assert sheet.std() > 20 and result.std() > 5
 
 
+@pytest.mark.slow
 def test_a_rerun_skips_every_completed_job_and_touches_no_file_of_it(grid):
     spec, out, _, _, first_seconds = grid
     files = sorted(p for p in out.glob("*/**/*") if p.is_file())
@@ -140,6 +145,7 @@ def _state_steps(checkpoints):
         return 0
 
 
+@pytest.mark.slow
 def test_a_job_whose_worker_is_killed_resumes_and_ends_as_an_uninterrupted_run(
         ray_cluster, spec_file, shared_dir, approx_weights_path, tmp_path):
     steps = 40
@@ -173,6 +179,7 @@ def test_a_job_whose_worker_is_killed_resumes_and_ends_as_an_uninterrupted_run(
                                [e["total"] for e in straight.history], rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_sigint_stops_the_sweep_with_130_and_a_rerun_completes_every_job(ray_cluster, spec_file, shared_dir, tmp_path):
     # Margin: Ctrl-C must land mid-run. (The failures that prompted 400 were not load: the suite ran in the
     # background, so the driver inherited SIGINT ignored; the preexec_fn below is the fix.)
@@ -214,10 +221,12 @@ def test_a_bad_spec_is_one_line_with_exit_2_and_nothing_started(spec_file, tmp_p
     spec = spec_file(SMALL + 'iterations = 10\nstlye = "x.jpg"\n')
     status, lines = sweep(spec, "--out", tmp_path / "out")
     assert status == 2
-    assert lines == [f"legacy-nst: error: {spec}: [base] stlye: unknown option; did you mean style?"]
+    assert len(lines) == 1 and lines[0].startswith(f"legacy-nst: error: {spec}: [base] stlye: "), lines
+    assert_says(lines[0], "unknown option", "did you mean style")
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_a_job_with_a_broken_image_fails_alone_and_the_sweep_exits_2(ray_cluster, spec_file, shared_dir, tmp_path):
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"")
@@ -226,11 +235,13 @@ def test_a_job_with_a_broken_image_fails_alone_and_the_sweep_exits_2(ray_cluster
     assert status == 2, lines
     good, bad = manifest(tmp_path / "out")
     assert good["status"] == "completed" and Path(good["output"]).is_file()
-    assert bad["status"] == "failed" and bad["error"] == f"{broken}: the file is empty; use a real image file"
+    assert bad["status"] == "failed" and bad["error"].startswith(f"{broken}: "), bad
+    assert_says(bad["error"], "empty", "real image")
     assert bad["output"] is None and not (tmp_path / "out" / bad["id"] / "tubingen--broken.png").exists()
     assert "1 completed, 1 failed of 2 jobs" in (tmp_path / "out" / "summary.md").read_text()
 
 
+@pytest.mark.slow
 def test_a_second_driver_on_the_same_folder_refuses_in_one_line(ray_cluster, spec_file, shared_dir, tmp_path):
     """Issue 23: two sweeps on one --out (started 2 s apart) both did all the work."""
     spec = spec_file(SMALL.replace("48", "32").replace("36", "32") + 'iterations = 200\ncheckpoint_every = 50\n'

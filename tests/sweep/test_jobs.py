@@ -3,6 +3,8 @@ import hashlib
 import json
 import shutil
 
+import pytest
+
 from legacy_nst.sweep import manifest
 from legacy_nst.sweep import spec as sweep_spec
 from legacy_nst.sweep.jobs import job_paths, run_job
@@ -20,6 +22,7 @@ def digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_a_job_without_a_seed_gives_the_same_image_when_run_again(tmp_path, shared_dir, approx_weights_path):
     """Issue 23: a job recomputed after a failure started from fresh noise."""
     job, other = unseeded_job(tmp_path, shared_dir, approx_weights_path)
@@ -45,6 +48,7 @@ def test_a_jobs_seed_is_a_stable_hash_of_its_id(tmp_path, shared_dir, approx_wei
     assert job_seed(job) == expected
 
 
+@pytest.mark.slow
 def test_a_worker_keeps_no_graph_of_a_finished_job(tmp_path, shared_dir, approx_weights_path):
     """bench/worker_rss.py: 50 jobs in one process grew 39% from the 5th to the last, each job's graphs (with their
     weight constants) waiting in reference cycles for Python's oldest generation; a job now frees them at its end.

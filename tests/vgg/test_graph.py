@@ -38,6 +38,7 @@ def test_graph_shapes(vgg, height, width):
         assert tf1.global_variables() == [net["input"]]
 
 
+@pytest.mark.slow
 def test_odd_size_runs_to_the_end(vgg):
     with tf.Graph().as_default(), tf1.Session() as sess:
         net = build_graph(vgg, 33, 47)
