@@ -4,7 +4,7 @@ import difflib
 import os
 import typing
 
-from ..config import FIELD_NAMES, FIELDS, GROUPS, PROGRAM, WEIGHTS_ENV, Config
+from ..config import FIELD_NAMES, FIELDS, GROUPS, PROGRAM, Config
 from ..errors import ConfigError
 
 PROG = PROGRAM
@@ -112,9 +112,3 @@ def style_paths(values):
     for value in values:
         paths += [value] if os.path.exists(value) else [part for part in value.split(",") if part]
     return paths
-
-
-def missing_weights_message(path):
-    return (f"VGG-19 weights not found at {path}; run '{PROG} weights download' (about 510 MB) or pass "
-            f"--weights PATH / set ${WEIGHTS_ENV}")
-

@@ -15,8 +15,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from ..config import FIELD_NAMES, Config
-from ..errors import ConfigError, NSTError
+from ..config import FIELD_NAMES, Config, require_weights
+from ..errors import ConfigError
 from ..io.images import check_output_path
 from ..record.files import stylize_to_files  # the one run a peer's command line becomes
 from ..run.stylize import as_rgb_image
@@ -400,11 +400,7 @@ def run_peer(peer, argv):
     for note in job.notes:
         print(f"{PROG} {peer}: {note}", file=sys.stderr)
     rows, config = PEERS[peer][0], job.config
-    weights = config.weights_path()
-    if not weights.exists():
-        option = next(row.name for row in rows if getattr(row.to, "key", None) == "weights")
-        raise NSTError(f"VGG-19 weights not found at {weights}; give {option} PATH.mat, set $LEGACY_NST_WEIGHTS "
-                       f"or run '{PROG} weights download'")
+    in_their_words(rows, lambda: require_weights(config))  # refused in their words, or the approximate note
     content = as_rgb_image(job.content, "content")
     if job.native_size:
         config = config.replace(width=content.shape[1], height=content.shape[0])

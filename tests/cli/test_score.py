@@ -53,7 +53,7 @@ def test_the_painting_is_resized_and_marked(content_path, style_path, approx_wei
 
 @pytest.mark.parametrize("options, message", [
     (["--normalization", "l2"], "argument --normalization/--loss-normalization: invalid choice: 'l2'"),
-    (["--size", "0"], "--image-size must be a whole number of pixels >= 1, got 0"),
+    (["--size", "0"], "--image-size must be a whole number of pixels from 1 to 20000, got 0"),
     (["--size", "8"], "size 8x6 is too small"),
     (["--size", "big"], "argument --size/--image-size: invalid int value: 'big'"),
     (["--width", "32", "missing.png"], "missing.png: no such file; check the path"),
