@@ -33,6 +33,7 @@ from ..record.run_record import run_record
 from ..run.stylize import stylize
 from ..vgg.matfile import load_vgg19
 from .parser import PROG, Parser, add_config_options, config_from_args
+from .peers import PEER_FLAGS
 
 REFERENCE = "graph"
 # --backends replaces --backend; the backends' runs write no checkpoints (config.roles)
@@ -41,7 +42,7 @@ SIDE_BY_SIDE, LOSS_CURVES = "side-by-side.png", "loss-curves.png"
 
 
 def compare_parser():
-    parser = Parser(prog=f"{PROG} compare",
+    parser = Parser(prog=f"{PROG} compare", synonyms=PEER_FLAGS,
                     description="Run the graph backend and other backends on the same inputs and compare "
                                 "their losses, final images and speed.")
     io_group = parser.add_argument_group("images and reports")

@@ -20,7 +20,7 @@ from ..errors import ConfigError
 from ..io.images import check_output_path
 from ..record.files import stylize_to_files  # the one run a peer's command line becomes
 from ..run.stylize import as_rgb_image
-from .parser import PROG, Parser, UsageError, closest_option
+from .parser import PROG, Parser, UsageError, closest_option, normalised_option
 from .progress import Progress
 
 FLAG = "flag"          # an option without a value: present is true
@@ -274,6 +274,21 @@ def checkpoint_paths(template, every, last):
 
 
 PEERS = {"jcjohnson": (JCJOHNSON, join_jcjohnson), "anishathalye": (ANISHATHALYE, join_anishathalye)}
+
+
+def our_flags(*tables) -> dict:
+    """{a peer's option, normalised (cli.parser.normalised_option): our flag}, for the options that are one of
+    ours here: what the main command suggests for -num_iterations or --style-weight."""
+    found = {}
+    for rows in tables:
+        for row in rows:
+            key = {"styles": "style"}.get(getattr(row.to, "key", None), getattr(row.to, "key", None))
+            if isinstance(row.to, To) and key in (*FIELD_NAMES, "content", "style", "output"):
+                found.setdefault(normalised_option(row.name), "--" + key.replace("_", "-"))
+    return found
+
+
+PEER_FLAGS = our_flags(JCJOHNSON, ANISHATHALYE)
 
 
 def read_cmdline(argv, rows):

@@ -17,6 +17,7 @@ from ..io.atomic import atomic_write, check_directory
 from ..record.run_record import run_record
 from ..run.score import score
 from .parser import PROG, Parser, add_config_options, config_from_args, style_paths
+from .peers import PEER_FLAGS
 
 OWN_FLAGS = ("image_size", "loss_normalization")  # scoring options given as --size and --normalization, below
 # The Config options that shape the objective or the scoring size (config.roles), as the main command's flags.
@@ -25,7 +26,7 @@ NOT_SCORE_OPTIONS = tuple(name for name in FIELD_NAMES if name not in SCORE_OPTI
 
 
 def score_parser():
-    parser = Parser(prog=f"{PROG} score",
+    parser = Parser(prog=f"{PROG} score", synonyms=PEER_FLAGS,
                     description="Score images (ours, another tool's, the painting itself) with the loaded weights at "
                                 "a common size: each content and style layer's loss and the weighted totals a run "
                                 "logs. See docs/score.md.")

@@ -5,15 +5,17 @@ module parses the options and shows the progress on the console.
 """
 import sys
 
+from .. import __version__
 from ..config import require_weights
 from ..record.checkpoints import prepend_saved_paths, resumed_config
 from ..record.files import stylize_to_files
 from .parser import PROG, Parser, add_config_options, config_from_args, style_paths
+from .peers import PEER_FLAGS
 from .progress import Progress
 
 
 def stylize_parser():
-    parser = Parser(prog=PROG,
+    parser = Parser(prog=PROG, synonyms=PEER_FLAGS,
                     description="Gatys et al.'s neural style transfer as logO's art.py, in TensorFlow graph mode "
                                 "(tf.compat.v1).",
                     epilog=f"Subcommands: '{PROG} weights download|verify' (see '{PROG} weights --help'), "
@@ -28,6 +30,7 @@ def stylize_parser():
     io.add_argument("--log-json", metavar="PATH", help="write the config, versions, timing and every "
                     "iteration's losses as JSON")
     io.add_argument("--quiet", action="store_true", help="no progress output")
+    io.add_argument("--version", action="version", version=f"{PROG} {__version__}", help="print the version")
     add_config_options(parser)
     return parser
 
