@@ -16,9 +16,11 @@ from ..errors import ConfigError
 from .sizes import MAX_SIZE
 
 # The largest weight a loss group (--alpha, --beta, --tv-weight) may have, times its layer weights' total. The
-# losses are float32 (largest about 3.4e38); an unweighted term reaches about 1e14 at most (the 'paper' content
-# sum over conv4_2 of a 6000x4000 print: 1.9e8 values, differences of a few hundred), so 1e20 keeps a weighted
-# total four orders below float32's overflow. The presets' weights are at most 1e4; 1e30 overflowed at step 0.
+# losses are float32 (largest about 3.4e38). The largest unweighted term measured, the 'paper' content sum at
+# conv4_2 (`legacy-nst score --normalization paper`, Tuebingen against Starry Night), is 1.0e11 at 512x384,
+# so about 1.2e13 at 6000x4000 (it grows with the pixels): 1e20 keeps a weighted total some five orders of
+# magnitude below float32's overflow, room for a noise start's larger terms. The presets' weights are at most
+# 1e4; --alpha 1e30 made the first loss infinite.
 MAX_WEIGHT = 1e20
 
 
