@@ -69,8 +69,9 @@ def test_nothing_found_is_one_error_naming_all_four_places(places, monkeypatch):
     with pytest.raises(ConfigError) as refused:
         Config().weights_path()
     message = str(refused.value)
-    assert all(place in message for place in ("--weights", "$LEGACY_NST_WEIGHTS", "weights/imagenet-vgg-verydeep-19.mat",
-                                              str(places["approximate"]), "legacy-nst weights download"))
+    places_named = ("--weights", "$LEGACY_NST_WEIGHTS", "weights/imagenet-vgg-verydeep-19.mat",
+                    str(places["approximate"]), "legacy-nst weights download")
+    assert all(place in message for place in places_named), message
     assert "\n" not in message
 
 
