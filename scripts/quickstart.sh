@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Install, make sure the VGG-19 weights are there, and stylise one image.
 #   bash scripts/quickstart.sh [CONTENT [STYLE [OUTPUT]]] [more legacy-nst options]
-# Weights: --weights PATH among the options, else $LEGACY_NST_WEIGHTS, else weights/imagenet-vgg-verydeep-19.mat,
-# downloaded (about 510 MB, sha256-checked, resumable) when missing. With no network to download it, the
-# approximate weights of the shared folder ($LEGACY_NST_SHARED, else ../shared: weights/vgg19-approx.mat),
-# said so in one line ('legacy-nst weights locate', docs/weights.md).
+# Weights: the rule every command follows (docs/weights.md): --weights PATH among the options, else
+# $LEGACY_NST_WEIGHTS, else weights/imagenet-vgg-verydeep-19.mat, downloaded here (about 510 MB, sha256-checked,
+# resumable) when missing, else, with no network to download it, the approximate weights of the shared folder
+# ($LEGACY_NST_SHARED, else ../shared: weights/vgg19-approx.mat), said so in one line ('legacy-nst weights locate').
 # The recipe: neural_style.lua's objective (--preset jcjohnson) reached with the fast schedule (bfloat16
 # L-BFGS at half size, then full size, a float32 finish: --schedule fast) from the content image at 512 px
 # wide: Tuebingen's houses, windows and river under Starry Night's strokes (docs/quickstart.md).
@@ -23,7 +23,7 @@ for option in "$@"; do
 done
 weights=()
 if [ "$given" = no ]; then
-    path="$(.venv/bin/legacy-nst weights locate --download --fallback "$shared/weights/vgg19-approx.mat")"
+    path="$(LEGACY_NST_SHARED="$shared" .venv/bin/legacy-nst weights locate --download)"
     weights=(--weights "$path")
 fi
 mkdir -p "$(dirname "$output")"

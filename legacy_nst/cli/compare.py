@@ -21,25 +21,28 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..config import BACKENDS
+from ..config import BACKENDS, fields_with, require_weights
+from ..config.roles import CHECKPOINT
 from ..engines import check_supported
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write, check_directory
-from ..io.images import from_network, read_image, resize, working_size
+from ..io.images import from_network, read_image, resize
 from .progress import Progress
 from ..record.files import check_not_inputs
 from ..record.run_record import run_record
 from ..run.stylize import stylize
 from ..vgg.matfile import load_vgg19
-from .parser import PROG, Parser, add_config_options, config_from_args, missing_weights_message
+from .parser import PROG, Parser, add_config_options, config_from_args
+from .peers import PEER_FLAGS
 
 REFERENCE = "graph"
-NOT_COMPARE_OPTIONS = ("backend", "checkpoint_every", "checkpoint_dir")
+# --backends replaces --backend; the backends' runs write no checkpoints (config.roles)
+NOT_COMPARE_OPTIONS = ("backend", *fields_with(CHECKPOINT))
 SIDE_BY_SIDE, LOSS_CURVES = "side-by-side.png", "loss-curves.png"
 
 
 def compare_parser():
-    parser = Parser(prog=f"{PROG} compare",
+    parser = Parser(prog=f"{PROG} compare", synonyms=PEER_FLAGS,
                     description="Run the graph backend and other backends on the same inputs and compare "
                                 "their losses, final images and speed.")
     io_group = parser.add_argument_group("images and reports")
@@ -289,14 +292,13 @@ def run_compare(argv):
         check_directory(args.report_json)
     if args.report_dir:
         check_report_dir(args.report_dir)
+    weights = require_weights(config).path
     check_not_inputs(report_files(args, backends), [("--content", Path(args.content)), ("--style", Path(args.style)),
-                                                    ("--weights", config.weights_path())])
-    if not config.weights_path().exists():
-        raise NSTError(missing_weights_message(config.weights_path()))
+                                                    ("--weights", weights)])
 
     content_rgb, style_rgb = read_image(args.content), read_image(args.style)
-    working_size(content_rgb.shape[:2], config.width, config.height, config.image_size)
-    vgg = load_vgg19(config.weights_path())
+    config.working_size(content_rgb.shape[:2])
+    vgg = load_vgg19(weights)
     progress = _progress_printer(config.iterations, config.print_every, args.quiet)
     runs = run_backends(content_rgb, style_rgb, config, backends, vgg, args.repeat, progress)
     report = summarize(runs, config, args.content, args.style)

@@ -9,13 +9,16 @@
     legacy-nst score CONTENT STYLE IMAGE... [options]                any images' losses under a run's objective
     legacy-nst jcjohnson -style_image A -content_image C ...         neural_style.lua's command line, unchanged
     legacy-nst anishathalye --content C --styles A --output O ...    neural_style.py's command line, unchanged
+    legacy-nst --version                                             the package's version
 
 The options are the fields of `legacy_nst.config.Config` (cli.parser). Each
 subcommand has its module: cli.stylize, cli.weights, cli.compare, cli.sweep, cli.score.
 Problems with the input are reported in one line on stderr with exit status 2, never a traceback.
 """
+import difflib
 import sys
 
+from .. import __version__
 from ..errors import NSTError
 from ..record.interrupts import Interrupted
 from .compare import run_compare
@@ -27,20 +30,22 @@ from .sweep import run_sweep_command
 from .weights import run_weights
 
 
+SUBCOMMANDS = {"weights": run_weights, "compare": run_compare, "sweep": run_sweep_command, "score": run_score}
+
+
 def main(argv=None):
     """Entry point of the `legacy-nst` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv[:1] == ["weights"]:
-            return run_weights(argv[1:])
-        if argv[:1] == ["compare"]:
-            return run_compare(argv[1:])
+        if argv[:1] == ["--version"]:
+            print(f"{PROG} {__version__}")
+            return 0
+        if argv[:1] and argv[0] in SUBCOMMANDS:
+            return SUBCOMMANDS[argv[0]](argv[1:])
         if argv[:1] and argv[0] in PEERS:
             return run_peer(argv[0], argv[1:])
-        if argv[:1] == ["sweep"]:
-            return run_sweep_command(argv[1:])
-        if argv[:1] == ["score"]:
-            return run_score(argv[1:])
+        if argv[:1] and not argv[0].startswith("-"):
+            raise UsageError(unknown_command(argv[0]))
         return run_stylize(argv)
     except (UsageError, NSTError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -51,3 +56,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+
+
+def unknown_command(word):
+    """The main command takes options only: a first word that is none of the subcommands is a misspelt one."""
+    names = [*SUBCOMMANDS, *PEERS]
+    close = difflib.get_close_matches(word, names, n=1)
+    hint = f"did you mean {close[0]}?" if close else f"the subcommands are {', '.join(names)}"
+    return f"unknown command {word!r}; {hint} (or stylise: {PROG} --content C --style S --output O; see --help)"

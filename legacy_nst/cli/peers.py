@@ -15,12 +15,12 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from ..config import FIELD_NAMES, Config
-from ..errors import ConfigError, NSTError
+from ..config import FIELD_NAMES, Config, require_weights
+from ..errors import ConfigError
 from ..io.images import check_output_path
 from ..record.files import stylize_to_files  # the one run a peer's command line becomes
 from ..run.stylize import as_rgb_image
-from .parser import PROG, Parser, UsageError, closest_option
+from .parser import PROG, Parser, UsageError, closest_option, normalised_option
 from .progress import Progress
 
 FLAG = "flag"          # an option without a value: present is true
@@ -276,6 +276,21 @@ def checkpoint_paths(template, every, last):
 PEERS = {"jcjohnson": (JCJOHNSON, join_jcjohnson), "anishathalye": (ANISHATHALYE, join_anishathalye)}
 
 
+def our_flags(*tables) -> dict:
+    """{a peer's option, normalised (cli.parser.normalised_option): our flag}, for the options that are one of
+    ours here: what the main command suggests for -num_iterations or --style-weight."""
+    found = {}
+    for rows in tables:
+        for row in rows:
+            key = {"styles": "style"}.get(getattr(row.to, "key", None), getattr(row.to, "key", None))
+            if isinstance(row.to, To) and key in (*FIELD_NAMES, "content", "style", "output"):
+                found.setdefault(normalised_option(row.name), "--" + key.replace("_", "-"))
+    return found
+
+
+PEER_FLAGS = our_flags(JCJOHNSON, ANISHATHALYE)
+
+
 def read_cmdline(argv, rows):
     """torch.CmdLine's parse (jcjohnson): {option: value}, or None for -h/-help/--help.
 
@@ -400,11 +415,7 @@ def run_peer(peer, argv):
     for note in job.notes:
         print(f"{PROG} {peer}: {note}", file=sys.stderr)
     rows, config = PEERS[peer][0], job.config
-    weights = config.weights_path()
-    if not weights.exists():
-        option = next(row.name for row in rows if getattr(row.to, "key", None) == "weights")
-        raise NSTError(f"VGG-19 weights not found at {weights}; give {option} PATH.mat, set $LEGACY_NST_WEIGHTS "
-                       f"or run '{PROG} weights download'")
+    in_their_words(rows, lambda: require_weights(config))  # refused in their words, or the approximate note
     content = as_rgb_image(job.content, "content")
     if job.native_size:
         config = config.replace(width=content.shape[1], height=content.shape[0])

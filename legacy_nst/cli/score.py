@@ -11,24 +11,25 @@ import argparse
 import json
 from pathlib import Path
 
-from ..config import FIELD_NAMES, LOSS_NORMALIZATIONS
-from ..errors import NSTError
+from ..config import FIELD_NAMES, LOSS_NORMALIZATIONS, fields_with, require_weights
+from ..config.roles import SCORING
 from ..io.atomic import atomic_write, check_directory
 from ..record.run_record import run_record
 from ..run.score import score
-from .parser import PROG, Parser, add_config_options, config_from_args, missing_weights_message, style_paths
+from .parser import PROG, Parser, add_config_options, config_from_args, style_paths
+from .peers import PEER_FLAGS
 
-# The Config options that shape the objective or the scoring size; --size and --normalization are added by hand.
-SCORE_OPTIONS = ("width", "height", "style_blend_weights", "style_scale", "preset", "alpha", "beta", "content_layers",
-                 "style_layers", "content_weight_blend", "style_layer_weight_exp", "tv_weight", "pooling",
-                 "kernel_layout", "weights", "memory_limit")
+OWN_FLAGS = ("image_size", "loss_normalization")  # scoring options given as --size and --normalization, below
+# The Config options that shape the objective or the scoring size (config.roles), as the main command's flags.
+SCORE_OPTIONS = tuple(name for name in fields_with(SCORING) if name not in OWN_FLAGS)
 NOT_SCORE_OPTIONS = tuple(name for name in FIELD_NAMES if name not in SCORE_OPTIONS)
 
 
 def score_parser():
-    parser = Parser(prog=f"{PROG} score", description="Score images (ours, another tool's, the painting itself) "
-                    "with the loaded weights at a common size: each content and style layer's loss and the "
-                    "weighted totals a run logs. See docs/score.md.")
+    parser = Parser(prog=f"{PROG} score", synonyms=PEER_FLAGS,
+                    description="Score images (ours, another tool's, the painting itself) with the loaded weights at "
+                                "a common size: each content and style layer's loss and the weighted totals a run "
+                                "logs. See docs/score.md.")
     images = parser.add_argument_group("images and report")
     images.add_argument("content", metavar="CONTENT", help="the content image the objective compares with")
     images.add_argument("style", metavar="STYLE", help="the style image (A,B blends several, "
@@ -89,8 +90,7 @@ def run_score(argv):
     config = config_from_args(args)
     if args.json:
         check_directory(args.json)
-    if not config.weights_path().exists():
-        raise NSTError(missing_weights_message(config.weights_path()))
+    require_weights(config)  # before the images are read: refused in one line, or the approximate weights' note
     styles = style_paths([args.style])
     style = styles if len(styles) > 1 else styles[0]
     scores = score(args.content, style, args.images, config)

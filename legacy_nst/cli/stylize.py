@@ -5,16 +5,19 @@ module parses the options and shows the progress on the console.
 """
 import sys
 
-from ..errors import NSTError
+from .. import __version__
+from ..config import require_weights
 from ..record.checkpoints import prepend_saved_paths, resumed_config
 from ..record.files import stylize_to_files
-from .parser import PROG, Parser, add_config_options, config_from_args, missing_weights_message, style_paths
+from .parser import PROG, Parser, add_config_options, config_from_args, style_paths
+from .peers import PEER_FLAGS
 from .progress import Progress
 
 
 def stylize_parser():
-    parser = Parser(prog=PROG, description="Gatys et al.'s neural style transfer as logO's art.py, "
-                    "in TensorFlow graph mode (tf.compat.v1).",
+    parser = Parser(prog=PROG, synonyms=PEER_FLAGS,
+                    description="Gatys et al.'s neural style transfer as logO's art.py, in TensorFlow graph mode "
+                                "(tf.compat.v1).",
                     epilog=f"Subcommands: '{PROG} weights download|verify' (see '{PROG} weights --help'), "
                            f"'{PROG} compare' (graph vs eager backends; see '{PROG} compare --help'), "
                            f"'{PROG} sweep SPEC.toml --out DIR' (many runs on Ray; see '{PROG} sweep --help'), "
@@ -27,6 +30,7 @@ def stylize_parser():
     io.add_argument("--log-json", metavar="PATH", help="write the config, versions, timing and every "
                     "iteration's losses as JSON")
     io.add_argument("--quiet", action="store_true", help="no progress output")
+    io.add_argument("--version", action="version", version=f"{PROG} {__version__}", help="print the version")
     add_config_options(parser)
     return parser
 
@@ -34,9 +38,7 @@ def stylize_parser():
 def run_stylize(argv):
     args = stylize_parser().parse_args(prepend_saved_paths(argv))
     config = resumed_config(args) if getattr(args, "resume", None) else config_from_args(args)
-    weights = config.weights_path()
-    if not weights.exists():
-        raise NSTError(missing_weights_message(weights))
+    require_weights(config)  # before the run: refused in one line, or the approximate weights' note said
     progress = Progress(config.iterations, print_every=config.print_every, quiet=args.quiet)
     styles = style_paths(args.style)
     stylize_to_files(args.content, styles if len(styles) != 1 else styles[0], args.output, config,

@@ -1,4 +1,5 @@
 """Turning option text ('conv1_1:0.5,conv2_1', 'true', '0.8,0.2', '0.25,0.5') into values, with one-line errors."""
+import math
 from typing import Tuple
 
 from ..errors import ConfigError
@@ -31,8 +32,8 @@ def parse_layer_weights(text, default_weight=1.0) -> LayerWeights:
     for name, weight in pairs:
         if name not in CONV_LAYERS:
             raise ConfigError(f"unknown layer {name!r}; choose from {', '.join(CONV_LAYERS)}")
-        if weight < 0:
-            raise ConfigError(f"layer {name} has negative weight {weight}; layer weights must be >= 0")
+        if not 0 <= weight < math.inf:  # NaN too
+            raise ConfigError(f"layer {name} has weight {weight}; layer weights must be finite and >= 0")
     return pairs
 
 

@@ -60,9 +60,6 @@ average of the iterates (--average-iterates 0.9, restarted at each level), which
 at 3072x2304 lowered the pixel noise of the print by 8% and its 2x2 checkerboard
 by 9% against the last iterate. docs/any-size.md gives its time and crops.
 """
-from ..errors import ConfigError
-
-SIZE_OPTIONS = {"width", "height", "image_size"}  # one setting: any of them replaces a preset's size
 ARTPY_STYLE_LAYERS = "conv1_1:0.5,conv2_1:1,conv3_1:1.5,conv4_1:3,conv5_1:4"
 EQUAL_STYLE_LAYERS = ",".join(f"conv{block}_1:0.2" for block in range(1, 6))  # the paper's w_l = 1/5
 FULL_STYLE_LAYERS = ",".join(f"conv{block}_1:1" for block in range(1, 6))  # jcjohnson: each at full weight
@@ -102,27 +99,3 @@ PRESETS = {
                          clip_pixels=False),
 }
 
-
-def with_preset(options: dict) -> dict:
-    """`options` over the values of the schedule (options['schedule']) and the preset (options['preset']) they
-    name, if any: explicit options first, then the schedule's, then the preset's.
-
-    Width, height and image size count as one setting: giving any replaces the
-    preset's size, so --width alone keeps the content's aspect ratio as usual.
-    A recipe's --float32-finish belongs to its bfloat16 precision: `--preset
-    fast --precision float32` runs the same recipe in float32 throughout.
-    """
-    name, schedule = options.get("preset"), options.get("schedule")
-    if name is None and schedule is None:
-        return dict(options)
-    if name is not None and name not in PRESETS:
-        raise ConfigError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
-    if schedule is not None and schedule not in SCHEDULES:
-        raise ConfigError(f"unknown schedule {schedule!r}; choose from {', '.join(SCHEDULES)}")
-    preset = {**PRESETS.get(name, {}), **SCHEDULES.get(schedule, {})}
-    if SIZE_OPTIONS & set(options):
-        for name in SIZE_OPTIONS:
-            preset.pop(name, None)
-    if options.get("precision", preset.get("precision")) != "bfloat16" and "float32_finish" not in options:
-        preset.pop("float32_finish", None)
-    return {**preset, **options}

@@ -31,7 +31,8 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..config import FIELD_NAMES, PROGRAM, Config
+from ..config import FIELD_NAMES, PROGRAM, Config, fields_with, fields_without
+from ..config.roles import RESULT, RESUME_MAY_CHANGE
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
 from ..io.checksums import sha256_file
@@ -40,11 +41,9 @@ from .interrupts import Interrupted
 STATE_JSON = "state.json"
 PREVIOUS_JSON = "state.previous.json"  # the state before state.json's, kept until a newer one is verified
 FORMAT = 1
-# Options a resumed run may change: they decide how long it runs and what it writes, not its numbers.
-RUN_OPTIONS = frozenset({"iterations", "checkpoint_every", "checkpoint_dir", "print_every", "weights", "resume",
-                         "memory_limit", "plot", "strip", "tile",  # tile: same numbers to rounding
-                         "workers", "ray_address",  # where the tiles run: the same numbers to rounding
-                         "bit_depth", "keep_alpha"})
+# Options a resumed run may change (config.roles): those that decide how long it runs and what it writes, not its
+# numbers (tile, workers: the same numbers to rounding), and --iterations and --weights (whose checksum is compared).
+RUN_OPTIONS = frozenset(fields_without(RESULT) + fields_with(RESUME_MAY_CHANGE))
 _TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")  # atomic_write's leftovers after a kill -9
 STATE_NPZ = re.compile(r"^state-[0-9]{5,}\.npz$")
 

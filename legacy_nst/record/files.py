@@ -23,7 +23,7 @@ from ..config import INITS, PROGRAM
 from ..engines import resumable
 from ..errors import ConfigError, NSTError, OptimizationError
 from ..io.atomic import atomic_write, check_directory
-from ..io.images import check_output_path, read_input, save_image, working_size
+from ..io.images import check_output_path, read_input, save_image
 from ..problem import as_style_list, check_styles
 from ..run.plan import make_plan
 from ..run.stylize import as_rgb_image, render, stylize
@@ -321,7 +321,7 @@ def stylize_to_files(content, style, output, config, log_json=None, progress=Non
     saved = load_state(config.resume) if config.resume else None
     vgg = vgg or load_vgg19(config.weights_path())
     inputs = Inputs.read(content, style, config.keep_alpha)
-    size = working_size(inputs.content_rgb.shape[:2], config.width, config.height, config.image_size)
+    size = config.working_size(inputs.content_rgb.shape[:2])
     check_styles(config, inputs.styles_rgb, size)
     meta = _meta(config, inputs, paths, vgg, saved)
     plan = make_plan(config, size, resuming=saved is not None)

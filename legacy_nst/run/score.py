@@ -20,7 +20,7 @@ import numpy as np
 from ..config import Config
 from ..engines import evaluation_engine
 from ..errors import ConfigError
-from ..io.images import read_image, resize, to_network, working_size
+from ..io.images import read_image, resize, to_network
 from ..problem import as_style_list, build_problem, check_styles
 from ..vgg.matfile import load_vgg19
 from .memory import check_evaluation_fits
@@ -101,7 +101,7 @@ def score(content, style, images, config: Optional[Config] = None, *, vgg=None, 
     config = (config or Config()).replace(**options) if options else (config or Config())
     content_rgb = as_rgb_image(content, "content")
     styles_rgb = [as_rgb_image(image, "style") for image in as_style_list(style)]
-    size = working_size(content_rgb.shape[:2], config.width, config.height, config.image_size)
+    size = config.working_size(content_rgb.shape[:2])
     check_styles(config, styles_rgb, size)
     read = [read_scored(image, size) for image in images]
     check_evaluation_fits(*size, config)

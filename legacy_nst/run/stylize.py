@@ -19,7 +19,7 @@ from ..engines.cluster import check_reachable
 from ..engines.base import check_restorable
 from ..errors import ConfigError
 from ..io.colors import preserve_colors
-from ..io.images import from_network, read_image, working_size
+from ..io.images import from_network, read_image
 from ..optim.average import Averaging, IterateAverage, split_saved
 from ..optim.lbfgs import LbfgsOptions, minimize_lbfgs
 from ..optim.loop import Observers, Stopwatch, first_order
@@ -180,7 +180,7 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
     vgg = vgg or load_vgg19(config.weights_path())
     content_rgb = as_rgb_image(content, "content")
     if plan is None:
-        plan = make_plan(config, working_size(content_rgb.shape[:2], config.width, config.height, config.image_size),
+        plan = make_plan(config, config.working_size(content_rgb.shape[:2]),
                          resuming=saved is not None)
         if plan.note:
             print(f"legacy-nst: note: {plan.note}", file=sys.stderr, flush=True)

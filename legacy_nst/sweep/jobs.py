@@ -20,8 +20,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from .pipeline import STATE_JSON, Config, Interrupted, NSTError, load_state, load_vgg19, memory_estimate, \
-    stylize_to_files, thread_environment, working_size
+from .pipeline import STATE_JSON, Config, Interrupted, NSTError, load_state, load_vgg19, make_plan, memory_estimate, \
+    stylize_to_files, thread_environment
 from .spec import Job
 
 RECORD = "run.json"
@@ -97,7 +97,8 @@ def default_checkpoint_every(iterations):
 
 
 def estimated_bytes(job: Job) -> int:
-    """The run's peak-memory estimate at its working size (the image's header gives its aspect ratio)."""
+    """The run's own peak-memory estimate: its plan's largest level (tiled or not, as the run will decide) at its
+    working size (Config.working_size; the image's header gives the content's size)."""
     config = job.config
     try:
         with Image.open(job.options["content"]) as image:
@@ -105,8 +106,8 @@ def estimated_bytes(job: Job) -> int:
     except Exception:  # an unreadable image: the run itself reports it, with its one-line error
         size_hw = (config.height or 600, config.width or 800)
     try:
-        return int(memory_estimate(*working_size(size_hw, config.width, config.height), config).total)
-    except NSTError:
+        return max(level.estimate.total for level in make_plan(config, config.working_size(size_hw)).levels)
+    except NSTError:  # a job the run will refuse (its size, its memory): what it would need at art.py's size
         return int(memory_estimate(600, 800, config).total)
 
 

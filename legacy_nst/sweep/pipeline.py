@@ -4,17 +4,20 @@ A sweep job is exactly one run of the main command; this module names that
 run, the options it takes, its memory estimate and the shared file helpers,
 so the sweep package follows the package layout by editing these lines only.
 """
-from ..config import INITS, Config
+from ..config import INITS, Config, fields_with, fields_without, require_weights
+from ..config.roles import PATH, PER_JOB, RESULT, WORKERS
+from ..config.weights import DEFAULT_SHARED, SHARED_ENV
 from ..engines.cluster import capacity, connect, thread_environment
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
-from ..io.images import working_size
 from ..record.checkpoints import RUN_OPTIONS, STATE_JSON, load_state
 from ..record.files import stylize_to_files
 from ..record.interrupts import Interrupted, StopRequest
 from ..run.memory import estimate as memory_estimate
+from ..run.plan import make_plan
 from ..vgg.matfile import load_vgg19
 
-__all__ = ["INITS", "Config", "ConfigError", "Interrupted", "NSTError", "RUN_OPTIONS", "STATE_JSON", "StopRequest",
-           "atomic_write", "capacity", "connect", "load_state", "load_vgg19", "memory_estimate", "stylize_to_files",
-           "thread_environment", "working_size"]
+__all__ = ["DEFAULT_SHARED", "INITS", "PATH", "PER_JOB", "RESULT", "SHARED_ENV", "WORKERS", "Config", "ConfigError",
+           "Interrupted", "NSTError", "RUN_OPTIONS", "STATE_JSON", "StopRequest", "atomic_write", "capacity", "connect",
+           "fields_with", "fields_without", "load_state", "load_vgg19", "make_plan", "memory_estimate",
+           "require_weights", "stylize_to_files", "thread_environment"]

@@ -32,7 +32,8 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pipeline import INITS, RUN_OPTIONS, Config, ConfigError, NSTError
+from .pipeline import (DEFAULT_SHARED, INITS, PATH, PER_JOB, RESULT, SHARED_ENV, WORKERS, Config, ConfigError, NSTError,
+                       fields_with, fields_without, require_weights)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,18 +41,17 @@ else:  # the same parser, published separately for older Pythons
     import tomli as tomllib
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
-PATH_OPTIONS = ("init", "weights")  # Config fields holding a file path (init also takes keywords)
 INIT_KEYWORDS = INITS  # --init's names; any other value is an image path
-# Set by the sweep for each job, so a spec may not: each job has its own folder.
-PER_JOB_OPTIONS = ("checkpoint_dir", "resume", "plot", "strip")
-# One run's tiles on Ray workers: a sweep's jobs are already Ray tasks, one run each.
-SINGLE_RUN_OPTIONS = ("workers", "ray_address")
-# Options that change how a job runs or reports, not its result: left out of the job id.
-NOT_IN_ID = frozenset(RUN_OPTIONS - {"iterations", "weights"})
+# The option lists, from the roles of Config's fields (config.roles):
+PER_JOB_OPTIONS = fields_with(PER_JOB)  # set by the sweep for each job, in its own folder, so a spec may not
+SINGLE_RUN_OPTIONS = fields_with(WORKERS)  # one run's tiles on Ray workers: a sweep's jobs are Ray tasks already
+# The paths a spec may give, relative to its folder (init also takes keywords):
+PATH_OPTIONS = tuple(name for name in fields_with(PATH) if name not in PER_JOB_OPTIONS)
+NOT_IN_ID = frozenset(fields_without(RESULT))  # how a job runs or reports, not its result: left out of the job id
 RAY_OPTIONS = {"num_gpus": (int, float), "max_retries": (int,)}
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # Variables with a default of their own when unset: the shared data, ../shared from the repository's root.
-DEFAULT_VARIABLES = {"LEGACY_NST_SHARED": str(Path(__file__).resolve().parents[2].parent / "shared")}
+DEFAULT_VARIABLES = {SHARED_ENV: str(DEFAULT_SHARED)}
 
 
 @dataclass(frozen=True)
@@ -348,14 +348,10 @@ def resolved_options(options, where):
     """Every option a job runs with: Config's defaults and preset filled in, weights made absolute."""
     try:
         config = Config.from_options(**{k: v for k, v in options.items() if k not in ("content", "style")})
+        resolved = {**config.to_json(), "content": options["content"], "style": options["style"]}
+        resolved["weights"] = str(require_weights(config).path.resolve())
     except NSTError as error:
         raise ConfigError(f"{where}: {error}") from None
-    resolved = {**config.to_json(), "content": options["content"], "style": options["style"]}
-    weights = config.weights_path()
-    if not weights.is_file():
-        raise ConfigError(f"{where}: VGG-19 weights not found at {weights}; set weights in [base] or "
-                          "$LEGACY_NST_WEIGHTS, or run 'legacy-nst weights download'")
-    resolved["weights"] = str(weights.resolve())
     return json.loads(json.dumps(resolved))  # tuples as lists: what the id hashes and the manifest shows
 
 

@@ -12,7 +12,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from ..config import DEFAULT_WEIGHTS, PROGRAM, WEIGHTS_ENV
+from ..config import DEFAULT_WEIGHTS, PROGRAM, WEIGHTS_ENV, Weights, find_weights
+from ..config.weights import approximate_note, approximate_weights
 from ..errors import WeightsError
 from ..io.checksums import sha256_file
 from .matfile import VGG19_FILENAME, VGG19_SHA256, VGG19_URL, load_vgg19
@@ -73,33 +74,23 @@ def download_weights(dest_dir="weights", url=VGG19_URL, sha256=VGG19_SHA256,
                        f"delete {part} and rerun {DOWNLOAD_COMMAND}, {OTHERWISE}")
 
 
-def locate_weights(download=False, fallback=None, url=VGG19_URL, progress=None):
-    """(path, note): the weights file a run without --weights uses, for `legacy-nst weights locate`.
+def locate_weights(download=False, fallback=None, url=VGG19_URL, progress=None) -> Weights:
+    """The weights a run without --weights uses, by config.weights' rule, for `legacy-nst weights locate`.
 
-    $LEGACY_NST_WEIGHTS if set (it must exist), else weights/imagenet-vgg-verydeep-19.mat; with `download`
-    that file is fetched when missing, and when the network cannot be reached an existing `fallback` (the
-    approximate weights of ../shared) is used instead, with a one-line `note` saying so (else note is None).
+    With `download`, when neither $LEGACY_NST_WEIGHTS nor weights/imagenet-vgg-verydeep-19.mat names a file,
+    that file is fetched first; when the network cannot be reached, the rule's approximate weights (or an
+    existing `fallback` instead) are used, the note saying why.
     """
-    configured = os.environ.get(WEIGHTS_ENV)
-    if configured:
-        if not Path(configured).is_file():
-            raise WeightsError(f"${WEIGHTS_ENV} names {configured}, which does not exist; fix or unset it, "
-                               f"or run {DOWNLOAD_COMMAND} (about 510 MB)")
-        return Path(configured), None
-    if DEFAULT_WEIGHTS.is_file():
-        return DEFAULT_WEIGHTS, None
-    if not download:
-        raise WeightsError(f"VGG-19 weights not found at {DEFAULT_WEIGHTS}; run {DOWNLOAD_COMMAND} "
-                           f"(about 510 MB), {OTHERWISE}")
+    if not download or os.environ.get(WEIGHTS_ENV) or DEFAULT_WEIGHTS.is_file():
+        return find_weights()
+    approximate = Path(fallback) if fallback else approximate_weights()
     try:
-        return download_weights(DEFAULT_WEIGHTS.parent, url=url, progress=progress), None
+        return Weights(download_weights(DEFAULT_WEIGHTS.parent, url=url, progress=progress), "default")
     except OfflineError as offline:
-        if fallback is None or not Path(fallback).is_file():
+        if not approximate.is_file():
             raise
-        return Path(fallback), (
-            f"cannot download the VGG-19 weights ({offline.reason}); using the approximate weights "
-            f"{fallback} (VGG-19 with a little noise in blocks 4-5: fine to try it out, not the real file; "
-            f"{DOWNLOAD_COMMAND} gets that once online)")
+        return Weights(approximate, "approximate", f"cannot download the VGG-19 weights ({offline.reason}); "
+                                                   f"{approximate_note(approximate)}")
 
 
 def _fetch(url, part, timeout, progress):

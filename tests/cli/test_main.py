@@ -140,6 +140,7 @@ def test_default_weights_come_from_the_environment(tmp_path, small_args, monkeyp
     assert "from-env.mat" in capsys.readouterr().err
     monkeypatch.delenv("LEGACY_NST_WEIGHTS")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEGACY_NST_SHARED", str(tmp_path / "no-shared"))  # nor the approximate weights
     assert main([*args, "--output", str(tmp_path / "o.png")]) == 2
     err = capsys.readouterr().err
     assert os.path.join("weights", "imagenet-vgg-verydeep-19.mat") in err and "weights download" in err

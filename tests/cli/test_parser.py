@@ -131,3 +131,64 @@ def test_a_config_value_that_does_not_parse_names_its_option():
         Config(style_blend_weights=[])
     with pytest.raises(ConfigError, match="^--style-layers: empty layer list"):
         Config(style_layers="")
+
+
+MAIN = ["--content", "c.jpg", "--style", "s.jpg", "--output", "o.png"]
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--contnet", "c.jpg", "--style", "s.jpg", "--output", "o.png"], "--contnet; did you mean --content?"),
+    (["--content", "c.jpg", "--stlye", "s.jpg", "--output", "o.png"], "--stlye; did you mean --style?"),
+    (["--content", "c.jpg", "--style", "s.jpg", "--ouput", "o.png"], "--ouput; did you mean --output?"),
+    ([*MAIN, "--widht", "5"], "--widht 5; did you mean --width?"),
+    ([*MAIN, "--Width", "5"], "did you mean --width?"),
+    ([*MAIN, "--learning_rate", "5"], "did you mean --learning-rate?"),
+    ([*MAIN, "--preset", "fsat"], "invalid choice: 'fsat'; did you mean fast?"),
+    ([*MAIN, "--optimizer", "adma"], "invalid choice: 'adma'; did you mean adam?"),
+    ([*MAIN, "--style-weight", "5"], "did you mean --alpha?"),      # anishathalye's and jcjohnson's names
+    ([*MAIN, "--content-weight", "5"], "did you mean --beta?"),
+    ([*MAIN, "-num_iterations", "5"], "did you mean --iterations?"),
+    ([*MAIN, "--styles", "a.jpg"], "did you mean --style?"),
+    ([*MAIN, "--network", "x.mat"], "did you mean --weights?"),
+    (["score", "c.jpg", "s.jpg", "x.png", "--normalisation", "artpy"], "did you mean --normalization?"),
+    (["compare", "--content", "c.jpg", "--style", "s.jpg", "--backend", "eager"], "did you mean --backends?"),
+    (["weights", "locate", "--donwload"], "--donwload; did you mean --download?"),
+    (["weights", "dowload"], "invalid choice: 'dowload'; did you mean download?"),
+    (["sweep", "spec.toml", "--output", "x"], "did you mean --out?"),
+    (["anishathalye", "--contnet", "c.jpg"], "--contnet; did you mean --content?"),
+    (["weight", "download"], "unknown command 'weight'; did you mean weights?"),
+    (["--versoin"], "did you mean --version?"),
+])
+def test_every_mistyped_flag_gets_its_suggestion(argv, says, capsys):
+    """Issue 30: a misspelt required option was answered 'the following arguments are required', a misspelt
+    choice or subcommand with no suggestion, and a peer's name of one of ours with a different option."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("legacy-nst: error: ") and says in err[0], err
+
+
+def test_version_prints_the_package_version(capsys):
+    import legacy_nst
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"legacy-nst {legacy_nst.__version__}"
+    with pytest.raises(SystemExit) as done:  # argparse's own --version, anywhere on the line
+        main([*MAIN, "--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"legacy-nst {legacy_nst.__version__}"
+
+
+@pytest.mark.parametrize("make", [lambda: Config(alpah=1), lambda: Config().replace(alpah=1),
+                                  lambda: Config.from_options(alpah=1)])
+def test_a_misspelt_keyword_in_the_python_api_gets_did_you_mean(make):
+    from legacy_nst.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="^unknown option alpah; did you mean alpha\\?$"):
+        make()
+
+
+def test_stylize_with_a_misspelt_keyword_gets_did_you_mean_before_any_work():
+    import legacy_nst
+    from legacy_nst.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="did you mean alpha"):
+        legacy_nst.stylize("no-such-content.jpg", "no-such-style.jpg", alpah=1)

@@ -56,7 +56,7 @@ def test_the_painting_is_resized_and_marked(content_path, style_path, approx_wei
 
 @pytest.mark.parametrize("options, message", [
     (["--normalization", "l2"], ("--normalization", "'l2'", "invalid choice", "choose from")),
-    (["--size", "0"], ("--image-size", "got 0", ">= 1")),
+    (["--size", "0"], ("--image-size", "got 0", "whole number")),
     (["--size", "8"], ("8x6", "too small", "at least 16")),
     (["--size", "big"], ("--size", "'big'", "int")),
     (["--width", "32", "missing.png"], ("missing.png", "no such file", "check the path")),

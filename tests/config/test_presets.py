@@ -8,7 +8,8 @@ from legacy_nst.cli.main import main
 from legacy_nst.cli.parser import config_from_args
 from legacy_nst.cli.stylize import stylize_parser
 from legacy_nst.errors import ConfigError
-from legacy_nst.config.presets import PRESETS, with_preset
+from legacy_nst.config import with_preset
+from legacy_nst.config.presets import PRESETS
 from messages import assert_says
 
 

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from legacy_nst.config import Config
 from legacy_nst.io import images
-from legacy_nst.errors import ConfigError, ImageError
+from legacy_nst.errors import ImageError
 
 VGG_MEAN = np.array([123.68, 116.779, 103.939])
 
@@ -277,52 +278,6 @@ def test_image_at_the_pixel_limit_is_read(tmp_path, monkeypatch):
     assert images.read_image(path).shape == (10, 10, 3)
 
 
-# ---------------------------------------------------------------- working_size
-
-@pytest.mark.parametrize("image_hw", [(768, 1024), (5000, 20), (16, 16)])
-def test_default_size_is_art_py_800_by_600(image_hw):
-    assert images.working_size(image_hw) == (600, 800)
-
-
-@pytest.mark.parametrize("image_hw, width, height, expected", [
-    ((768, 1024), 512, None, (384, 512)),
-    ((768, 1024), None, 300, (300, 400)),
-    ((100, 300), 50, None, (17, 50)),      # 16.67 rounds to 17
-    ((200, 100), None, 33, (33, 17)),      # 16.5 rounds half up
-    ((100, 200), 33, None, (17, 33)),
-    ((768, 1024), 320, 240, (240, 320)),   # both given: aspect ratio ignored
-    ((768, 1024), 16, 16, (16, 16)),
-    ((768, 1024, 3), 512, None, (384, 512)),  # an image shape works too
-])
-def test_working_size(image_hw, width, height, expected):
-    assert images.working_size(image_hw, width=width, height=height) == expected
-
-
-@pytest.mark.parametrize("image_hw, width, height, shown", [
-    ((768, 1024), 15, 100, "15x100"),
-    ((768, 1024), 100, 8, "100x8"),
-    ((100, 1000), 20, None, "20x2"),       # derived height 2 is too small
-])
-def test_too_small_size(image_hw, width, height, shown):
-    with pytest.raises(ConfigError, match="at least 16 pixels") as excinfo:
-        images.working_size(image_hw, width=width, height=height)
-    assert f"size {shown} is too small" in str(excinfo.value)
-
-
-@pytest.mark.parametrize("width, height", [
-    (0, None), (-5, None), (None, 0), (20001, None), (None, 10 ** 9),
-    (800.5, None), (True, None), ("800", None),
-])
-def test_impossible_dimensions(width, height):
-    with pytest.raises(ConfigError):
-        images.working_size((768, 1024), width=width, height=height)
-
-
-def test_derived_dimension_too_large():
-    with pytest.raises(ConfigError, match="at most 20000"):
-        images.working_size((1000, 10), width=400)  # height would be 40000
-
-
 # ---------------------------------------------------------------- resize / load_image
 
 def gradient(h, w):
@@ -527,6 +482,6 @@ def test_every_shared_jpeg_reads_as_rgb(shared_dir):
 
 
 def test_content_image_at_art_py_default_size(content_path):
-    content = images.load_image(content_path, images.working_size((768, 1024)))
+    content = images.load_image(content_path, Config().working_size((768, 1024)))
     assert content.shape == (600, 800, 3)
-    assert images.working_size((768, 1024), width=512) == (384, 512)
+    assert Config(width=512).working_size((768, 1024)) == (384, 512)

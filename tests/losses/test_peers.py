@@ -9,7 +9,6 @@ from legacy_nst import Config
 # legacy_nst internals, in one place so the architecture move re-points them here only
 from legacy_nst.cli.parser import config_from_args
 from legacy_nst.cli.stylize import stylize_parser
-from legacy_nst.io.images import working_size
 from legacy_nst.losses.normalizations import NORMALIZATIONS, gram
 from legacy_nst.losses.terms import build_losses, objective, style_layers
 from legacy_nst.losses.total_variation import FORMS
@@ -159,8 +158,8 @@ def test_jcjohnson_preset_needs_no_other_flag_and_works_at_512_on_the_longest_si
     assert (config.optimizer, config.iterations, config.lbfgs_num_correction) == ("lbfgs", 1000, 100)
     assert (config.alpha, config.beta, config.tv_weight, config.pooling) == (100.0, 5.0, 1e-3, "max")
     assert (config.init, config.init_std, config.loss_normalization) == ("randn", 0.001, "jcjohnson")
-    assert working_size((768, 1024), config.width, config.height, config.image_size) == (384, 512)
-    assert working_size((1528, 1200), config.width, config.height, config.image_size) == (512, 402)
+    assert config.working_size((768, 1024)) == (384, 512)
+    assert config.working_size((1528, 1200)) == (512, 402)
     # the style's longest side is ceil(style_scale * image_size), as -style_scale
     assert style_sizes([(1528, 1200), (640, 1024)], (384, 512), config) == [(512, 402), (320, 512)]
     assert config.replace(width=300).image_size is None  # a size given replaces the preset's

@@ -63,7 +63,7 @@ def test_a_decay_outside_0_1_is_refused_in_one_line(decay):
 
 
 def test_the_print_schedule_averages_and_0_turns_it_off():
-    from legacy_nst.config.presets import with_preset
+    from legacy_nst.config import with_preset
     from legacy_nst.run.memory import image_copies
 
     on = Config(**with_preset({"preset": "jcjohnson", "schedule": "print"}))

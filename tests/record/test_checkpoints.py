@@ -329,4 +329,4 @@ def test_a_state_json_whose_options_are_not_a_run_is_damaged(two_states, tmp_pat
     assert main(["--resume", str(ck), "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
-    assert_says(err[0], f"{ck / STATE_JSON} is damaged", "options", "TypeError")
+    assert_says(err[0], f"{ck / STATE_JSON} is damaged", "options", "--alpha")

@@ -65,3 +65,27 @@ def test_a_worker_keeps_no_graph_of_a_finished_job(tmp_path, shared_dir, approx_
     before = weakref.WeakSet(o for o in gc.get_objects() if isinstance(o, tf.Graph))
     assert run_job(second, tmp_path / "out")["status"] == "completed"
     assert [o for o in gc.get_objects() if isinstance(o, tf.Graph) and o not in before] == []
+
+
+def one_job(tmp_path, shared_dir, approx_weights_path, base):
+    spec = tmp_path / "one.toml"
+    spec.write_text(f'[base]\ncontent = "{shared_dir}/images/tubingen.jpg"\nweights = "{approx_weights_path}"\n'
+                    f'style = "{shared_dir}/images/starry_night.jpg"\nmemory_limit = 64\n{base}')
+    return sweep_spec.load(spec).jobs[0]
+
+
+@pytest.mark.parametrize("base, tile", [('preset = "jcjohnson"\n', None),  # 512 px by image_size
+                                        ('width = 512\ntile = "256"\n', 256)])  # 512x384 in tiles of 256
+def test_a_jobs_memory_is_estimated_as_the_run_estimates_it(tmp_path, shared_dir, approx_weights_path, base, tile):
+    """Issue 27: the sweep sized a job without its image_size (a jcjohnson job at 800x600) and always untiled."""
+    from legacy_nst.run.memory import estimate, tiled_estimate
+    from legacy_nst.run.plan import make_plan
+    from legacy_nst.sweep.jobs import estimated_bytes
+
+    job = one_job(tmp_path, shared_dir, approx_weights_path, base)
+    config = job.config
+    plan = make_plan(config, config.working_size((768, 1024)))  # as record.files plans the run
+    assert plan.size == (384, 512) and plan.levels[-1].tile == tile
+    assert estimated_bytes(job) == max(level.estimate.total for level in plan.levels)
+    by_hand = tiled_estimate(384, 512, config, tile) if tile else estimate(384, 512, config)
+    assert estimated_bytes(job) == by_hand.total
