@@ -36,7 +36,7 @@ import json, sys
 import numpy as np
 from legacy_nst import Config
 from legacy_nst.run.plan import make_plan
-from legacy_nst.run.stylize import stylize
+from legacy_nst.run.api import stylize
 from legacy_nst.vgg.matfile import load_vgg19
 
 def status(field):

@@ -10,11 +10,11 @@ from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
 from ..io.images import working_size
 from ..record.checkpoints import RUN_OPTIONS, STATE_JSON, load_state
-from ..record.files import stylize_to_files
+from ..record.files import run_to_files
 from ..record.interrupts import Interrupted, StopRequest
 from ..run.memory import estimate as memory_estimate
 from ..vgg.matfile import load_vgg19
 
 __all__ = ["INITS", "Config", "ConfigError", "Interrupted", "NSTError", "RUN_OPTIONS", "STATE_JSON", "StopRequest",
-           "atomic_write", "capacity", "connect", "load_state", "load_vgg19", "memory_estimate", "stylize_to_files",
+           "atomic_write", "capacity", "connect", "load_state", "load_vgg19", "memory_estimate", "run_to_files",
            "thread_environment", "working_size"]

@@ -234,7 +234,7 @@ def test_jpeg_with_sixteen_bits_is_exit_2_before_any_work(tmp_path, content_path
 
 def test_the_command_writes_sixteen_bits_from_the_float_image_with_the_alpha(tmp_path, vgg, content_path,
                                                                             style_path, approx_weights_path):
-    from legacy_nst.record.files import stylize_to_files as run
+    from legacy_nst.record.files import run_to_files as run
 
     photo = np.asarray(Image.open(content_path).resize((48, 36)))
     alpha = np.tile(np.linspace(0, 255, 48).astype(np.uint8), (36, 1))

@@ -9,7 +9,7 @@ from legacy_nst import Config
 from legacy_nst.cli.main import main
 from legacy_nst.errors import ConfigError, NSTError
 from legacy_nst.record.checkpoints import PREVIOUS_JSON, STATE_JSON, load_state, save_state, temporary_files
-from legacy_nst.record.files import stylize_to_files as run
+from legacy_nst.record.files import run_to_files as run
 from legacy_nst.vgg.matfile import load_vgg19
 
 SIZE = dict(width=32, height=32)

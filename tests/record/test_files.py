@@ -5,7 +5,7 @@ import pytest
 
 from legacy_nst.cli.main import main
 from legacy_nst.config import Config
-from legacy_nst.record.files import stylize_to_files
+from legacy_nst.record.files import run_to_files
 
 
 class Notes:
@@ -29,8 +29,8 @@ def test_lbfgs_restarts_are_counted_in_the_log_and_on_the_console(tmp_path, vgg,
     config = Config.from_options(preset="jcjohnson", image_size=32, iterations=30, seed=0,
                                  weights=str(approx_weights_path))
     notes = Notes()
-    result = stylize_to_files(str(content_path), str(style_path), tmp_path / "out.png", config,
-                              log_json=tmp_path / "run.json", progress=notes, vgg=vgg)
+    result = run_to_files(str(content_path), str(style_path), tmp_path / "out.png", config,
+                          log_json=tmp_path / "run.json", progress=notes, vgg=vgg)
     log = json.loads((tmp_path / "run.json").read_text())
     assert result.restarts >= 1 and log["lbfgs_restarts"] == result.restarts
     assert log["iterations"][-1]["iteration"] == 30 and "stopped_early" not in log
@@ -121,11 +121,9 @@ def test_an_output_without_a_file_name_is_one_line(tmp_path, output, capsys, mon
 def test_intermediate_images_past_the_checked_iterations_never_replace_an_input(tmp_path, monkeypatch):
     """The check before the run looks at the first INTERMEDIATE_CHECKED iterations (a peer's -num_iterations
     1000000000 with -save_iter 1 must not take minutes); later ones are refused as they come."""
-    import numpy as np
-
     from legacy_nst.errors import NSTError
     from legacy_nst.record import files
-    from legacy_nst.record.intermediate import IntermediateImages
+    from legacy_nst.record.intermediate import intermediate_path
 
     photo = tmp_path / "photo.png"
     photo.write_bytes(b"the photograph")
@@ -133,11 +131,10 @@ def test_intermediate_images_past_the_checked_iterations_never_replace_an_input(
     paths = files.RunPaths.of(tmp_path / "o.png", Config(iterations=10 ** 9))
     name = lambda t: str(photo) if t == 7 else str(tmp_path / f"i{t}.png")  # noqa: E731
     paths.check(Config(iterations=10 ** 9), [("--content", photo)], name)  # quick: only 4 iterations looked at
-    images = IntermediateImages(name, lambda image: np.zeros((2, 2, 3), np.uint8), [("--content", photo)])
-    images.observe(6, {}, None)
+    assert intermediate_path(name, 6, [("--content", photo)]) == str(tmp_path / "i6.png")
     with pytest.raises(NSTError, match="the intermediate image .*photo.png \\(iteration 7\\) is the --content file"):
-        images.observe(7, {}, None)
-    assert photo.read_bytes() == b"the photograph" and (tmp_path / "i6.png").exists()
+        intermediate_path(name, 7, [("--content", photo)])
+    assert photo.read_bytes() == b"the photograph"
 
 
 @pytest.mark.parametrize("argv", [["--content", "c.png", "--output", "o.png", "--style", ""],

@@ -6,7 +6,7 @@ from legacy_nst import Config, stylize
 from legacy_nst.errors import ConfigError
 from legacy_nst.config.parse import parse_scales
 from legacy_nst.run.multiscale import upsample
-from legacy_nst.run.plan import level_shapes as plan
+from legacy_nst.run.multiscale import level_shapes as plan
 from legacy_nst.vgg.matfile import load_vgg19
 
 
