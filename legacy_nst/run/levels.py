@@ -53,8 +53,9 @@ class Result:
 
 @dataclass(frozen=True)
 class LevelEnd:
-    """A coarse level ended. Its final entry is the next level's entry 0, reported there; `state`: the state
-    that entry came with (an L-BFGS iteration's), which a stop request may still act on, else None."""
+    """A coarse level ended (yielded before its engine closes, so that no consumer holds the level's last Step
+    then). Its final entry is the next level's entry 0, reported there; `state`: the state that entry came with
+    (an L-BFGS iteration's), which a stop request may still act on, else None."""
 
     level: int
     state: Optional[State] = None
@@ -172,10 +173,10 @@ def run_levels(prepared, saved=None, on_tile=None):
         try:
             with closing(solve(problem, level, vgg, config, saved, on_tile, stopwatch)) as events:
                 for event in events:
-                    if isinstance(event, Solved):
-                        solved.append(event)
-                        if last:
-                            yield Finished(_result(prepared, history, solved), event.state if len(levels) == 1 else None)
+                    if isinstance(event, Solved):  # the level's engine is still open: its states can be read
+                        solved.append(replace(event, state=None))
+                        yield (Finished(_result(prepared, history, solved), event.state if len(levels) == 1 else None)
+                               if last else LevelEnd(index, dropped))
                         continue
                     began = stopwatch.began if began is None else began
                     step = numbered(event, level, index, offset, len(levels), time.perf_counter() - began)
@@ -185,10 +186,11 @@ def run_levels(prepared, saved=None, on_tile=None):
                     history.append({"iteration": step.iteration, **step.losses})
                     yield step
         finally:
+            # A state's variables() holds the level's session: the consumer now holds LevelEnd, here none is kept.
+            event = step = None
             gc.collect()  # the level's graph and session sit in reference cycles: free them before the next level's
         offset += level.steps
         if not last:
-            yield LevelEnd(index, dropped)
             following = levels[index + 1].size
             start = solved[-1].image if following == level.size else upsample(solved[-1].image, following)
 
