@@ -6,7 +6,9 @@ output image, the checkpoints (NNNNN.png and the resumable state), the
 --log-json record with the plan and every iteration's losses, and the
 --plot/--strip figures. On SIGINT/SIGTERM it writes the current image to
 OUTPUT, the lowest-loss one to OUTPUT.best, the state, the log and the
-figures, then raises Interrupted. If the loss turns NaN/inf, the last image with a finite loss goes to OUTPUT.last-good (OUTPUT
+figures, then raises Interrupted; a resumed run that completes writes
+OUTPUT.best again, from the lowest loss across the resume. If the loss turns
+NaN/inf, the last image with a finite loss goes to OUTPUT.last-good (OUTPUT
 itself is not written) and the error says so.
 """
 import json
@@ -87,8 +89,8 @@ class RunPaths:
         """[(label, path, fix)] of the files the run may write outside its checkpoint folder."""
         output = "give another --output"
         found = [(f"--output {self.output.absolute()}", self.output, output),
-                 (f"the lowest-loss image {self.sibling('best').absolute()} (written on Ctrl-C)", self.sibling("best"),
-                  output),
+                 (f"the lowest-loss image {self.sibling('best').absolute()} (written on Ctrl-C and by a resumed run)",
+                  self.sibling("best"), output),
                  (f"the last good image {self.sibling('last-good').absolute()} (written if the loss diverges)",
                   self.sibling("last-good"), output)]
         for option, path in (("--log-json", self.log_json), ("--plot", config.plot), ("--strip", config.strip)):
@@ -193,8 +195,11 @@ class RunFiles:
         atomic_write(self.paths.log_json, json.dumps(log, indent=1).encode())
 
     def completed(self, result):
-        """OUTPUT, the log and the figures."""
+        """OUTPUT, the log and the figures; a resumed run also OUTPUT.best, the lowest-loss image across the
+        resume (a stopped run wrote the one before it)."""
         self.write_image(self.paths.output, result.network_image)
+        if self.saved is not None and self.history.best_image is not None:
+            self.write_image(self.paths.sibling("best"), self.history.best_image)
         self.write_log("completed", result.size, result)
         self.figures.all(self.history.entries, result.image, self.history.entries[-1]["iteration"])
 
@@ -254,7 +259,7 @@ def run_to_files(content, style, output, config, log_json=None, progress=None, v
     prepared = prepare(content, style, config, vgg=vgg, resuming=saved is not None)
     files = RunFiles(paths, prepared, saved, _meta(prepared, paths, saved))
     if progress is not None:
-        _show_plan(progress, prepared.plan, ([saved.note] if saved is not None and saved.note else [])
+        _show_plan(progress, prepared, ([saved.note] if saved is not None and saved.note else [])
                    + prepared.inputs.notes)
     intermediate = intermediate and partial(intermediate_path, intermediate, inputs=inputs)
     stop, result = StopRequest(), None
@@ -308,10 +313,13 @@ def _follow(events, files, stop, progress=None, intermediate=None):
     return result
 
 
-def _show_plan(progress, plan, notes):
-    """The notes on the inputs and the plan's lines; the ETA weighs each level's steps by their work."""
+def _show_plan(progress, prepared, notes):
+    """The notes on the inputs and the plan's lines; the losses shown weighted (the objective's group weights:
+    problem.build_problem), the ETA weighing each level's steps by their work."""
+    config, plan = prepared.config, prepared.plan
     for line in [*notes, *plan.lines()]:
         progress.note(line)
+    progress.weights = {"content": config.beta, "style": config.alpha, "tv": config.tv_weight}
     if len(plan.levels) > 1:
         progress.cost = plan.step_costs()
 

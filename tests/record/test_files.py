@@ -65,8 +65,8 @@ def digests(folder):
      "--strip {d}/content.png is the --content file"),
     (["--output", "o.png", "--init", "init.png", "--log-json", "init.png"], "--log-json {d}/init.png is the --init file"),
     (["--output", "o.png", "--log-json", "weights.mat"], "--log-json {d}/weights.mat is the --weights file"),
-    (["--output", "o.png", "--init", "o.best.png"], "the lowest-loss image {d}/o.best.png (written on Ctrl-C) is the "
-                                                    "--init file"),
+    (["--output", "o.png", "--init", "o.best.png"], "the lowest-loss image {d}/o.best.png (written on Ctrl-C and by a "
+                                                    "resumed run) is the --init file"),
     (["--output", "o.png", "--checkpoint-dir", ".", "--checkpoint-every", "1", "--init", "00001.png"],
      "the checkpoint file {d}/00001.png is the --init file"),
     (["--output", "link.png"], "--output {d}/link.png is the --content file"),
@@ -150,3 +150,27 @@ def test_a_style_option_naming_no_image_is_one_line(tmp_path, argv, capsys, monk
     assert main([*argv, *weights]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no style image given" in err[0], err
+
+
+def test_the_progress_lines_show_the_weighted_terms_that_add_up_to_the_logged_total(tmp_path, vgg, approx_weights_path,
+                                                                                      content_path, style_path):
+    """issue 30: 'total T = β·content C + α·style S + tv V', each term times its weight (--beta, --alpha,
+    --tv-weight), so the line can be checked by hand; T is the log's total."""
+    import io
+    import re
+
+    from legacy_nst.cli.progress import Progress
+
+    config = Config.from_options(width=32, height=24, iterations=2, seed=0, beta=3.0, alpha=50.0, tv_weight=1e-2,
+                                 weights=str(approx_weights_path))
+    stream = io.StringIO()
+    run_to_files(str(content_path), str(style_path), tmp_path / "out.png", config, log_json=tmp_path / "run.json",
+                 progress=Progress(2, print_every=1, stream=stream, forecast=False), vgg=vgg)
+    lines = re.findall(r"^iteration (\d+)/2: total (\S+) = β·content (\S+) \+ α·style (\S+) \+ tv ([^,\s]+)",
+                       stream.getvalue(), re.M)
+    logged = json.loads((tmp_path / "run.json").read_text())["iterations"]
+    assert [int(line[0]) for line in lines] == [0, 1, 2]
+    for (iteration, total, content, style, tv), entry in zip(lines, logged):
+        assert float(total) == pytest.approx(entry["total"], rel=1e-3)
+        assert float(content) + float(style) + float(tv) == pytest.approx(entry["total"], rel=1e-3)
+        assert float(tv) == pytest.approx(1e-2 * entry["tv"], rel=1e-3)
