@@ -298,11 +298,13 @@ def _follow(events, files, stop, progress=None, intermediate=None):
             path = intermediate and intermediate(event.iteration)
             if path is not None:
                 save_image(path, files.as_rgb(event.image))
-        state, stopping = event.state, stop.requested  # after a step (or a level): save, stop
-        due = state is not None and bool(every) and state.steps % every == 0
+        state = event.state  # where the optimizer stands after a step (or a coarse level): save, stop
+        if state is None:
+            continue
+        stopping, due = stop.requested, bool(every) and state.steps % every == 0
         if due and plot:
             files.figures.losses(files.history.entries)
-        if state is None or not (due or stopping):
+        if not (stopping or due and state.resumable):
             continue
         variables = state.variables()
         if state.resumable:
