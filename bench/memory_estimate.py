@@ -35,8 +35,7 @@ _MEASURE = """
 import json, sys
 import numpy as np
 from legacy_nst import Config
-from legacy_nst.run.plan import make_plan
-from legacy_nst.run.stylize import stylize
+from legacy_nst.run.api import stylize
 from legacy_nst.vgg.matfile import load_vgg19
 
 def status(field):
@@ -49,9 +48,8 @@ rng = np.random.RandomState(0)
 content, style = (rng.randint(0, 256, (options["height"], options["width"], 3)).astype(np.uint8) for _ in range(2))
 config = Config(init="content", **options)
 baseline = status("VmRSS")
-plan = make_plan(config, (options["height"], options["width"]))
-result = stylize(content, style, config, vgg=vgg, plan=plan)
-print(json.dumps({"baseline": baseline, "peak": status("VmHWM") - baseline, "tile": plan.levels[-1].tile,
+result = stylize(content, style, config, vgg=vgg)  # its plan: run.plan.make_plan at the content's size
+print(json.dumps({"baseline": baseline, "peak": status("VmHWM") - baseline, "tile": result.plan.levels[-1].tile,
                   "s_per_iter": result.s_per_iter}))
 """
 

@@ -50,7 +50,7 @@ def run_stylize(spec, images):
     import tensorflow as tf
 
     from legacy_nst.engines import graph as graph_engine
-    from legacy_nst.run.stylize import stylize
+    from legacy_nst.run.api import stylize
     from legacy_nst.vgg.matfile import load_vgg19
 
     if spec.get("session") == "tf-defaults":

@@ -65,7 +65,7 @@ def measure(jobs, out_dir):
 def measure_levels(levels, width, iterations, shared):
     """One --multiscale run of `levels` levels of nearly one size: the RSS when each level ends."""
     from legacy_nst import Config
-    from legacy_nst.run.stylize import stylize
+    from legacy_nst.run.api import stylize
 
     scales = tuple(round(0.8 + 0.19 * k / max(1, levels - 2), 4) for k in range(levels - 1))
     config = Config(width=width, iterations=iterations * levels, multiscale=scales, multiscale_iterations=(iterations,),

@@ -13,9 +13,9 @@ from .native_logs import quiet_tensorflow_import  # noqa: E402
 
 
 def stylize(content, style, config=None, **options):
-    """Run the algorithm; see legacy_nst.run.stylize.stylize. TensorFlow's C++ start-up lines stay off stderr."""
+    """Run the algorithm; see legacy_nst.run.api.stylize. TensorFlow's C++ start-up lines stay off stderr."""
     with quiet_tensorflow_import():
-        from .run.stylize import stylize as _stylize  # lazily: `import legacy_nst` should not import TensorFlow
+        from .run.api import stylize as _stylize  # lazily: `import legacy_nst` should not import TensorFlow
 
     return _stylize(content, style, config, **options)
 

@@ -129,7 +129,7 @@ def stubs(weights, real_runs=False):
             fingerprints[id(vgg)] = checkpoints.weights_fingerprint(vgg)
         return fingerprints[id(vgg)]
 
-    patches = [mock.patch("legacy_nst.record.files.load_vgg19", load),
+    patches = [mock.patch("legacy_nst.run.prepare.load_vgg19", load),
                mock.patch("legacy_nst.cli.compare.load_vgg19", load),
                mock.patch("legacy_nst.record.files.weights_fingerprint", fingerprint),
                mock.patch("legacy_nst.sweep.driver._run_on_ray", _stop),
@@ -137,7 +137,7 @@ def stubs(weights, real_runs=False):
                mock.patch("legacy_nst.cli.weights.download_weights", _stop),
                mock.patch("legacy_nst.cli.compare.run_backends", _stop)]
     if not real_runs:
-        patches.append(mock.patch("legacy_nst.run.stylize.solve", _stop))
+        patches.append(mock.patch("legacy_nst.run.levels.solve", _stop))
     with contextlib.ExitStack() as stack:
         for patch in patches:
             stack.enter_context(patch)
@@ -456,13 +456,13 @@ def saved_run(folder, weights):
     """ck/: a real 16-px run of 2 Adam steps saved at each step (two states), its paths made relative to the
     workspace so that `--resume ck` in a copy reads and writes the copy; result.png its output."""
     from legacy_nst.record.checkpoints import PREVIOUS_JSON, STATE_JSON
-    from legacy_nst.record.files import stylize_to_files
+    from legacy_nst.record.files import run_to_files
 
     folder = Path(folder)
     config = Config(weights=str(folder / "weights.mat"), width=16, height=16, iterations=2, checkpoint_every=1,
                     seed=0, checkpoint_dir=str(folder / "ck"))
-    stylize_to_files(str(folder / "content.png"), str(folder / "style.jpg"), str(folder / "result.png"), config,
-                     vgg=_weights(os.path.realpath(weights)))
+    run_to_files(str(folder / "content.png"), str(folder / "style.jpg"), str(folder / "result.png"), config,
+                 vgg=_weights(os.path.realpath(weights)))
     for name in (STATE_JSON, PREVIOUS_JSON):
         meta = json.loads((folder / "ck" / name).read_text())
         meta.update(content="content.png", style="style.jpg", output="result.png")

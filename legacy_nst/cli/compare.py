@@ -30,7 +30,7 @@ from ..io.images import from_network, read_image, resize
 from .progress import Progress
 from ..record.files import check_not_inputs
 from ..record.run_record import run_record
-from ..run.stylize import stylize
+from ..run.api import stylize
 from ..vgg.matfile import load_vgg19
 from .parser import PROG, Parser, add_config_options, config_from_args
 from .peers import PEER_FLAGS

@@ -12,7 +12,7 @@
     legacy-nst --version                                             the package's version
 
 The options are the fields of `legacy_nst.config.Config` (cli.parser). Each
-subcommand has its module: cli.stylize, cli.weights, cli.compare, cli.sweep, cli.score.
+subcommand has its module: cli.transfer, cli.weights, cli.compare, cli.sweep, cli.score.
 Problems with the input are reported in one line on stderr with exit status 2, never a traceback.
 """
 import difflib
@@ -25,8 +25,8 @@ from .compare import run_compare
 from .parser import PROG, UsageError
 from .peers import PEERS, run_peer
 from .score import run_score
-from .stylize import run_stylize
 from .sweep import run_sweep_command
+from .transfer import run_transfer
 from .weights import run_weights
 
 
@@ -46,7 +46,7 @@ def main(argv=None):
             return run_peer(argv[0], argv[1:])
         if argv[:1] and not argv[0].startswith("-"):
             raise UsageError(unknown_command(argv[0]))
-        return run_stylize(argv)
+        return run_transfer(argv)
     except (UsageError, NSTError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2

@@ -17,9 +17,8 @@ from typing import Callable, Optional
 
 from ..config import FIELD_NAMES, Config, require_weights
 from ..errors import ConfigError
-from ..io.images import check_output_path
-from ..record.files import stylize_to_files  # the one run a peer's command line becomes
-from ..run.stylize import as_rgb_image
+from ..io.images import as_rgb_image, check_output_path
+from ..record.files import run_to_files  # the one run a peer's command line becomes
 from .parser import PROG, Parser, UsageError, closest_option, normalised_option
 from .progress import Progress
 
@@ -420,7 +419,7 @@ def run_peer(peer, argv):
     if job.native_size:
         config = config.replace(width=content.shape[1], height=content.shape[0])
     progress = Progress(config.iterations, print_every=config.print_every)
-    in_their_words(rows, lambda: stylize_to_files(job.content, job.styles, job.output, config, log_json=job.log_json,
-                                                  progress=progress, intermediate=job.intermediate))
+    in_their_words(rows, lambda: run_to_files(job.content, job.styles, job.output, config, log_json=job.log_json,
+                                              progress=progress, intermediate=job.intermediate))
     print(f"wrote {job.output}", file=sys.stderr)
     return 0

@@ -28,8 +28,19 @@ def format_duration(seconds):
     return f"{hours} h {minutes:02d} min"
 
 
-def format_losses(losses):
-    return f"total {losses['total']:.4g} content {losses['content']:.4g} style {losses['style']:.4g}"
+# How each weighted term is labelled: total = β·content + α·style + tv (β = --beta, α = --alpha, tv weighted by
+# --tv-weight), so that the terms shown add up to the total.
+WEIGHTED = (("content", "β·content"), ("style", "α·style"), ("tv", "tv"))
+
+
+def format_losses(losses, weights=None):
+    """'total T content C style S': the terms as the log keeps them; with `weights` ({'content': β, 'style': α,
+    'tv': TV weight}) each term times its weight, which add up to the total: 'total T = β·content C + α·style S
+    [+ tv V]' (tv when the term is on)."""
+    if weights is None:
+        return f"total {losses['total']:.4g} content {losses['content']:.4g} style {losses['style']:.4g}"
+    terms = [f"{label} {weights[group] * losses[group]:.4g}" for group, label in WEIGHTED if group in losses]
+    return f"total {losses['total']:.4g} = {' + '.join(terms)}"
 
 
 class Progress:
@@ -43,7 +54,9 @@ class Progress:
 
     Optimizer steps are the default: `update(iteration, losses)`. Other units
     (downloaded bytes) pass `unit`, `label(done)` for the plain line and text
-    instead of losses. `cost(position)`, when set, is the relative work of the
+    instead of losses. `weights`, when set (record.files sets a run's), shows
+    each loss term times its weight, so that the terms add up to the total
+    (format_losses). `cost(position)`, when set, is the relative work of the
     step that ends at `position` (a --multiscale level's pixels over the full
     size's): the ETA is then the recent pace per unit of cost times the cost
     still to come, so a coarse level does not promise a short run.
@@ -65,11 +78,12 @@ class Progress:
         self._printed = None if initial is None else initial  # position of the last plain line
         self.forecast = None if forecast else False
         self.cost = None
+        self.weights = None
         self._text = ""  # the last losses shown, which a tiled evaluation's tile count follows on the bar
 
     def update(self, done, losses=""):
         self._times.append((done, self.clock()))
-        text = self._text = losses if isinstance(losses, str) else format_losses(losses)
+        text = self._text = losses if isinstance(losses, str) else format_losses(losses, self.weights)
         if self.bar is None and not self.quiet and self.stream.isatty():
             self.bar = tqdm(total=self.total, initial=done, file=self.stream, unit=self.unit, **self.bar_options)
         if self.bar is not None:
@@ -82,8 +96,8 @@ class Progress:
             eta = self.eta(done)
             suffix = f", ETA {format_duration(eta)}" if eta is not None and done != self.total else ""
             print(f"{self.label(done)}{': ' + text if text else ''}{suffix}", file=self.stream, flush=True)
-        if self.forecast is None and len(self._times) == PACE_STEPS + 2:
-            self._forecast()
+        if self.forecast is None and len(self._times) == PACE_STEPS + 2 and (self.total is None or done < self.total):
+            self._forecast()  # not after the last step: nothing is left to forecast
 
     def tiles(self, label, done, total):
         """A tiled evaluation's tiles done in its pass, after the losses on the bar: 'pass 2: 5/12 tiles' (a log

@@ -332,7 +332,7 @@ class TiledStepper(Stepper):
 
 
 class TiledEngine(Engine):
-    """engines.base's Engine over TiledEvaluator: chosen by --tile (run.stylize), for any --backend graph run.
+    """engines.base's Engine over TiledEvaluator: chosen when the plan tiles a level (run.plan), for any --backend graph run.
 
     Its targets are tiled too (content features and each style's Gram matrices, a style at its own size
     through an evaluator of that size), blended by losses.targets as the graph engine's are.

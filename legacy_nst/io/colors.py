@@ -9,7 +9,7 @@ rounded once at the end.
 """
 import numpy as np
 
-from .images import resize
+from .images import from_network, resize
 
 _TO_YCBCR = np.array([[0.299, 0.587, 0.114],
                       [-0.168736, -0.331264, 0.5],
@@ -37,3 +37,10 @@ def preserve_colors(result, content):
     mixed[..., 0] = rgb_to_ycbcr(result)[..., 0]
     rgb = np.clip(ycbcr_to_rgb(mixed), 0, 255)
     return rgb if np.asarray(result).dtype.kind == "f" else np.rint(rgb).astype(np.uint8)
+
+
+def render(config, image, mean_pixel, content_rgb, bit_depth=8):
+    """A network-space image as uint8 RGB (bit_depth 16: float, unrounded), with the content's colours under
+    --preserve-colors: how a run's images become pixels (its output, checkpoints, intermediate images)."""
+    rgb = from_network(image, mean_pixel, bit_depth)
+    return preserve_colors(rgb, content_rgb) if config.preserve_colors else rgb

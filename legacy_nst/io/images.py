@@ -73,6 +73,15 @@ def read_image(path):
     return read_image_with_notes(path).pixels
 
 
+def as_rgb_image(source, what):
+    """A path or an (H, W, 3) array as uint8 RGB; `what` ("content", "style"...) names it in the error."""
+    if isinstance(source, np.ndarray):
+        if source.ndim != 3 or source.shape[2] != 3:
+            raise ConfigError(f"{what} array must be (height, width, 3) RGB, got shape {source.shape}")
+        return np.clip(source, 0, 255).astype(np.uint8)
+    return read_image(source)
+
+
 def read_input(source):
     """An InputImage of a path (read_image_with_notes), or of an array, taken as it is with no notes."""
     return InputImage(source) if isinstance(source, np.ndarray) else read_image_with_notes(source)

@@ -11,8 +11,9 @@ steps, entry 0 the start),
 
 so that the average of a constant image is that image from the first entry on
 (weight_i = 1 − DECAY^(i+1): the bias correction). A run restarts it at each
-level (run.stylize). It is part of the run's state: checkpoints save it and
---resume continues it, so a resumed average equals the uninterrupted one.
+level: run.levels.solve's steps carry the average instead of each iterate. It
+is part of the run's state: checkpoints save it and --resume continues it, so
+a resumed average equals the uninterrupted one.
 """
 import numpy as np
 
@@ -50,6 +51,13 @@ class IterateAverage:
         return {"average": self.image(), "average_weight": np.array(self.weight),
                 "average_through": np.array(self.through)}
 
+    def carried_by(self, state):
+        """`state` (optim.loop.State, or None) with the average in its variables, as checkpoints keep it."""
+        if state is None:
+            return None
+        average = self.variables()
+        return State(state.steps, lambda: {**state.variables(), **average}, state.resumable)
+
     def restore(self, variables):
         self.weight, self.through = float(variables["average_weight"]), int(variables["average_through"])
         self.value = np.asarray(variables["average"], np.float64) * self.weight
@@ -59,28 +67,3 @@ def split_saved(variables):
     """(the optimizer's variables, the average's) of a saved state."""
     return ({name: value for name, value in variables.items() if name not in VARIABLES},
             {name: variables[name] for name in VARIABLES if name in variables})
-
-
-class Averaging:
-    """Observers (optim.loop's protocol) that see the average instead of the iterate: each entry keeps its
-    iterate's losses, its image is the average so far, and the states handed on carry the average."""
-
-    def __init__(self, observers, average):
-        self.observers, self.average = observers, average
-
-    def started(self):
-        self.observers.started()
-
-    def observe(self, iteration, losses, image):
-        self.average.update(iteration, image)
-        self.observers.observe(iteration, losses, self.average.image())
-
-    def _with_average(self, state):
-        average = self.average.variables()
-        return State(state.steps, lambda: {**state.variables(), **average}, state.resumable)
-
-    def step_done(self, state):
-        self.observers.step_done(self._with_average(state))
-
-    def finished(self, state):
-        self.observers.finished(self._with_average(state))

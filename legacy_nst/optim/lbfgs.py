@@ -1,18 +1,22 @@
 """The one L-BFGS driver: scipy's L-BFGS-B, or the float32 L-BFGS (optim.lbfgs_float32), over any
 engine's compute_loss_and_grads.
 
-One evaluation gives the losses and the gradient; iterations are reported to
-the observers as the first-order loop reports its steps (optim.loop).
+One evaluation gives the losses and the gradient; iterations are yielded as
+the first-order loop yields its steps (optim.loop's events). scipy drives
+its own iterations through a callback: `scipy_iterates` runs it in a thread
+and takes its iterates one at a time; the float32 L-BFGS yields them itself.
 """
 import math
+import queue
+import threading
+from contextlib import closing
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 import scipy.optimize
 
 from . import lbfgs_float32
-from .loop import State, Stopwatch, check_finite
+from .loop import Minimized, State, Step, Stopwatch, check_finite
 
 HINT = "L-BFGS diverged; try --optimizer adam or check the inputs"
 
@@ -27,22 +31,14 @@ class LbfgsOptions:
     restart: bool = False          # when it stops early, start again from where it stopped, with a fresh history
 
 
-@dataclass(frozen=True)
-class Minimized:
-    """Where L-BFGS ended, why it ended before its iterations (it does when it converges) or None, and how
-    often it was restarted (LbfgsOptions.restart)."""
-
-    image: np.ndarray
-    stopped_early: Optional[str] = None
-    restarts: int = 0
-
-
-def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, options=LbfgsOptions(), start=0, bounds=None,
-                   stopwatch=None, resumable=True) -> Minimized:
-    """L-BFGS from the image `x0` (float32 (1, H, W, 3)) for steps start..iterations.
+def minimize_lbfgs(compute_loss_and_grads, x0, iterations, options=LbfgsOptions(), start=0, bounds=None,
+                   stopwatch=None, resumable=True, at_start=None):
+    """L-BFGS from the image `x0` (float32 (1, H, W, 3)) for steps start..iterations: Step events (entry
+    `start` first, without a state), then Minimized.
 
     `compute_loss_and_grads(image)` -> (losses dict, gradient array); `bounds`
-    (low, high), broadcast to the image: L-BFGS-B's box constraints (scipy only).
+    (low, high), broadcast to the image: L-BFGS-B's box constraints (scipy only); `at_start(values)`: what
+    a non-finite loss at entry `start` says (optim.loop.check_finite).
     The float32 implementation holds 2·M float32 image copies instead of scipy's (2·M + 12) float64 ones:
     what makes print sizes fit (tiled runs use it). An evaluation at the x just evaluated (the start: once
     for the log, once for the optimizer) is answered from the last one.
@@ -63,61 +59,113 @@ def minimize_lbfgs(compute_loss_and_grads, x0, iterations, observers, options=Lb
         last.update(x=x.copy(), values=values, image=image, gradient=gradient)
         return values["total"], gradient.copy()
 
-    def record(iteration, x):
+    def entry(iteration, x, stepped):
         if "x" not in last or not np.array_equal(last["x"], x):
             evaluate(x)
-        check_finite(iteration, last["values"], HINT)
-        observers.observe(iteration, last["values"], last["image"])
+        check_finite(iteration, last["values"], HINT, at_start if iteration == start else None)
+        image = last["image"]
+        return Step(iteration, last["values"], image,
+                    State(iteration, lambda: {"input": image}, resumable) if stepped else None)
 
     box = lbfgs_bounds(bounds, shape)
     x = np.asarray(x0, dtype).ravel()
     if box is not None:
         x = np.clip(x, box.lb, box.ub)  # where L-BFGS-B starts
-    observers.started()
-    record(start, x)
     stopwatch = stopwatch or Stopwatch()
+    stopwatch.begin()
+    yield entry(start, x, stepped=False)
     stopwatch.start()
-    done = [start]
-
-    def callback(x):
-        stopwatch.lap()
-        done[0] += 1
-        record(done[0], x)
-        image = last["image"]
-        observers.step_done(State(done[0], lambda: {"input": image}, resumable))
-
-    x, stopped_early, restarts = _iterate(evaluate, x, iterations - start, options, box, callback,
-                                          lambda: done[0] - start)
+    done = start
+    with closing(_iterates(evaluate, x, iterations - start, options, box)) as run:  # closing it stops scipy
+        while True:
+            try:
+                x = next(run)
+            except StopIteration as end:
+                x, stopped_early, restarts = end.value
+                break
+            stopwatch.lap()
+            done += 1
+            yield entry(done, x, stepped=True)
     final = x.reshape(shape).astype(np.float32)
-    observers.finished(State(done[0], lambda: {"input": final}, resumable))
-    return Minimized(final, stopped_early, restarts)
+    yield Minimized(final, State(done, lambda: {"input": final}, resumable), stopped_early, restarts)
 
 
-def _iterate(evaluate, x, iterations, options, box, callback, done):
-    """(the last x, why the optimizer stopped before `iterations` or None, restarts) of the chosen
-    implementation; `done()` counts the iterations made so far.
+def _iterates(evaluate, x, iterations, options, box):
+    """Each iteration's x of the chosen implementation; returns (the last x, why the optimizer stopped before
+    `iterations` or None, restarts).
 
     With options.restart, an optimizer that stops early (scipy's L-BFGS-B does when an iteration leaves the
     loss unchanged, which jcjohnson's optim.lbfgs never does) is started again from its last iterate with an
     empty history until the iterations are spent, or until a fresh start makes no iteration at all.
     """
-    restarts, stopped = 0, None
-    while done() < iterations:
-        reasons, before = [], done()
-        left = iterations - before
+    restarts, stopped, done = 0, None, 0
+    while done < iterations:
+        reasons = []
+        left = iterations - done
         if options.implementation == "float32":
-            x = lbfgs_float32.minimize(evaluate, x, left, options.num_correction, options.initial_step, callback,
-                                       reasons.append)
+            run = lbfgs_float32.iterates(evaluate, x, left, options.num_correction, options.initial_step,
+                                         reasons.append)
         else:
-            x = scipy_lbfgs(evaluate, x, left, options.num_correction, box, options.initial_step, callback,
-                            reasons.append)
+            run = scipy_iterates(evaluate, x, left, options.num_correction, box, options.initial_step,
+                                 reasons.append)
+        x, made = yield from run
+        done += made
         stopped = reasons[0] if reasons else None
-        if stopped is None or not options.restart or done() == before or done() >= iterations:
+        if stopped is None or not options.restart or made == 0 or done >= iterations:
             break
         restarts += 1
     if stopped is not None and restarts:
         stopped += f" (after {restarts} restart{'s' if restarts > 1 else ''})"
     return x, stopped, restarts
+
+
+class _Closed(Exception):
+    """Raised in scipy's callback when the consumer of its iterates is gone: scipy unwinds and its thread ends."""
+
+
+def scipy_iterates(evaluate, x0, iterations, num_correction, box=None, initial_step=0.0, on_stop=None):
+    """scipy_lbfgs's iterates one at a time: yields each iteration's x (flat float64); returns (the last x,
+    the iterations made).
+
+    scipy runs in a thread whose callback hands its x over and waits until the
+    next one is asked for, so scipy and the consumer take turns: never both at
+    once, one TensorFlow call at a time. Closing this generator, or an exception
+    while the consumer has an x, makes the waiting callback raise, scipy unwind
+    and its thread end before the close returns; an error inside scipy (an
+    engine's, in `evaluate`) is raised here.
+    """
+    handed, replies = queue.Queue(), queue.Queue()
+
+    def callback(x):
+        handed.put(("iterate", x))
+        if replies.get() is _Closed:
+            raise _Closed
+
+    def run():
+        try:
+            handed.put(("done", scipy_lbfgs(evaluate, x0, iterations, num_correction, box, initial_step, callback,
+                                            on_stop)))
+        except _Closed:
+            pass
+        except BaseException as error:  # noqa: BLE001 -- raised again in the consumer's thread
+            handed.put(("error", error))
+
+    thread = threading.Thread(target=run, name="scipy L-BFGS-B", daemon=True)
+    thread.start()
+    made = 0
+    try:
+        while True:
+            kind, value = handed.get()
+            if kind == "error":
+                raise value
+            if kind == "done":
+                return value, made
+            made += 1
+            yield value
+            replies.put(None)
+    finally:
+        replies.put(_Closed)  # a callback still to come, or waiting now, raises; a finished thread ignores it
+        thread.join()
 
 
 def scipy_lbfgs(evaluate, x0, iterations, num_correction, box=None, initial_step=0.0, callback=None,

@@ -37,11 +37,12 @@ STEP_MAX = 1e10  # L-BFGS-B's bound on an unbounded problem's step
 EPS = float(np.finfo(np.float64).eps)
 
 
-def minimize(evaluate, x0, iterations, history=100, initial_step=10.0, callback=None, on_stop=None):
-    """Minimise from x0 for `iterations` iterations; returns the last iterate (flat float32).
+def iterates(evaluate, x0, iterations, history=100, initial_step=10.0, on_stop=None):
+    """Minimise from x0 for `iterations` iterations, yielding each iteration's x (flat float32); returns
+    (the last iterate, the iterations made).
 
-    evaluate(x float32 flat) -> (float loss, float32 flat gradient); callback(x) after each iteration;
-    on_stop(reason) if it ends before `iterations`.
+    evaluate(x float32 flat) -> (float loss, float32 flat gradient); on_stop(reason) if it ends before
+    `iterations`.
     """
     if history < 1:
         raise ValueError(f"history must be >= 1, got {history}")
@@ -59,13 +60,12 @@ def minimize(evaluate, x0, iterations, history=100, initial_step=10.0, callback=
             if on_stop is not None:
                 on_stop(f"the float32 L-BFGS stopped after {done} of {iterations} iterations: its line search "
                         "found no lower loss, even along the gradient")
-            break
+            return x, done
         x_new, f, g_new = step
         memory.push(x_new - x, g_new - g)
         x, g = x_new, g_new
-        if callback is not None:
-            callback(x)
-    return x
+        yield x
+    return x, iterations
 
 
 def _evaluated(evaluate, x):

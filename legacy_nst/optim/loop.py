@@ -1,24 +1,25 @@
-"""The one first-order loop, the observers that see each step, and the one way to stop.
+"""The optimisation loops' events, the first-order loop, and the checks every loop makes.
 
-Every loop calls `observers.started()` once, just before its first step or
-evaluation; it reports entry i, the losses of the image after i optimizer steps
-(entry 0 is the initial image), to `observers.observe(iteration, losses,
-image)`, with `image` a float32 (1, H, W, 3) array; after each step it calls
-`observers.step_done(state)`; at the end `observers.finished(state)`. An
-observer stops the run by raising (a stop request raises Interrupted there,
-after saving what it needs from `state`).
+A loop is a generator, as anishathalye's neural-style `stylize()` yields
+(iteration, image, losses) and lets its caller decide what to write. For each
+entry i, the losses and image after i optimizer steps (entry 0 is the start
+image), it yields a `Step`; its last event is `Minimized`, where it ended.
+Whoever iterates records, shows, saves or stops: stopping is closing the
+generator or raising while it waits. A `Step`'s `state` reads the optimizer's
+variables (a session run): it is valid until the loop is asked for its next
+event.
 """
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
 from ..errors import OptimizationError
 
 
-@dataclass
+@dataclass(frozen=True)
 class State:
     """The run after `steps` steps: `variables()` -> {name: array} with 'input' the image;
     `resumable` when that is everything --resume needs (image and optimizer slots)."""
@@ -28,39 +29,43 @@ class State:
     resumable: bool
 
 
-class Observers:
-    """Several observers seen as one; each may define started, observe, step_done and finished."""
+@dataclass(frozen=True)
+class Step:
+    """Entry `iteration`: its losses ({'total', 'content', 'style'[, 'tv']}, and what run.levels adds) and its
+    image (float32 (1, H, W, 3), network space); `state`: where the optimizer stands after the step that came
+    with this entry (the first-order loop: the step taken from this image; L-BFGS: the iteration that reached
+    it), None when none did (L-BFGS's start, the first-order loop's last entry); `level`: the run's level
+    (run.levels numbers them; a loop's own steps are level 0)."""
 
-    def __init__(self, *observers):
-        self.observers = [o for o in observers if o is not None]
-
-    def started(self):
-        for observer in self.observers:
-            if hasattr(observer, "started"):
-                observer.started()
-
-    def observe(self, iteration, losses, image):
-        for observer in self.observers:
-            if hasattr(observer, "observe"):
-                observer.observe(iteration, losses, image)
-
-    def step_done(self, state):
-        for observer in self.observers:
-            if hasattr(observer, "step_done"):
-                observer.step_done(state)
-
-    def finished(self, state):
-        for observer in self.observers:
-            if hasattr(observer, "finished"):
-                observer.finished(state)
+    iteration: int
+    losses: dict
+    image: np.ndarray
+    state: Optional[State] = None
+    level: int = 0
 
 
-def check_finite(iteration, values, hint):
-    if not all(math.isfinite(v) for v in values.values()):
-        bad = ", ".join(f"{k}={v}" for k, v in values.items())
-        raise OptimizationError(
-            f"the loss became non-finite at iteration {iteration} ({bad}); "
-            f"the optimisation diverged: {hint}")
+@dataclass(frozen=True)
+class Minimized:
+    """Where a loop ended: its last image, its final state, why L-BFGS ended before its iterations (it does
+    when it converges) or None, and how often L-BFGS was restarted (--lbfgs-restart)."""
+
+    image: np.ndarray
+    state: State
+    stopped_early: Optional[str] = None
+    restarts: int = 0
+
+
+def check_finite(iteration, values, hint, at_start=None):
+    """OptimizationError when a loss is NaN or inf. Later entries diverged (`hint` says what to lower); at a
+    loop's first entry, before any step, the objective itself is not finite: `at_start(values)` says why."""
+    if all(math.isfinite(v) for v in values.values()):
+        return
+    bad = ", ".join(f"{k}={v}" for k, v in values.items())
+    if at_start is not None:
+        raise OptimizationError(f"the loss is non-finite at iteration {iteration}, before any step ({bad}); "
+                                f"{at_start(values)}")
+    raise OptimizationError(f"the loss became non-finite at iteration {iteration} ({bad}); "
+                            f"the optimisation diverged: {hint}")
 
 
 def median_step_seconds(durations):
@@ -70,11 +75,16 @@ def median_step_seconds(durations):
 
 
 class Stopwatch:
-    """Seconds per optimizer step; the first step (graph warm-up) is left out of the median."""
+    """Seconds per optimizer step (the first, graph warm-up, left out of the median), and `began`: when the
+    loop started, just before its first step or evaluation (the run's clock, run.levels' `elapsed`)."""
 
     def __init__(self):
         self.steps = []
+        self.began = None
         self._last = None
+
+    def begin(self):
+        self.began = time.perf_counter()
 
     def start(self):
         self._last = time.perf_counter()
@@ -88,19 +98,17 @@ class Stopwatch:
         return median_step_seconds(self.steps)
 
 
-def first_order(stepper, iterations, observers, start=0, stopwatch=None, hint=""):
-    """Run steps start..iterations of `stepper` (an engines.base.Stepper); returns the final image."""
+def first_order(stepper, iterations, start=0, stopwatch=None, hint="", at_start=None):
+    """Steps start..iterations of `stepper` (an engines.base.Stepper) as Step events, then Minimized."""
     stopwatch = stopwatch or Stopwatch()
-    observers.started()
+    stopwatch.begin()
     stopwatch.start()
     for iteration in range(start, iterations):
         values, image = stepper.step()
         stopwatch.lap()
-        check_finite(iteration, values, hint)
-        observers.observe(iteration, values, image)
-        observers.step_done(State(iteration + 1, stepper.variables, stepper.resumable))
+        check_finite(iteration, values, hint, at_start if iteration == start else None)
+        yield Step(iteration, values, image, State(iteration + 1, stepper.variables, stepper.resumable))
     values, image = stepper.evaluate()
-    check_finite(iterations, values, hint)
-    observers.observe(iterations, values, image)
-    observers.finished(State(iterations, stepper.variables, stepper.resumable))
-    return image
+    check_finite(iterations, values, hint, at_start if iterations == start else None)
+    yield Step(iterations, values, image)
+    yield Minimized(image, State(iterations, stepper.variables, stepper.resumable))

@@ -19,13 +19,12 @@ a write that reads back wrong is refused and leaves the states before it; a
 state damaged later (a disk error, a copy cut short) is passed over for the
 previous one, with a note, or refused in one line when none is intact.
 """
-import argparse
 import hashlib
 import json
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
@@ -35,8 +34,6 @@ from ..config import FIELD_NAMES, PROGRAM, Config, fields_with, fields_without
 from ..config.roles import RESULT, RESUME_MAY_CHANGE
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
-from ..io.checksums import sha256_file
-from .interrupts import Interrupted
 
 STATE_JSON = "state.json"
 PREVIOUS_JSON = "state.previous.json"  # the state before state.json's, kept until a newer one is verified
@@ -227,19 +224,6 @@ def load_state(directory) -> SavedState:
     return state
 
 
-def fingerprint(source):
-    """sha256 of an image file (or of an array's bytes), to notice a changed input on resume.
-
-    None when the file cannot be read: reading the image reports that properly.
-    """
-    if isinstance(source, np.ndarray):
-        return hashlib.sha256(np.ascontiguousarray(source).tobytes()).hexdigest()
-    try:
-        return sha256_file(source)
-    except OSError:
-        return None
-
-
 def weights_fingerprint(vgg):
     """sha256 of the conv kernels and biases as loaded: the same network whatever the file's layout or path."""
     digest = hashlib.sha256()
@@ -271,86 +255,37 @@ def check_compatible(saved: SavedState, config: Config, inputs: dict):
                           f"--iterations {config.iterations}; give --iterations {saved.steps} or more")
 
 
-def prepend_saved_paths(argv):
-    """With --resume DIR, put the saved run's --content/--style/--output/--log-json first; later flags win."""
-    finder = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    finder.add_argument("--resume")
-    known, _ = finder.parse_known_args(argv)
-    if not known.resume:
-        return argv
-    meta = load_state(known.resume).meta
-    saved = []
-    for flag, key in (("--content", "content"), ("--style", "style"), ("--output", "output"),
-                      ("--log-json", "log_json")):
-        if meta.get(key):
-            saved += [flag, meta[key]]
-    return saved + list(argv)
+@dataclass
+class RunHistory:
+    """What a run has done so far, across a --resume: every entry's losses, the lowest-loss entry and its
+    image, and the newest image whose loss was finite (OUTPUT.last-good when the loss diverges)."""
 
+    entries: List[dict] = field(default_factory=list)  # {"iteration": i, **losses}, the whole run's
+    best: Optional[dict] = None
+    best_image: Optional[np.ndarray] = None
+    last: Optional[tuple] = None  # (iteration, image)
 
-def resumed_config(args) -> Config:
-    """The saved run's options, overridden by those given on this command line (argparse leaves others out)."""
-    given = {k: v for k, v in vars(args).items() if k in FIELD_NAMES}
-    saved = load_state(given["resume"]).meta["config"]
-    return Config.from_options(**{**{k: v for k, v in saved.items() if k in FIELD_NAMES}, **given})
+    @classmethod
+    def continuing(cls, saved: Optional[SavedState]) -> "RunHistory":
+        """The history a run starts with: empty, or the saved run's."""
+        if saved is None:
+            return cls()
+        return cls([dict(entry) for entry in saved.history], dict(saved.best) if saved.best else None,
+                   saved.best_image)
 
-
-class Checkpointer:
-    """An observer (optim.loop) that keeps a run's history and best image, saves its state, and stops it on request.
-
-    Every --checkpoint-every steps, and when a stop is requested (SIGINT/SIGTERM
-    set `stop`), it saves the state the loop hands it, if that state is
-    resumable; on a stop request it then raises Interrupted.
-    """
-
-    def __init__(self, directory, every, meta, stop=None, saved: Optional[SavedState] = None,
-                 on_checkpoint=None):
-        self.directory = Path(directory)
-        self.every = every
-        self.meta = meta
-        self.stop = stop
-        self.saved = saved
-        self.on_checkpoint = on_checkpoint
-        self.start = saved.steps if saved else 0
-        self.history = [dict(entry) for entry in saved.history] if saved else []
-        self.best = dict(saved.best) if saved and saved.best else None
-        self.best_image = saved.best_image if saved else None
-        self.last = None  # (iteration, image): the newest image whose loss was finite
-        self.current = None  # (steps, image) when interrupted
-
-    def observe(self, iteration, values, image):
-        while self.history and self.history[-1]["iteration"] >= iteration:
-            self.history.pop()  # L-BFGS re-evaluates the saved image on resume
-        self.history.append({"iteration": iteration, **values})
+    def add(self, iteration, losses, image):
+        while self.entries and self.entries[-1]["iteration"] >= iteration:
+            self.entries.pop()  # L-BFGS re-evaluates the saved image on resume
+        self.entries.append({"iteration": iteration, **losses})
         self.last = (iteration, image)
-        if self.best is None or values["total"] < self.best["total"]:
-            self.best = {"iteration": iteration, "total": values["total"]}
+        if self.best is None or losses["total"] < self.best["total"]:
+            self.best = {"iteration": iteration, "total": losses["total"]}
             self.best_image = np.array(image, copy=True)
 
-    def step_done(self, state):
-        """After a step: save at every checkpoint; on a stop request save and raise Interrupted."""
-        due = bool(self.every) and state.steps % self.every == 0
-        stopping = self.stop is not None and self.stop.requested
-        if not (due or stopping):
-            return
-        variables = state.variables()
-        if state.resumable and np.isfinite(variables["input"]).all():
-            self.save(state.steps, variables, "interrupted" if stopping else "running")
-        if due and self.on_checkpoint is not None:
-            self.on_checkpoint(state.steps)
-        if stopping:  # the image a stopped run writes: the iterate average when the run keeps one
-            self.current = (state.steps, np.asarray(variables.get("average", variables["input"]), dtype=np.float32))
-            raise Interrupted(self.stop.signum, state.steps)
-
-    def finished(self, state):
-        """Save the final state when the run keeps one, so it can be continued with a higher --iterations."""
-        if (self.every or self.saved is not None) and state.resumable:
-            variables = state.variables()
-            if np.isfinite(variables["input"]).all():
-                self.save(state.steps, variables, "completed")
-
-    def save(self, steps, variables, status):
-        meta = {**self.meta, "status": status, "best": self.best, "iterations": self.history}
-        save_state(self.directory, steps, variables, self.best_image, meta)
+    def save(self, directory, steps, variables, meta, status):
+        """The state after `steps` steps (save_state), with this log and `status` in its state.json."""
+        save_state(directory, steps, variables, self.best_image,
+                   {**meta, "status": status, "best": self.best, "iterations": self.entries})
 
 
 def temporary_files(directory) -> list:

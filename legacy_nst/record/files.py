@@ -1,11 +1,13 @@
-"""A stylisation that writes its files: the one the command line and every sweep job run.
+"""The run that writes its files (`run_to_files`): the one the command line and every sweep job run.
 
-The pipeline (run.stylize) writes nothing; this is where a run's files are
-written, each atomically: the output image, the checkpoints (NNNNN.png and
-the resumable state), the --log-json record with the plan and every
-iteration's losses, and the --plot/--strip figures. On SIGINT/SIGTERM it
-writes the current image to OUTPUT, the lowest-loss one to OUTPUT.best, the
-state, the log and the figures, then raises Interrupted. If the loss turns
+The level loop (run.levels) writes nothing; this module takes its events in
+one plain loop (`_follow`) and writes a run's files, each atomically: the
+output image, the checkpoints (NNNNN.png and the resumable state), the
+--log-json record with the plan and every iteration's losses, and the
+--plot/--strip figures. On SIGINT/SIGTERM it writes the current image to
+OUTPUT, the lowest-loss one to OUTPUT.best, the state, the log and the
+figures, then raises Interrupted; a resumed run that completes writes
+OUTPUT.best again, from the lowest loss across the resume. If the loss turns
 NaN/inf, the last image with a finite loss goes to OUTPUT.last-good (OUTPUT
 itself is not written) and the error says so.
 """
@@ -13,7 +15,9 @@ import json
 import os
 import re
 import time
+from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Optional
 
@@ -23,20 +27,21 @@ from ..config import INITS, PROGRAM
 from ..engines import resumable
 from ..errors import ConfigError, NSTError, OptimizationError
 from ..io.atomic import atomic_write, check_directory
-from ..io.images import check_output_path, read_input, save_image
-from ..problem import as_style_list, check_styles
-from ..run.plan import make_plan
-from ..run.stylize import as_rgb_image, render, stylize
-from ..vgg.matfile import load_vgg19
-from .checkpoints import (PREVIOUS_JSON, STATE_JSON, STATE_NPZ, Checkpointer, check_compatible, fingerprint,
-                          load_state, weights_fingerprint)
-from .intermediate import IntermediateImages
+from ..io.colors import render
+from ..io.images import check_output_path, save_image
+from ..optim.loop import Step
+from ..problem import as_style_list
+from ..run.levels import Finished, run_levels
+from ..run.prepare import prepare, resolved
+from .checkpoints import (PREVIOUS_JSON, STATE_JSON, STATE_NPZ, RunHistory, check_compatible, load_state,
+                          weights_fingerprint)
+from .intermediate import intermediate_path
 from .interrupts import Interrupted, StopRequest
 from .plots import Figures, check_plot_path
 from .run_record import run_record, versions
 
 TILE_NOTE_SECONDS = 30  # a long tiled evaluation reports its tiles at most this often
-CHECKPOINT_IMAGE = re.compile(r"^[0-9]{5,}\.png$")  # NNNNN.png, CheckpointImages' names
+CHECKPOINT_IMAGE = re.compile(r"^[0-9]{5,}\.png$")  # NNNNN.png, RunFiles.checkpoint_image's names
 INTERMEDIATE_CHECKED = 100_000  # iterations whose intermediate image is checked before the run (later: as written)
 
 
@@ -84,8 +89,8 @@ class RunPaths:
         """[(label, path, fix)] of the files the run may write outside its checkpoint folder."""
         output = "give another --output"
         found = [(f"--output {self.output.absolute()}", self.output, output),
-                 (f"the lowest-loss image {self.sibling('best').absolute()} (written on Ctrl-C)", self.sibling("best"),
-                  output),
+                 (f"the lowest-loss image {self.sibling('best').absolute()} (written on Ctrl-C and by a resumed run)",
+                  self.sibling("best"), output),
                  (f"the last good image {self.sibling('last-good').absolute()} (written if the loss diverges)",
                   self.sibling("last-good"), output)]
         for option, path in (("--log-json", self.log_json), ("--plot", config.plot), ("--strip", config.strip)):
@@ -136,118 +141,45 @@ def _checkpoint_file(source, checkpoints):
             and bool(CHECKPOINT_IMAGE.match(name) or STATE_NPZ.match(name) or name in (STATE_JSON, PREVIOUS_JSON)))
 
 
-def _resolved(source):
-    return None if isinstance(source, np.ndarray) else str(Path(source).resolve())
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """The run's images, decoded, with what the record says of them (paths and checksums)."""
-
-    content_rgb: np.ndarray
-    styles_rgb: list
-    content: Optional[str]   # the resolved path, None for an array
-    styles: list
-    fingerprints: dict       # {"content": sha256, "style": [sha256, ...]}
-    named: tuple             # (content, [style, ...]) as given, for the log
-    alpha: Optional[np.ndarray]  # the content's alpha channel under --keep-alpha, else None
-    notes: list              # what reading changed (ICC profile to sRGB, greyscale, CMYK, palette, alpha)
-
-    @classmethod
-    def read(cls, content, style, keep_alpha=False) -> "Inputs":
-        styles = as_style_list(style)
-        read = [read_input(source) for source in [content, *styles]]  # sRGB, with notes
-        notes = [note for image in read for note in image.notes]
-        alpha = read[0].alpha if keep_alpha else None
-        if keep_alpha and alpha is None:
-            notes.append("--keep-alpha: the content has no alpha channel; the output is opaque")
-        return cls(as_rgb_image(read[0].pixels, "content"), [as_rgb_image(image.pixels, "style") for image in read[1:]],
-                   _resolved(content), [_resolved(s) for s in styles],
-                   {"content": fingerprint(content), "style": [fingerprint(s) for s in styles]},
-                   (str(content), [str(s) for s in styles]), alpha, notes)
-
-
-class ProgressReport:
-    """An observer: what the user sees of a run on `progress` (cli.progress.Progress): the plan, each
-    iteration's losses, a long tiled evaluation's tiles, and an L-BFGS run that ended early."""
-
-    def __init__(self, progress, clock=time.perf_counter):
-        self.progress, self.clock = progress, clock
-        self.last_note = clock()
-
-    def plan(self, plan, notes=()):
-        for line in [*notes, *plan.lines()]:
-            self.progress.note(line)
-        if len(plan.levels) > 1:  # the ETA weighs each level's steps by their work
-            self.progress.cost = plan.step_costs()
-
-    def observe(self, iteration, losses, image):
-        self.progress.update(iteration, losses)
-
-    def on_tile(self, label, done, total):
-        """A tiled evaluation's progress: on the bar at every tile, and as a note at most every 30 s."""
-        tiles = getattr(self.progress, "tiles", None)  # cli.progress.Progress has it; a stand-in need not
-        if tiles is not None:
-            tiles(label, done, total)
-        if self.clock() - self.last_note > TILE_NOTE_SECONDS:
-            self.last_note = self.clock()
-            self.progress.note(f"{label}: tile {done} of {total}")
-
-    def close(self, result=None):
-        self.progress.close()
-        if result is not None and result.stopped_early:
-            self.progress.note(result.stopped_early)
-        if result is not None and result.restarts:
-            self.progress.note(f"L-BFGS stopped early and was restarted {result.restarts} time"
-                               f"{'s' if result.restarts > 1 else ''} with a fresh history (--lbfgs-restart), "
-                               f"reaching iteration {result.history[-1]['iteration']}")
-
-
-class CheckpointImages:
-    """An observer: every --checkpoint-every iterations, the image as NNNNN.png in the checkpoint folder and
-    the --plot refreshed from the history so far."""
-
-    def __init__(self, directory, config, as_rgb, figures, checkpointer):
-        self.directory, self.every, self.plot = directory, config.checkpoint_every, config.plot
-        self.as_rgb, self.figures, self.checkpointer = as_rgb, figures, checkpointer
-
-    def observe(self, iteration, losses, image):
-        if self.every and iteration % self.every == 0:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            save_image(self.directory / f"{iteration:05d}.png", self.as_rgb(image))
-
-    def step_done(self, state):
-        if self.plot and self.every and state.steps % self.every == 0:
-            self.figures.losses(self.checkpointer.history)
-
-
 class RunFiles:
-    """What a run writes at its end: on completion, on a stop request, or when the loss turns non-finite."""
+    """What a run writes besides its progress: checkpoint images and states as it goes, and at its end the
+    output and the log, on completion, on a stop request, or when the loss turns non-finite."""
 
-    def __init__(self, paths, config, checkpointer, inputs, mean_pixel):
-        self.paths, self.config, self.checkpointer, self.inputs = paths, config, checkpointer, inputs
-        self.mean_pixel = mean_pixel
-        self.figures = Figures(config, paths.checkpoints)
+    def __init__(self, paths, prepared, saved, meta):
+        self.paths, self.prepared, self.config, self.saved, self.meta = paths, prepared, prepared.config, saved, meta
+        self.history = RunHistory.continuing(saved)
+        self.figures = Figures(self.config, paths.checkpoints)
+        self.current = None  # (steps, image) when stopped
 
     def as_rgb(self, image):
-        """A network-space image as uint8 RGB (checkpoint images)."""
-        return render(self.config, image, self.mean_pixel, self.inputs.content_rgb)
+        """A network-space image as uint8 RGB (checkpoint and intermediate images)."""
+        return render(self.config, image, self.prepared.vgg.mean_pixel, self.prepared.inputs.content_rgb)
 
     def write_image(self, path, image):
         """OUTPUT or a sibling: at --bit-depth from the unrounded network-space image, with --keep-alpha's alpha."""
-        depth = self.config.bit_depth
-        save_image(path, render(self.config, image, self.mean_pixel, self.inputs.content_rgb, depth), depth,
-                   self.inputs.alpha)
+        depth, inputs = self.config.bit_depth, self.prepared.inputs
+        save_image(path, render(self.config, image, self.prepared.vgg.mean_pixel, inputs.content_rgb, depth), depth,
+                   inputs.alpha)
 
-    def log(self, status, size, plan, result=None):
+    def checkpoint_image(self, iteration, image):
+        """NNNNN.png in the checkpoint folder."""
+        self.paths.checkpoints.mkdir(parents=True, exist_ok=True)
+        save_image(self.paths.checkpoints / f"{iteration:05d}.png", self.as_rgb(image))
+
+    def save(self, steps, variables, status):
+        """The state after `steps` steps as the newest checkpoint, when its image is finite."""
+        if np.isfinite(variables["input"]).all():
+            self.history.save(self.paths.checkpoints, steps, variables, self.meta, status)
+
+    def write_log(self, status, size, result=None):
         """--log-json: the run record, the plan, and every iteration's losses."""
         if not self.paths.log_json:
             return
-        state = self.checkpointer
-        log = {**run_record(self.config, size, *self.inputs.named,
-                            output=str(self.paths.output), precision=plan.precision),
+        plan, history, inputs = self.prepared.plan, self.history, self.prepared.inputs
+        log = {**run_record(self.config, size, *inputs.named, output=str(self.paths.output),
+                            precision=plan.precision),
                "plan": plan.to_json(), "s_per_iter": result and result.s_per_iter, "status": status,
-               "best": state.best, "iterations": state.history}
+               "best": history.best, "iterations": history.entries}
         if result is not None and result.tiling:  # core and halo sizes, tiles per evaluation, window shapes
             log["tiling"] = result.tiling
         if result is not None and result.stopped_early:  # L-BFGS converged (or its search failed) early
@@ -256,96 +188,165 @@ class RunFiles:
             log["average_losses"] = result.average_losses
         if result is not None and self.config.lbfgs_restart:
             log["lbfgs_restarts"] = result.restarts
-        if self.inputs.notes:  # what reading the images changed: ICC profile, greyscale, CMYK, palette, alpha
-            log["image_notes"] = self.inputs.notes
-        if state.saved is not None and state.saved.note:  # the newest state was damaged: resumed from the one before
-            log["resume_note"] = state.saved.note
+        if inputs.notes:  # what reading the images changed: ICC profile, greyscale, CMYK, palette, alpha
+            log["image_notes"] = inputs.notes
+        if self.saved is not None and self.saved.note:  # the newest state was damaged: resumed from the one before
+            log["resume_note"] = self.saved.note
         atomic_write(self.paths.log_json, json.dumps(log, indent=1).encode())
 
     def completed(self, result):
+        """OUTPUT, the log and the figures; a resumed run also OUTPUT.best, the lowest-loss image across the
+        resume (a stopped run wrote the one before it)."""
         self.write_image(self.paths.output, result.network_image)
-        self.log("completed", result.size, result.plan, result)
-        self.figures.all(self.checkpointer.history, result.image, self.checkpointer.history[-1]["iteration"])
+        if self.saved is not None and self.history.best_image is not None:
+            self.write_image(self.paths.sibling("best"), self.history.best_image)
+        self.write_log("completed", result.size, result)
+        self.figures.all(self.history.entries, result.image, self.history.entries[-1]["iteration"])
 
-    def interrupted(self, interrupted, plan):
+    def interrupted(self, interrupted):
         """Write the current and the best image, the log and the figures; say so in `interrupted.report`."""
-        state, output = self.checkpointer, self.paths.output
-        steps, image = state.current
+        history, output = self.history, self.paths.output
+        steps, image = self.current
         self.write_image(output, image)
         written = [f"{output} (after {steps} steps)"]
-        if state.best_image is not None:
+        if history.best_image is not None:
             best = self.paths.sibling("best")
-            self.write_image(best, state.best_image)
-            written.append(f"{best} (lowest loss, iteration {state.best['iteration']})")
-        self.log(f"interrupted by {interrupted.name} after {steps} steps", image.shape[1:3], plan)
-        written += [str(p) for p in (self.paths.log_json, self.figures.all(state.history, image, steps, self.mean_pixel))
-                    if p]
+            self.write_image(best, history.best_image)
+            written.append(f"{best} (lowest loss, iteration {history.best['iteration']})")
+        self.write_log(f"interrupted by {interrupted.name} after {steps} steps", image.shape[1:3])
+        figures = self.figures.all(history.entries, image, steps, self.prepared.vgg.mean_pixel)
+        written += [str(p) for p in (self.paths.log_json, figures) if p]
         resume = f"; continue with: {PROGRAM} --resume {self.paths.checkpoints}" if resumable(self.config) else ""
         interrupted.report = (f"stopped by {interrupted.name} after {steps} of {self.config.iterations} steps; wrote "
                               f"{', '.join(written)}{resume}")
 
     def diverged(self, error):
         """The error to raise when the loss turned non-finite, after writing the last image whose loss was finite."""
-        if self.checkpointer.last is None:
+        if self.history.last is None:
             return error
-        iteration, image = self.checkpointer.last
+        iteration, image = self.history.last
         last_good = self.paths.sibling("last-good")
         self.write_image(last_good, image)
         return OptimizationError(f"{error}; the last image with a finite loss (iteration {iteration}) is in "
                                  f"{last_good}")
 
 
-def _meta(config, inputs, paths, vgg, saved):
+def _meta(prepared, paths, saved):
     """What the checkpoints and the log say of the run (and what --resume checks against)."""
+    config, inputs = prepared.config, prepared.inputs
     checksums = dict(inputs.fingerprints)
     if config.checkpoint_every or saved is not None:
-        checksums["weights"] = weights_fingerprint(vgg)
+        checksums["weights"] = weights_fingerprint(prepared.vgg)
     if saved is not None:
         check_compatible(saved, config, checksums)
     styles = inputs.styles
     return {"config": config.to_json(), "content": inputs.content, "style": styles[0] if len(styles) == 1 else styles,
-            "output": _resolved(paths.output),
-            "log_json": _resolved(paths.log_json) if paths.log_json else None, "inputs": checksums,
-            "versions": versions()}
+            "output": resolved(paths.output), "log_json": resolved(paths.log_json) if paths.log_json else None,
+            "inputs": checksums, "versions": versions()}
 
 
-def stylize_to_files(content, style, output, config, log_json=None, progress=None, vgg=None, intermediate=None):
-    """Stylise as run.stylize does, writing OUTPUT, checkpoints, the --log-json record and figures
-    (see the module's docstring); returns run.stylize's Result. `progress` (cli.progress.Progress) shows the
+def run_to_files(content, style, output, config, log_json=None, progress=None, vgg=None, intermediate=None):
+    """Stylise as run.api.stylize does, writing OUTPUT, checkpoints, the --log-json record and figures
+    (see the module's docstring); returns run.levels' Result. `progress` (cli.progress.Progress) shows the
     plan, the losses and the ETA; `vgg` reuses weights already loaded (a sweep worker's);
     `intermediate(iteration)` -> a path or None: where the peers' intermediate images go (record.intermediate)."""
     if not as_style_list(style) or any(isinstance(s, str) and not s.strip() for s in as_style_list(style)):
         raise ConfigError("no style image given (an empty path); name at least one style image")
     paths = RunPaths.of(output, config, log_json)
-    paths.check(config, run_inputs(content, style, config), intermediate)
+    inputs = run_inputs(content, style, config)
+    paths.check(config, inputs, intermediate)
     saved = load_state(config.resume) if config.resume else None
-    vgg = vgg or load_vgg19(config.weights_path())
-    inputs = Inputs.read(content, style, config.keep_alpha)
-    size = config.working_size(inputs.content_rgb.shape[:2])
-    check_styles(config, inputs.styles_rgb, size)
-    meta = _meta(config, inputs, paths, vgg, saved)
-    plan = make_plan(config, size, resuming=saved is not None)
-    stop = StopRequest()
-    checkpointer = Checkpointer(paths.checkpoints, config.checkpoint_every, meta, stop=stop, saved=saved)
-    files = RunFiles(paths, config, checkpointer, inputs, vgg.mean_pixel)
-    report = ProgressReport(progress) if progress is not None else None
-    if report:
-        report.plan(plan, ([saved.note] if saved is not None and saved.note else []) + inputs.notes)
-    observers = [report, CheckpointImages(paths.checkpoints, config, files.as_rgb, files.figures, checkpointer),
-                 intermediate and IntermediateImages(intermediate, files.as_rgb, run_inputs(content, style, config)),
-                 checkpointer]
-    result = None
+    prepared = prepare(content, style, config, vgg=vgg, resuming=saved is not None)
+    files = RunFiles(paths, prepared, saved, _meta(prepared, paths, saved))
+    if progress is not None:
+        _show_plan(progress, prepared, ([saved.note] if saved is not None and saved.note else [])
+                   + prepared.inputs.notes)
+    intermediate = intermediate and partial(intermediate_path, intermediate, inputs=inputs)
+    stop, result = StopRequest(), None
     try:
-        with stop:
-            result = stylize(inputs.content_rgb, inputs.styles_rgb, config, vgg=vgg, observers=observers, saved=saved,
-                             plan=plan, on_tile=report and report.on_tile)
+        with stop, closing(run_levels(prepared, saved, progress and _tile_notes(progress))) as events:
+            result = _follow(events, files, stop, progress, intermediate)
     except Interrupted as interrupted:
-        files.interrupted(interrupted, plan)
+        files.interrupted(interrupted)
         raise
     except OptimizationError as error:
         raise files.diverged(error) from None
     finally:
-        if report:
-            report.close(result)
+        if progress is not None:
+            _close_progress(progress, result)
     files.completed(result)
     return result
+
+
+def _follow(events, files, stop, progress=None, intermediate=None):
+    """The run's one loop: each entry logged, shown and written as it comes; the state saved every
+    --checkpoint-every steps, on a stop request (which then ends the run: Interrupted) and at the end.
+    Returns the Result."""
+    every, plot, result = files.config.checkpoint_every, files.config.plot, None
+    for event in events:
+        if isinstance(event, Finished):  # a completed run keeps its last state when it keeps any
+            result, state = event.result, event.state
+            if state is not None and state.resumable and (every or files.saved is not None):
+                files.save(state.steps, state.variables(), "completed")
+            continue
+        if isinstance(event, Step):
+            files.history.add(event.iteration, event.losses, event.image)
+            if progress is not None:
+                progress.update(event.iteration, event.losses)
+            if every and event.iteration % every == 0:
+                files.checkpoint_image(event.iteration, event.image)
+            path = intermediate and intermediate(event.iteration)
+            if path is not None:
+                save_image(path, files.as_rgb(event.image))
+        state = event.state  # where the optimizer stands after a step (or a coarse level): save, stop
+        if state is None:
+            continue
+        stopping, due = stop.requested, bool(every) and state.steps % every == 0
+        if due and plot:
+            files.figures.losses(files.history.entries)
+        if not (stopping or due and state.resumable):
+            continue
+        variables = state.variables()
+        if state.resumable:
+            files.save(state.steps, variables, "interrupted" if stopping else "running")
+        if stopping:  # the image a stopped run writes: the iterate average when the run keeps one
+            files.current = (state.steps, np.asarray(variables.get("average", variables["input"]), np.float32))
+            raise Interrupted(stop.signum, state.steps)
+    return result
+
+
+def _show_plan(progress, prepared, notes):
+    """The notes on the inputs and the plan's lines; the losses shown weighted (the objective's group weights:
+    problem.build_problem), the ETA weighing each level's steps by their work."""
+    config, plan = prepared.config, prepared.plan
+    for line in [*notes, *plan.lines()]:
+        progress.note(line)
+    progress.weights = {"content": config.beta, "style": config.alpha, "tv": config.tv_weight}
+    if len(plan.levels) > 1:
+        progress.cost = plan.step_costs()
+
+
+def _tile_notes(progress, clock=time.perf_counter):
+    """on_tile for the engines: a tiled evaluation's tiles on the bar at every tile, and as a note at most every
+    TILE_NOTE_SECONDS."""
+    last_note = [clock()]
+
+    def on_tile(label, done, total):
+        tiles = getattr(progress, "tiles", None)  # cli.progress.Progress has it; a stand-in need not
+        if tiles is not None:
+            tiles(label, done, total)
+        if clock() - last_note[0] > TILE_NOTE_SECONDS:
+            last_note[0] = clock()
+            progress.note(f"{label}: tile {done} of {total}")
+    return on_tile
+
+
+def _close_progress(progress, result):
+    """The bar closed; what the user should know of how L-BFGS ended."""
+    progress.close()
+    if result is not None and result.stopped_early:
+        progress.note(result.stopped_early)
+    if result is not None and result.restarts:
+        progress.note(f"L-BFGS stopped early and was restarted {result.restarts} time"
+                      f"{'s' if result.restarts > 1 else ''} with a fresh history (--lbfgs-restart), "
+                      f"reaching iteration {result.history[-1]['iteration']}")

@@ -1,2 +1,3 @@
-"""A run: its plan (one decision per level, and the memory model it rests on), and stylize (problem -> engine
--> loop -> Result, level by level, multiscale's upsampling between them)."""
+"""A run: `prepare` (inputs read, sized, every level planned, weights loaded, once), its `plan` (one decision
+per level, on `memory`'s model), `levels` (the level loop as events; `multiscale`: how levels hand over),
+`api` (the Python API, `stylize`), and `score` (a run's objective on any images)."""

@@ -1,15 +1,15 @@
 """The run's plan: each level's size, steps, precision, engine (tiled or not) and optimizer, decided once.
 
 `make_plan` is the one place these are decided. The memory check is its
-estimates, the ETA weighs steps by its levels, run.stylize builds each level's
-engine and optimizer from it, --log-json records it, and a run prints it at
-its start, one line per level: how a user sees what a preset, --multiscale or
---tile auto decided.
+estimates, the ETA weighs steps by its levels, run.levels.solve builds each
+level's engine and optimizer from it, --log-json records it, and a run prints
+it at its start, one line per level: how a user sees what a preset,
+--multiscale or --tile auto decided.
 
-Levels, coarsest first: one per --multiscale fraction, then the full size; a
-bfloat16 run's --float32-finish N is one more level, the full size again in
-float32 for its last N steps (on a CPU without native bfloat16 the whole run is
-float32, in one level).
+Levels, coarsest first (run.multiscale.level_shapes): one per --multiscale
+fraction, then the full size; a bfloat16 run's --float32-finish N is one more
+level, the full size again in float32 for its last N steps (on a CPU without
+native bfloat16 the whole run is float32, in one level).
 """
 from dataclasses import dataclass
 from typing import Optional, Tuple
@@ -20,8 +20,8 @@ from ..engines.runtime import runnable_precision
 from ..engines.tiles import core_for_tiles, halo_for
 from ..errors import ConfigError
 from ..problem import layers_in_use
-from ..vgg19 import MIN_SIZE
 from .memory import GB, Estimate, check_fits, memory_limit_bytes
+from .multiscale import level_shapes
 
 # How much longer a float32 step takes than a bfloat16 one (evaluation medians, 400x300: 0.703 / 0.209 s,
 # bench/results/2026-11-30-session-grappler-400x300.md): the ETA's weight for a --float32-finish step.
@@ -102,19 +102,6 @@ class Plan:
 
     def to_json(self) -> list:
         return [level.to_json() for level in self.levels]
-
-
-def level_shapes(config, size_hw, precision="float32"):
-    """[(size, steps, scale, precision)] of the levels, coarsest first (see the module's docstring)."""
-    height, width = size_hw
-    coarse, full = config.level_steps()
-    shapes = [((max(MIN_SIZE, round(height * scale)), max(MIN_SIZE, round(width * scale))), steps, scale, precision)
-              for scale, steps in zip(config.multiscale, coarse)]
-    finish = config.float32_finish if precision == "bfloat16" else 0
-    shapes.append(((height, width), full - finish, 1.0, precision))
-    if finish:
-        shapes.append(((height, width), finish, 1.0, "float32"))
-    return shapes
 
 
 def make_plan(config, size_hw, resuming=False, limit=None) -> Plan:

@@ -20,11 +20,10 @@ import numpy as np
 from ..config import Config
 from ..engines import evaluation_engine
 from ..errors import ConfigError
-from ..io.images import read_image, resize, to_network
+from ..io.images import as_rgb_image, read_image, resize, to_network
 from ..problem import as_style_list, build_problem, check_styles
 from ..vgg.matfile import load_vgg19
 from .memory import check_evaluation_fits
-from .stylize import as_rgb_image
 
 
 @dataclass(frozen=True)

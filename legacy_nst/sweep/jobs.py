@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image
 
 from .pipeline import STATE_JSON, Config, Interrupted, NSTError, load_state, load_vgg19, make_plan, memory_estimate, \
-    stylize_to_files, thread_environment
+    run_to_files, thread_environment
 from .spec import Job
 
 RECORD = "run.json"
@@ -135,8 +135,8 @@ def run_job(job: Job, out_dir) -> dict:
         config = job_config(out_dir, job)
         result["seed"] = config.seed
         result["resumed_from"] = _saved_steps(paths["checkpoints"]) if config.resume else None
-        stylize_to_files(job.options["content"], job.options["style"], str(paths["output"]), config,
-                         log_json=str(paths["record"]), progress=None, vgg=cached_weights(config.weights_path()))
+        run_to_files(job.options["content"], job.options["style"], str(paths["output"]), config,
+                     log_json=str(paths["record"]), progress=None, vgg=cached_weights(config.weights_path()))
         status, error = "completed", None
     except Interrupted as stop:
         status, error = "interrupted", f"stopped by {stop.name} after {stop.steps} steps; rerun the sweep to continue"

@@ -11,7 +11,7 @@ from ..engines.cluster import capacity, connect, thread_environment
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
 from ..record.checkpoints import RUN_OPTIONS, STATE_JSON, load_state
-from ..record.files import stylize_to_files
+from ..record.files import run_to_files
 from ..record.interrupts import Interrupted, StopRequest
 from ..run.memory import estimate as memory_estimate
 from ..run.plan import make_plan
@@ -20,4 +20,4 @@ from ..vgg.matfile import load_vgg19
 __all__ = ["DEFAULT_SHARED", "INITS", "PATH", "PER_JOB", "RESULT", "SHARED_ENV", "WORKERS", "Config", "ConfigError",
            "Interrupted", "NSTError", "RUN_OPTIONS", "STATE_JSON", "StopRequest", "atomic_write", "capacity", "connect",
            "fields_with", "fields_without", "load_state", "load_vgg19", "make_plan", "memory_estimate",
-           "require_weights", "stylize_to_files", "thread_environment"]
+           "require_weights", "run_to_files", "thread_environment"]

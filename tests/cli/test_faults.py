@@ -16,7 +16,7 @@ from legacy_nst.errors import OptimizationError
 from legacy_nst.io.images import load_image
 from legacy_nst.record.interrupts import Interrupted
 from legacy_nst.record.checkpoints import load_state
-from legacy_nst.record.files import stylize_to_files as run
+from legacy_nst.record.files import run_to_files as run
 from messages import assert_says
 
 

@@ -6,14 +6,14 @@ import pytest
 
 from legacy_nst.cli.main import main
 from legacy_nst.cli.parser import config_from_args, style_paths
-from legacy_nst.cli.stylize import stylize_parser
+from legacy_nst.cli.transfer import transfer_parser
 from legacy_nst.cli.progress import Progress
 from legacy_nst.config import Config
 from messages import assert_says
 
 
 def parsed(*argv):
-    return config_from_args(stylize_parser().parse_args(["--content", "c.jpg", "--style", "s.jpg",
+    return config_from_args(transfer_parser().parse_args(["--content", "c.jpg", "--style", "s.jpg",
                                                          "--output", "o.png", *argv]))
 
 
@@ -30,7 +30,7 @@ def test_flag_aliases():
 
 
 def test_several_styles_repeated_or_comma_separated(tmp_path):
-    args = stylize_parser().parse_args(["--content", "c.jpg", "--style", "a.jpg", "--style", "b.jpg,c.jpg",
+    args = transfer_parser().parse_args(["--content", "c.jpg", "--style", "a.jpg", "--style", "b.jpg,c.jpg",
                                         "--output", "o.png"])
     assert style_paths(args.style) == ["a.jpg", "b.jpg", "c.jpg"]
     odd = tmp_path / "a,b.jpg"

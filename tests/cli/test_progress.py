@@ -1,5 +1,6 @@
 """Progress output: plain lines with an ETA off a terminal, a bar on one, silence with --quiet."""
 import io
+import re
 
 import pytest
 
@@ -41,6 +42,35 @@ def test_plain_lines_every_k_with_eta_and_a_forecast():
     assert lines[3] == "iteration 20/100: total 1234 content 6 style 7, ETA 1 min 20 s"
     assert lines[4] == "iteration 100/100: total 1234 content 6 style 7"
     assert len(lines) == 5
+
+
+def test_weighted_terms_and_tv_add_up_to_the_total():
+    """With a run's weights the line shows β·content, α·style and the weighted TV term, whose sum is the total."""
+    weights = {"content": 5.0, "style": 100.0, "tv": 0.01}
+    losses = {"content": 7964.0, "style": 8.175e9, "tv": 2.5e6}
+    losses["total"] = sum(weights[name] * value for name, value in losses.items())
+    stream = io.StringIO()
+    progress = Progress(10, print_every=10, stream=stream, forecast=False)
+    progress.weights = weights
+    progress.update(0, losses)
+    line = stream.getvalue().strip()
+    assert line == "iteration 0/10: total 8.175e+11 = β·content 3.982e+04 + α·style 8.175e+11 + tv 2.5e+04"
+    total, *terms = (float(value) for value in re.findall(r" (-?[0-9.]+e[+-][0-9]+)", line))
+    assert sum(terms) == pytest.approx(total, rel=1e-3)
+
+
+def test_no_forecast_after_the_last_step():
+    """A run short enough to end before the forecast's steps are timed says nothing of steps to go."""
+    stream = io.StringIO()
+    progress = Progress(PACE_STEPS + 1, print_every=1, stream=stream, clock=Clock())
+    for i in range(PACE_STEPS + 2):
+        progress.update(i, LOSSES)
+    assert "steps to go" not in stream.getvalue()
+    longer = io.StringIO()
+    progress = Progress(PACE_STEPS + 2, print_every=1, stream=longer, clock=Clock())
+    for i in range(PACE_STEPS + 2):
+        progress.update(i, LOSSES)
+    assert re.search(r"\b1 steps? to go", longer.getvalue())
 
 
 class LevelClock:

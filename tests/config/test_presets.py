@@ -6,7 +6,7 @@ import artpy_reference
 from legacy_nst import Config
 from legacy_nst.cli.main import main
 from legacy_nst.cli.parser import config_from_args
-from legacy_nst.cli.stylize import stylize_parser
+from legacy_nst.cli.transfer import transfer_parser
 from legacy_nst.errors import ConfigError
 from legacy_nst.config import with_preset
 from legacy_nst.config.presets import PRESETS
@@ -14,7 +14,7 @@ from messages import assert_says
 
 
 def parsed(*argv):
-    return config_from_args(stylize_parser().parse_args(["--content", "c.jpg", "--style", "s.jpg", "--output", "o.png",
+    return config_from_args(transfer_parser().parse_args(["--content", "c.jpg", "--style", "s.jpg", "--output", "o.png",
                                                          *argv]))
 
 

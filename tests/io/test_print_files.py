@@ -222,7 +222,7 @@ def test_formats_that_cannot_hold_it_are_refused(tmp_path, name, options, words)
 
 def test_jpeg_with_sixteen_bits_is_exit_2_before_any_work(tmp_path, content_path, style_path, approx_weights_path,
                                                           capsys, monkeypatch):
-    monkeypatch.setattr("legacy_nst.record.files.load_vgg19", lambda *a: pytest.fail("the weights were loaded"))
+    monkeypatch.setattr("legacy_nst.run.prepare.load_vgg19", lambda *a: pytest.fail("the weights were loaded"))
     status = main(["--content", str(content_path), "--style", str(style_path), "--weights", str(approx_weights_path),
                    "--width", "32", "--iterations", "2", "--output", str(tmp_path / "out.jpg"), "--bit-depth", "16",
                    "--log-json", str(tmp_path / "run.json"), "--quiet"])
@@ -235,7 +235,7 @@ def test_jpeg_with_sixteen_bits_is_exit_2_before_any_work(tmp_path, content_path
 @pytest.mark.slow
 def test_the_command_writes_sixteen_bits_from_the_float_image_with_the_alpha(tmp_path, vgg, content_path,
                                                                             style_path, approx_weights_path):
-    from legacy_nst.record.files import stylize_to_files as run
+    from legacy_nst.record.files import run_to_files as run
 
     photo = np.asarray(Image.open(content_path).resize((48, 36)))
     alpha = np.tile(np.linspace(0, 255, 48).astype(np.uint8), (36, 1))

@@ -8,7 +8,7 @@ import peers_reference as peer
 from legacy_nst import Config
 # legacy_nst internals, in one place so the architecture move re-points them here only
 from legacy_nst.cli.parser import config_from_args
-from legacy_nst.cli.stylize import stylize_parser
+from legacy_nst.cli.transfer import transfer_parser
 from legacy_nst.losses.normalizations import NORMALIZATIONS, gram
 from legacy_nst.losses.terms import build_losses, objective, style_layers
 from legacy_nst.losses.total_variation import FORMS
@@ -153,7 +153,7 @@ def test_every_option_composes_with_the_peer_normalizations():
 
 
 def test_jcjohnson_preset_needs_no_other_flag_and_works_at_512_on_the_longest_side():
-    config = config_from_args(stylize_parser().parse_args(["--content", "c.jpg", "--style", "s.jpg", "--output",
+    config = config_from_args(transfer_parser().parse_args(["--content", "c.jpg", "--style", "s.jpg", "--output",
                                                            "o.png", "--preset", "jcjohnson"]))
     assert (config.optimizer, config.iterations, config.lbfgs_num_correction) == ("lbfgs", 1000, 100)
     assert (config.alpha, config.beta, config.tv_weight, config.pooling) == (100.0, 5.0, 1e-3, "max")

@@ -9,7 +9,7 @@ from legacy_nst import Config, stylize
 from legacy_nst.errors import ConfigError
 from legacy_nst.optim.average import IterateAverage
 from legacy_nst.record.checkpoints import load_state
-from legacy_nst.record.files import stylize_to_files
+from legacy_nst.record.files import run_to_files
 from messages import assert_says
 
 
@@ -92,14 +92,14 @@ def test_the_written_image_is_the_average_and_its_losses_are_logged(tmp_path, vg
 
 @pytest.mark.slow
 def test_the_average_across_a_resume_equals_an_uninterrupted_runs(tmp_path, content_path, style_path, base):
-    straight = stylize_to_files(content_path, style_path, tmp_path / "straight.png", base.replace(iterations=8),
-                                log_json=tmp_path / "straight.json")
+    straight = run_to_files(content_path, style_path, tmp_path / "straight.png", base.replace(iterations=8),
+                            log_json=tmp_path / "straight.json")
     ck = tmp_path / "ck"
-    stylize_to_files(content_path, style_path, tmp_path / "first.png",
-                     base.replace(iterations=3, checkpoint_every=3, checkpoint_dir=str(ck)))
+    run_to_files(content_path, style_path, tmp_path / "first.png",
+                 base.replace(iterations=3, checkpoint_every=3, checkpoint_dir=str(ck)))
     assert {"average", "average_weight", "average_through"} <= set(load_state(ck).variables)
-    resumed = stylize_to_files(content_path, style_path, tmp_path / "resumed.png",
-                               base.replace(iterations=8, resume=str(ck)), log_json=tmp_path / "resumed.json")
+    resumed = run_to_files(content_path, style_path, tmp_path / "resumed.png",
+                           base.replace(iterations=8, resume=str(ck)), log_json=tmp_path / "resumed.json")
     np.testing.assert_allclose(resumed.network_image, straight.network_image, rtol=1e-4, atol=1e-3)
     logged = [json.loads((tmp_path / f"{name}.json").read_text())["average_losses"] for name in ("straight", "resumed")]
     assert logged[1]["total"] == pytest.approx(logged[0]["total"], rel=1e-4)

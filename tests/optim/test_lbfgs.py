@@ -218,3 +218,90 @@ def test_default_initial_step_needs_fewer_evaluations_on_the_network(run, monkey
     for key in (0.0, 10.0):
         run(iterations=1, optimizer="lbfgs", init="content", lbfgs_initial_step=key)
     assert counts[10.0] <= 3 < counts[0.0], counts
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_a_weight_that_makes_the_first_loss_non_finite_is_named_not_the_learning_rate(vgg, content_path, style_path,
+                                                                                      optimizer):
+    """Iteration 0 is the objective at the start image, before any step: a non-finite loss there is a weight's
+    doing (alpha 1e30 times a style loss of about 1e10 overflows float32), not a divergence. Config refuses a
+    weight above 1e20 up front; this one is set behind its back, as the safety net's test."""
+    config = Config(**{**SMALL, "iterations": 3, "optimizer": optimizer, "init": "content"})
+    object.__setattr__(config, "alpha", 1e30)
+    with pytest.raises(OptimizationError) as raised:
+        stylize(str(content_path), str(style_path), config, vgg=vgg)
+    message = str(raised.value)
+    assert "non-finite at iteration 0" in message and "--alpha 1e+30 makes the first loss inf; lower --alpha" in message
+    assert "learning-rate" not in message and "diverged" not in message
+
+
+def scipy_threads():
+    import threading
+
+    return [thread for thread in threading.enumerate() if thread.name == "scipy L-BFGS-B"]
+
+
+def drain(run):
+    """(every value a generator yields, what it returns)."""
+    seen = []
+    while True:
+        try:
+            seen.append(next(run))
+        except StopIteration as end:
+            return seen, end.value
+
+
+def test_scipys_iterates_through_the_thread_are_its_callbacks_and_its_result():
+    from legacy_nst.optim.lbfgs import scipy_iterates, scipy_lbfgs
+
+    evaluate, _ = quadratic()
+    theirs = []
+    last = scipy_lbfgs(evaluate, np.zeros(3000), 8, 10, initial_step=10.0, callback=lambda x: theirs.append(x.copy()))
+    ours, (x, made) = drain(scipy_iterates(evaluate, np.zeros(3000), 8, 10, initial_step=10.0))
+    assert made == len(ours) == len(theirs) == 8
+    np.testing.assert_array_equal(np.array(ours), np.array(theirs))
+    np.testing.assert_array_equal(x, last)
+    assert scipy_threads() == []
+
+
+def test_scipy_waits_while_the_consumer_holds_an_iterate_and_stops_when_closed():
+    """One side at a time (never two TensorFlow calls at once); closing ends scipy's thread before it returns."""
+    import time
+
+    from legacy_nst.optim.lbfgs import scipy_iterates
+
+    evaluate, calls = quadratic()
+    run = scipy_iterates(evaluate, np.zeros(3000), 50, 10, initial_step=10.0)
+    next(run)
+    held = len(calls)
+    time.sleep(0.3)
+    assert len(calls) == held and len(scipy_threads()) == 1
+    run.close()
+    assert scipy_threads() == [] and len(calls) == held
+
+
+def test_an_error_in_scipys_thread_is_raised_to_the_consumer():
+    from legacy_nst.optim.lbfgs import scipy_iterates
+
+    def evaluate(x):
+        raise RuntimeError("the engine failed")
+
+    with pytest.raises(RuntimeError, match="the engine failed"):
+        drain(scipy_iterates(evaluate, np.zeros(10), 5, 10))
+    assert scipy_threads() == []
+
+
+def test_an_observer_that_raises_ends_scipys_thread_and_closes_the_engine(run, monkeypatch):
+    """As a time-to-target bench ends a run: the exception leaves no thread waiting and no session open."""
+    from legacy_nst.engines.graph import GraphEngine
+
+    closed, close = [], GraphEngine.close
+    monkeypatch.setattr(GraphEngine, "close", lambda self: (closed.append(self), close(self)))
+
+    def observe(iteration, losses, image):
+        if iteration == 2:
+            raise KeyError("enough")
+
+    with pytest.raises(KeyError, match="enough"):
+        run(iterations=10, optimizer="lbfgs", lbfgs_implementation="scipy", init="content", observe=observe)
+    assert scipy_threads() == [] and len(closed) == 1

@@ -30,12 +30,25 @@ def rosenbrock(x):
 
 
 def as_float32(f):
-    """The problem as minimize sees it: float32 in, (float, float32 gradient) out."""
+    """The problem as the float32 L-BFGS sees it: float32 in, (float, float32 gradient) out."""
     def evaluate(x):
         assert x.dtype == np.float32
         value, g = f(x)
         return value, g.astype(np.float32)
     return evaluate
+
+
+def minimize(evaluate, x0, iterations, history=100, initial_step=10.0, on_stop=None, keep=True):
+    """(every iterate, the last one, the iterations made) of lbfgs_float32.iterates run to its end; `keep`
+    False keeps no iterate."""
+    run, seen = lbfgs_float32.iterates(evaluate, x0, iterations, history, initial_step, on_stop), []
+    while True:
+        try:
+            x = next(run)
+        except StopIteration as end:
+            return (seen, *end.value)
+        if keep:
+            seen.append(x.copy())
 
 
 def scipy_iterates(f, x0, iterations, history):
@@ -48,10 +61,9 @@ def scipy_iterates(f, x0, iterations, history):
 
 
 def our_iterates(f, x0, iterations, history, initial_step=0.0):
-    seen = []
-    x = lbfgs_float32.minimize(as_float32(f), np.asarray(x0, np.float32), iterations, history=history,
-                               initial_step=initial_step, callback=lambda xk: seen.append(xk.astype(np.float64)))
-    return seen, x
+    seen, x, _ = minimize(as_float32(f), np.asarray(x0, np.float32), iterations, history=history,
+                          initial_step=initial_step)
+    return [xk.astype(np.float64) for xk in seen], x
 
 
 @pytest.mark.parametrize("history", [3, 10])
@@ -107,16 +119,14 @@ def test_first_trial_step_changes_the_pixels_by_initial_step_levels_rms():
         trials.append(x.astype(np.float64))
         return as_float32(f)(x)
 
-    lbfgs_float32.minimize(evaluate, x0, 1, initial_step=7.0)
+    minimize(evaluate, x0, 1, initial_step=7.0)
     rms = math.sqrt(np.mean((trials[1] - trials[0]) ** 2))
     assert rms == pytest.approx(7.0, rel=1e-5)
 
 
 def test_every_accepted_step_satisfies_the_strong_wolfe_conditions():
     x0 = np.array([-1.2, 1.0, -1.2, 1.0, 0.5])
-    points = [np.asarray(x0, np.float32)]
-    lbfgs_float32.minimize(as_float32(rosenbrock), x0, 30, history=5,
-                           callback=lambda x: points.append(x.copy()))
+    points = [np.asarray(x0, np.float32), *minimize(as_float32(rosenbrock), x0, 30, history=5)[0]]
     for x, x_new in zip(points, points[1:]):
         f0, g0 = rosenbrock(x)
         f1, g1 = rosenbrock(x_new)
@@ -150,7 +160,7 @@ def test_peak_memory_is_that_of_float32_pairs():
         return float(np.dot(g, x)) / 2, g
 
     tracemalloc.start()
-    lbfgs_float32.minimize(evaluate, x0, m + 5, history=m)
+    minimize(evaluate, x0, m + 5, history=m, keep=False)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     pairs = 2 * m * n * 4
@@ -159,13 +169,14 @@ def test_peak_memory_is_that_of_float32_pairs():
 
 def test_a_zero_gradient_ends_the_run_at_the_start_and_says_so():
     reasons = []
-    x = lbfgs_float32.minimize(lambda x: (0.0, np.zeros_like(x)), np.ones(4, np.float32), 5, on_stop=reasons.append)
+    seen, x, made = minimize(lambda x: (0.0, np.zeros_like(x)), np.ones(4, np.float32), 5, on_stop=reasons.append)
     np.testing.assert_array_equal(x, 1.0)
+    assert seen == [] and made == 0
     assert len(reasons) == 1 and "stopped after 0 of 5 iterations" in reasons[0]
 
 
 def test_a_run_that_does_all_its_iterations_reports_no_stop():
     reasons = []
-    lbfgs_float32.minimize(lambda x: (float(np.sum((x - 3) ** 2)), 2 * (x - 3)), np.zeros(4, np.float32), 1,
-                           on_stop=reasons.append)
-    assert reasons == []
+    seen, x, made = minimize(lambda x: (float(np.sum((x - 3) ** 2)), 2 * (x - 3)), np.zeros(4, np.float32), 1,
+                             on_stop=reasons.append)
+    assert reasons == [] and made == 1 and np.array_equal(seen[-1], x)

@@ -9,7 +9,7 @@ from legacy_nst import Config
 from legacy_nst.cli.main import main
 from legacy_nst.errors import ConfigError, NSTError
 from legacy_nst.record.checkpoints import PREVIOUS_JSON, STATE_JSON, load_state, save_state, temporary_files
-from legacy_nst.record.files import stylize_to_files as run
+from legacy_nst.record.files import run_to_files as run
 from legacy_nst.vgg.matfile import load_vgg19
 from messages import assert_says
 
@@ -330,3 +330,46 @@ def test_a_state_json_whose_options_are_not_a_run_is_damaged(two_states, tmp_pat
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
     assert_says(err[0], f"{ck / STATE_JSON} is damaged", "options", "--alpha")
+
+
+class StopAfter:
+    """A stop request (Ctrl-C) that arrives once the run has looked at it `reads` times: after that many steps."""
+
+    signum = 2  # SIGINT
+
+    def __init__(self, reads):
+        self.reads = reads
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    @property
+    def requested(self):
+        self.reads -= 1
+        return self.reads < 0
+
+
+def test_a_resumed_run_writes_the_lowest_loss_image_across_the_resume(tmp_path, content_path, style_path, base, vgg,
+                                                                       monkeypatch):
+    """Stopped after K steps, out.best.png is the best of those; resumed to N, it is the best of all N (the loss
+    goes on falling after the resume), not the image from before the stop."""
+    from legacy_nst.io.images import from_network
+    from legacy_nst.record import files
+    from legacy_nst.record.interrupts import Interrupted
+
+    config = base.replace(optimizer="adam", learning_rate=2.0, iterations=N, checkpoint_dir=str(tmp_path / "ck"))
+    monkeypatch.setattr(files, "StopRequest", lambda: StopAfter(K))
+    with pytest.raises(Interrupted):
+        run(content_path, style_path, tmp_path / "out.png", config)
+    stopped = np.asarray(Image.open(tmp_path / "out.best.png"))
+    assert load_state(tmp_path / "ck").best["iteration"] < K + 1
+    monkeypatch.undo()
+    run(content_path, style_path, tmp_path / "out.png", config.replace(resume=str(tmp_path / "ck")))
+    state = load_state(tmp_path / "ck")
+    assert state.best["iteration"] > K and state.best["total"] == min(totals(state.history))
+    best = np.asarray(Image.open(tmp_path / "out.best.png"))
+    np.testing.assert_array_equal(best, from_network(state.best_image, vgg.mean_pixel))
+    assert not np.array_equal(best, stopped)

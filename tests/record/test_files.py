@@ -5,7 +5,7 @@ import pytest
 
 from legacy_nst.cli.main import main
 from legacy_nst.config import Config
-from legacy_nst.record.files import stylize_to_files
+from legacy_nst.record.files import run_to_files
 from messages import assert_says
 
 
@@ -31,8 +31,8 @@ def test_lbfgs_restarts_are_counted_in_the_log_and_on_the_console(tmp_path, vgg,
     config = Config.from_options(preset="jcjohnson", image_size=32, iterations=30, seed=0,
                                  weights=str(approx_weights_path))
     notes = Notes()
-    result = stylize_to_files(str(content_path), str(style_path), tmp_path / "out.png", config,
-                              log_json=tmp_path / "run.json", progress=notes, vgg=vgg)
+    result = run_to_files(str(content_path), str(style_path), tmp_path / "out.png", config,
+                          log_json=tmp_path / "run.json", progress=notes, vgg=vgg)
     log = json.loads((tmp_path / "run.json").read_text())
     assert result.restarts >= 1 and log["lbfgs_restarts"] == result.restarts
     assert log["iterations"][-1]["iteration"] == 30 and "stopped_early" not in log
@@ -67,8 +67,8 @@ def digests(folder):
      "--strip {d}/content.png is the --content file"),
     (["--output", "o.png", "--init", "init.png", "--log-json", "init.png"], "--log-json {d}/init.png is the --init file"),
     (["--output", "o.png", "--log-json", "weights.mat"], "--log-json {d}/weights.mat is the --weights file"),
-    (["--output", "o.png", "--init", "o.best.png"], "the lowest-loss image {d}/o.best.png (written on Ctrl-C) is the "
-                                                    "--init file"),
+    (["--output", "o.png", "--init", "o.best.png"], "the lowest-loss image {d}/o.best.png (written on Ctrl-C and by a "
+                                                    "resumed run) is the --init file"),
     (["--output", "o.png", "--checkpoint-dir", ".", "--checkpoint-every", "1", "--init", "00001.png"],
      "the checkpoint file {d}/00001.png is the --init file"),
     (["--output", "link.png"], "--output {d}/link.png is the --content file"),
@@ -123,11 +123,9 @@ def test_an_output_without_a_file_name_is_one_line(tmp_path, output, capsys, mon
 def test_intermediate_images_past_the_checked_iterations_never_replace_an_input(tmp_path, monkeypatch):
     """The check before the run looks at the first INTERMEDIATE_CHECKED iterations (a peer's -num_iterations
     1000000000 with -save_iter 1 must not take minutes); later ones are refused as they come."""
-    import numpy as np
-
     from legacy_nst.errors import NSTError
     from legacy_nst.record import files
-    from legacy_nst.record.intermediate import IntermediateImages
+    from legacy_nst.record.intermediate import intermediate_path
 
     photo = tmp_path / "photo.png"
     photo.write_bytes(b"the photograph")
@@ -135,12 +133,11 @@ def test_intermediate_images_past_the_checked_iterations_never_replace_an_input(
     paths = files.RunPaths.of(tmp_path / "o.png", Config(iterations=10 ** 9))
     name = lambda t: str(photo) if t == 7 else str(tmp_path / f"i{t}.png")  # noqa: E731
     paths.check(Config(iterations=10 ** 9), [("--content", photo)], name)  # quick: only 4 iterations looked at
-    images = IntermediateImages(name, lambda image: np.zeros((2, 2, 3), np.uint8), [("--content", photo)])
-    images.observe(6, {}, None)
+    assert intermediate_path(name, 6, [("--content", photo)]) == str(tmp_path / "i6.png")
     with pytest.raises(NSTError) as refused:
-        images.observe(7, {}, None)
-    assert_says(refused.value, str(photo), "iteration 7", "--content", "name the intermediate images differently")
-    assert photo.read_bytes() == b"the photograph" and (tmp_path / "i6.png").exists()
+        intermediate_path(name, 7, [("--content", photo)])
+    assert_says(refused.value, "photo.png", "iteration 7", "--content", "name the intermediate images differently")
+    assert photo.read_bytes() == b"the photograph"
 
 
 @pytest.mark.parametrize("argv", [["--content", "c.png", "--output", "o.png", "--style", ""],
@@ -156,3 +153,27 @@ def test_a_style_option_naming_no_image_is_one_line(tmp_path, argv, capsys, monk
     assert main([*argv, *weights]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no style image given" in err[0], err
+
+
+def test_the_progress_lines_show_the_weighted_terms_that_add_up_to_the_logged_total(tmp_path, vgg, approx_weights_path,
+                                                                                      content_path, style_path):
+    """issue 30: 'total T = β·content C + α·style S + tv V', each term times its weight (--beta, --alpha,
+    --tv-weight), so the line can be checked by hand; T is the log's total."""
+    import io
+    import re
+
+    from legacy_nst.cli.progress import Progress
+
+    config = Config.from_options(width=32, height=24, iterations=2, seed=0, beta=3.0, alpha=50.0, tv_weight=1e-2,
+                                 weights=str(approx_weights_path))
+    stream = io.StringIO()
+    run_to_files(str(content_path), str(style_path), tmp_path / "out.png", config, log_json=tmp_path / "run.json",
+                 progress=Progress(2, print_every=1, stream=stream, forecast=False), vgg=vgg)
+    lines = re.findall(r"^iteration (\d+)/2: total (\S+) = β·content (\S+) \+ α·style (\S+) \+ tv ([^,\s]+)",
+                       stream.getvalue(), re.M)
+    logged = json.loads((tmp_path / "run.json").read_text())["iterations"]
+    assert [int(line[0]) for line in lines] == [0, 1, 2]
+    for (iteration, total, content, style, tv), entry in zip(lines, logged):
+        assert float(total) == pytest.approx(entry["total"], rel=1e-3)
+        assert float(content) + float(style) + float(tv) == pytest.approx(entry["total"], rel=1e-3)
+        assert float(tv) == pytest.approx(1e-2 * entry["tv"], rel=1e-3)

@@ -153,3 +153,24 @@ def test_sigterm_stops_a_multiscale_run_cleanly(tmp_path, content_path, style_pa
     last = (tmp_path / "stderr.txt").read_text().strip().splitlines()[-1]
     assert "stopped by SIGTERM" in last, last
     assert (tmp_path / "out.png").exists() and not temporary_files(tmp_path)
+
+
+def test_sigint_stops_a_scipy_lbfgs_run_in_its_thread_and_it_resumes(tmp_path, content_path, style_path,
+                                                                      approx_weights_path):
+    """scipy's L-BFGS-B runs in a thread that hands each iteration over (optim.lbfgs.scipy_iterates): Ctrl-C
+    still stops the run after the current iteration with 130, writing the image the saved state resumes from."""
+    process = start(tmp_path, content_path, style_path, approx_weights_path, "--optimizer", "lbfgs",
+                    "--lbfgs-implementation", "scipy", "--init", "content")
+    wait_for_checkpoint(process, tmp_path)
+    assert stop(process, signal.SIGINT) == 130
+    err = (tmp_path / "stderr.txt").read_text()
+    last = err.strip().splitlines()[-1]
+    found = re.fullmatch(r"legacy-nst: stopped by SIGINT after (\d+) of 100000 steps; wrote .*; continue with: "
+                         r"legacy-nst --resume .*", last)
+    assert found and "Traceback" not in err, last
+    state = load_state(tmp_path / "ck")
+    assert state.steps == int(found.group(1)) and state.meta["status"] == "interrupted"
+    assert sorted(state.variables) == ["input"]  # L-BFGS resumes from the image, with an empty history
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out.png")), network_to_pixels(state.variables["input"]))
+    assert main(["--resume", str(tmp_path / "ck"), "--iterations", str(state.steps + 2), "--quiet"]) == 0
+    assert [e["iteration"] for e in load_state(tmp_path / "ck").history] == list(range(state.steps + 3))

@@ -6,7 +6,7 @@ from PIL import Image
 from legacy_nst import Config
 from legacy_nst.record import plots
 from legacy_nst.errors import ConfigError
-from legacy_nst.record.files import stylize_to_files as run
+from legacy_nst.record.files import run_to_files as run
 
 
 def history(n=20):

@@ -6,7 +6,7 @@ from legacy_nst import Config, stylize
 from legacy_nst.errors import ConfigError
 from legacy_nst.config.parse import parse_scales
 from legacy_nst.run.multiscale import upsample
-from legacy_nst.run.plan import level_shapes as plan
+from legacy_nst.run.multiscale import level_shapes as plan
 from legacy_nst.vgg.matfile import load_vgg19
 
 
@@ -77,6 +77,29 @@ def test_coarse_to_fine_run(approx_weights_path, content_path, style_path):
     content_start = stylize(str(content_path), str(style_path), vgg=vgg, width=64, height=48, iterations=0,
                             init="content").history[0]["total"]
     assert abs(history[4]["total"] - content_start) > 0.05 * content_start
+
+
+def test_the_level_loop_reports_each_entry_once_and_the_coarse_levels_last_state_at_its_end(vgg, content_path,
+                                                                                          style_path):
+    """Two L-BFGS levels of 3 steps: entries 0-2 of the coarse level; its end, with the state its last iteration
+    left (that iteration's entry is the full size's entry 0, reported there; a stop acts on the state, which
+    cannot be resumed across levels); entries 3-6; then the Result, with no state to keep."""
+    from legacy_nst.optim.loop import Step
+    from legacy_nst.run.levels import Finished, LevelEnd, run_levels
+    from legacy_nst.run.prepare import prepare
+
+    config = Config(width=48, height=32, iterations=6, multiscale="0.5", optimizer="lbfgs", init="content")
+    events = list(run_levels(prepare(str(content_path), str(style_path), config, vgg=vgg)))
+    kinds = [(type(e).__name__, getattr(e, "iteration", None), getattr(e, "level", None)) for e in events]
+    assert kinds == ([("Step", i, 0) for i in range(3)] + [("LevelEnd", None, 0)]
+                     + [("Step", i, 1) for i in range(3, 7)] + [("Finished", None, None)])
+    end, finished = events[3], events[-1]
+    assert isinstance(end, LevelEnd) and end.state.steps == 3 and not end.state.resumable
+    assert end.state.variables()["input"].shape == (1, 16, 24, 3)
+    assert isinstance(finished, Finished) and finished.state is None
+    steps = [e for e in events if isinstance(e, Step)]
+    assert [e["iteration"] for e in finished.result.history] == [e.iteration for e in steps]
+    assert [e.state.steps for e in steps if e.state] == [1, 2, 4, 5, 6]  # L-BFGS: the iteration that reached it
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ from PIL import Image
 from legacy_nst import Config
 from legacy_nst.cli.main import main
 from legacy_nst.sweep import spec as sweep_spec
-from legacy_nst.record.files import stylize_to_files as run
+from legacy_nst.record.files import run_to_files as run
 from messages import assert_says
 from ray_processes import workers_of_this_process
 

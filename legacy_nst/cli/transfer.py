@@ -1,20 +1,23 @@
-"""`legacy-nst --content C --style S --output O`: parse the command line, run, and say what was written.
+"""`legacy-nst --content C --style S --output O`, the style-transfer command: parse the command line, run,
+and say what was written.
 
 The run and its files are record.files' (the same one sweep jobs run); this
-module parses the options and shows the progress on the console.
+module parses the options, with --resume DIR the saved run's, and shows the
+progress on the console.
 """
+import argparse
 import sys
 
 from .. import __version__
-from ..config import require_weights
-from ..record.checkpoints import prepend_saved_paths, resumed_config
-from ..record.files import stylize_to_files
+from ..config import FIELD_NAMES, Config, require_weights
+from ..record.checkpoints import load_state
+from ..record.files import run_to_files
 from .parser import PROG, Parser, add_config_options, config_from_args, style_paths
 from .peers import PEER_FLAGS
 from .progress import Progress
 
 
-def stylize_parser():
+def transfer_parser():
     parser = Parser(prog=PROG, synonyms=PEER_FLAGS,
                     description="Gatys et al.'s neural style transfer as logO's art.py, in TensorFlow graph mode "
                                 "(tf.compat.v1).",
@@ -35,14 +38,37 @@ def stylize_parser():
     return parser
 
 
-def run_stylize(argv):
-    args = stylize_parser().parse_args(prepend_saved_paths(argv))
+def prepend_saved_paths(argv):
+    """With --resume DIR, put the saved run's --content/--style/--output/--log-json first; later flags win."""
+    finder = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    finder.add_argument("--resume")
+    known, _ = finder.parse_known_args(argv)
+    if not known.resume:
+        return argv
+    meta = load_state(known.resume).meta
+    saved = []
+    for flag, key in (("--content", "content"), ("--style", "style"), ("--output", "output"),
+                      ("--log-json", "log_json")):
+        if meta.get(key):
+            saved += [flag, meta[key]]
+    return saved + list(argv)
+
+
+def resumed_config(args) -> Config:
+    """The saved run's options, overridden by those given on this command line (argparse leaves others out)."""
+    given = {k: v for k, v in vars(args).items() if k in FIELD_NAMES}
+    saved = load_state(given["resume"]).meta["config"]
+    return Config.from_options(**{**{k: v for k, v in saved.items() if k in FIELD_NAMES}, **given})
+
+
+def run_transfer(argv):
+    args = transfer_parser().parse_args(prepend_saved_paths(argv))
     config = resumed_config(args) if getattr(args, "resume", None) else config_from_args(args)
     require_weights(config)  # before the run: refused in one line, or the approximate weights' note said
     progress = Progress(config.iterations, print_every=config.print_every, quiet=args.quiet)
     styles = style_paths(args.style)
-    stylize_to_files(args.content, styles if len(styles) != 1 else styles[0], args.output, config,
-                     log_json=args.log_json, progress=progress)
+    run_to_files(args.content, styles if len(styles) != 1 else styles[0], args.output, config,
+                 log_json=args.log_json, progress=progress)
     if not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
