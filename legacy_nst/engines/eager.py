@@ -106,6 +106,9 @@ class EagerEngine(Engine):
         losses, gradient = self._losses_and_gradient(tf.constant(image))
         return loss_values(losses), gradient.numpy()
 
+    def evaluate(self, image):
+        return loss_values(self.losses_at(tf.constant(image)))
+
     def stepper(self, config):
         return EagerStepper(self, config)
 

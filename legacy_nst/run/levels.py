@@ -127,7 +127,7 @@ def solve(problem, level, vgg, config, saved=None, on_tile=None, stopwatch=None)
         tiling = engine.tiling if level.tile else None
         if average is not None:  # what averaging did: the losses of the image the run writes
             image, state = average.image(), average.carried_by(state)
-            average_losses = engine.compute_loss_and_grads(image)[0]
+            average_losses = engine.evaluate(image)  # the losses alone: no gradient
         where = f" (at {problem.size[1]}x{problem.size[0]})"
         yield Solved(image, stopwatch.median(), ended.stopped_early and ended.stopped_early + where, tiling,
                      ended.restarts, average_losses, state)
