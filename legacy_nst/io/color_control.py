@@ -68,18 +68,20 @@ def with_content_chroma(result_rgb, content_rgb):
     """The result's luminance Y with the content's chroma I and Q (content resized to the result's size), back
     in RGB: uint8 (H, W, 3) for a uint8 result, else float64.
 
-    RGB = Y (1, 1, 1) + c(I, Q) (the I and Q rows of YIQ_FROM_RGB sum to 0), so a pixel stays in the RGB cube
-    exactly when max(-c) <= Y <= 255 - max(c); the content's own Y lies there, so where the result's Y with the
-    content's chroma would leave the cube, Y is clamped into it instead of the RGB values being clipped: the
-    chroma is the content's at every pixel (to uint8 rounding: at most 0.6 of a level in I and Q).
+    RGB = Y u + c(I, Q), u = RGB_FROM_YIQ's first column (1, 1, 1 to 1e-8), so a pixel stays in the RGB cube
+    exactly when -c_k / u_k <= Y <= (255 - c_k) / u_k for each channel k; the content's own Y lies there, so
+    where the result's Y with the content's chroma would leave the cube, Y is clamped into it instead of the
+    RGB values being clipped: the chroma is the content's at every pixel (to uint8 rounding: at most 0.6 of a
+    level in I and Q).
     """
     result = np.asarray(result_rgb)
     content = resize(np.asarray(content_rgb, np.uint8), result.shape[:2])
     yiq = rgb_to_yiq(content)
     yiq[..., 0] = 0.0
-    chroma = yiq_to_rgb(yiq)  # c(I, Q): what the chroma adds to each channel
-    luminance = np.clip(rgb_to_yiq(result)[..., 0], -chroma.min(axis=-1), 255.0 - chroma.max(axis=-1))
-    rgb = np.clip(luminance[..., None] + chroma, 0.0, 255.0)  # the clip only catches float rounding
+    chroma, unit = yiq_to_rgb(yiq), RGB_FROM_YIQ[:, 0]  # c(I, Q): what the chroma adds to each channel
+    low, high = (-chroma / unit).max(axis=-1), ((255.0 - chroma) / unit).min(axis=-1)
+    luminance = np.clip(rgb_to_yiq(result)[..., 0], low, high)
+    rgb = np.clip(luminance[..., None] * unit + chroma, 0.0, 255.0)  # the clip only catches float rounding
     return np.rint(rgb).astype(np.uint8) if result.dtype == np.uint8 else rgb
 
 
