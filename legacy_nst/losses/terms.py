@@ -114,7 +114,8 @@ class StyleTerm(Term):
         return tf.reshape(tf.matmul(flat, 2.0 * inputs["dl_dgram"]), tf.shape(x)) * core
 
 
-TERMS = (ContentTerm, StyleTerm, GuidedStyleTerm, TotalVariation)  # the kinds of term, in the order the total sums their groups
+# the kinds of term, in the order the total sums their groups
+TERMS = (ContentTerm, StyleTerm, GuidedStyleTerm, TotalVariation)
 GROUPS = tuple(dict.fromkeys(kind.group for kind in TERMS))  # what a group weight multiplies
 LOSS_NAMES = ("total",) + GROUPS  # what every log entry holds (a group only when one of its terms is on)
 

@@ -87,7 +87,8 @@ def plain_and_white(vgg, pair, config):
 
 
 def same_bits(first, second, image):
-    (losses_a, gradient_a), (losses_b, gradient_b) = (engine.compute_loss_and_grads(image) for engine in (first, second))
+    (losses_a, gradient_a), (losses_b, gradient_b) = (engine.compute_loss_and_grads(image)
+                                                      for engine in (first, second))
     assert losses_a == losses_b
     np.testing.assert_array_equal(gradient_a, gradient_b)
 
