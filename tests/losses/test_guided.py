@@ -244,3 +244,33 @@ def test_build_problem_resizes_the_masks_and_refuses_bad_ones_in_one_line():
         build(style_masks=[np.zeros((60, 80)), None])
     with pytest.raises(ConfigError, match=r"^style region mask 1 is 80x60 but style image 1 is 50x30"):
         build(style_region_masks=[np.ones((60, 80)), None])
+
+
+@pytest.mark.slow
+def test_masked_tiles_on_ray_workers_equal_the_in_process_tiled_run(vgg, content_path, style_path, shared_dir):
+    """The guide windows travel to the workers: the terms' (in both passes) and the guided measurement's."""
+    import ray
+
+    from legacy_nst.engines.cluster import Workers, loopback_only
+    from legacy_nst.engines.workers import RayTiledEngine
+
+    size = (96, 96)
+    scream = read_image(shared_dir / "images" / "the_scream.jpg")
+    top = np.zeros(scream.shape[:2], np.float32)
+    top[: scream.shape[0] // 2] = 1.0
+    config = Config(style_layers="conv1_1:1,conv2_1:1,conv3_1:1", content_layers="conv3_2")
+    problem = build_problem(config, load_image(content_path, size), [load_image(style_path, size), scream],
+                            vgg.mean_pixel, size, inputs={"style_masks": halves(size), "style_region_masks": [None, top]})
+    image = start_of(problem)
+    with TiledEngine(problem, vgg, config, tile=48) as engine:
+        want, want_gradient = engine.compute_loss_and_grads(image)
+    loopback_only(ray)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 2**20)
+    try:
+        with RayTiledEngine(problem, vgg, config, tile=48, workers=Workers(2, None)) as engine:
+            got, gradient = engine.compute_loss_and_grads(image)
+    finally:
+        ray.shutdown()
+    for name in want:
+        assert got[name] == pytest.approx(want[name], rel=1e-6), name
+    assert relative_l2(gradient, want_gradient) < 1e-6
