@@ -259,8 +259,9 @@ def test_masked_tiles_on_ray_workers_equal_the_in_process_tiled_run(vgg, content
     top = np.zeros(scream.shape[:2], np.float32)
     top[: scream.shape[0] // 2] = 1.0
     config = Config(style_layers="conv1_1:1,conv2_1:1,conv3_1:1", content_layers="conv3_2")
+    inputs = {"style_masks": halves(size), "style_region_masks": [None, top]}
     problem = build_problem(config, load_image(content_path, size), [load_image(style_path, size), scream],
-                            vgg.mean_pixel, size, inputs={"style_masks": halves(size), "style_region_masks": [None, top]})
+                            vgg.mean_pixel, size, inputs=inputs)
     image = start_of(problem)
     with TiledEngine(problem, vgg, config, tile=48) as engine:
         want, want_gradient = engine.compute_loss_and_grads(image)
