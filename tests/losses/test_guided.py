@@ -93,8 +93,8 @@ def same_bits(first, second, image):
     np.testing.assert_array_equal(gradient_a, gradient_b)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("normalization", sorted(NORMALIZATIONS))
+@pytest.mark.parametrize("normalization", [name if name == "artpy" else pytest.param(name, marks=pytest.mark.slow)
+                                           for name in sorted(NORMALIZATIONS)])
 def test_an_all_white_mask_is_the_style_term_bit_for_bit_in_the_graph_engine(vgg, pair, normalization):
     config = Config(style_layers=LAYERS, loss_normalization=normalization)
     plain, white = plain_and_white(vgg, pair, config)
@@ -108,7 +108,6 @@ def test_an_all_white_mask_is_the_style_term_bit_for_bit_in_the_eager_engine(vgg
     same_bits(EagerEngine(plain, vgg, config), EagerEngine(white, vgg, config), start_of(plain))
 
 
-@pytest.mark.slow
 def test_an_all_white_mask_is_the_style_term_bit_for_bit_in_the_tiled_engine(vgg, pair):
     config = Config(style_layers=LAYERS, content_layers="conv3_2")
     plain, white = plain_and_white(vgg, pair, config)
@@ -172,10 +171,9 @@ def relative_l2(a, b):
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("style_layers, content_layers, mode", [
     ("conv1_1:1,conv2_1:1,conv3_1:1", "conv3_2", "simple"),
-    ("conv1_1:1,conv2_1:1,conv3_1:1,conv4_1:1", "conv4_2", "inside")])
+    pytest.param("conv1_1:1,conv2_1:1,conv3_1:1,conv4_1:1", "conv4_2", "inside", marks=pytest.mark.slow)])
 def test_a_tiled_masked_run_equals_the_untiled_one(vgg, content_path, style_path, shared_dir, style_layers,
                                                    content_layers, mode):
     """96x96 in 32-px cores: every guide is cut to each tile's window at its layer, in both passes and in the
