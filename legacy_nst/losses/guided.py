@@ -25,7 +25,7 @@ Where the masks come from: `inputs` (problem.Problem.inputs), one region per sty
   all ones there for a style that applies everywhere);
 - "style_region_masks" (optional): per style, None or its mask at the style image's network size, the region
   of that style image its target is taken from;
-- "guidance" (optional): "simple" (the default) or "inside";
+- "guidance" (optional): "simple" (the default) or "inside", how both sides' masks reach the layers;
 - "region_layers" (optional): per style, None or the style layers that region's terms are on (e.g. the fine
   layers for one painting and the coarse ones for another: the paper's scale control, section 6).
 A region with no positions left at a layer (on either side: a thin region under "inside") has no term there.
