@@ -5,18 +5,21 @@ working size. Every engine evaluates the same Problem, so every option that
 shapes the objective (layer blends, several styles, style scale, TV) means the
 same on each; --multiscale builds one Problem per level.
 
-The objective is losses.terms.objective_of(config): every registered kind of
-term, with the layer options (--content-weight-blend, --style-layer-weight-exp)
-resolved there.
+The objective is losses.terms.objective_of(config, inputs): every registered kind
+of term, with the layer options (--content-weight-blend, --style-layer-weight-exp)
+resolved there; `inputs` (Problem.inputs) holds the terms' extra arrays at this
+working size, e.g. the style masks of guided Gram matrices (prepare_inputs).
 """
 import math
-from dataclasses import dataclass
-from typing import Optional, Tuple
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping, Optional, Tuple
 
 import numpy as np
 
 from .errors import ConfigError
 from .io.images import MAX_SIZE, MIN_SIZE, load_image, pixel_bounds, resize, to_network
+from .io.masks import as_mask, check_mask, resize_mask
 from .losses.terms import Objective, content_layers, objective_of, style_layers
 from .vgg19 import deepest_layer
 
@@ -126,6 +129,7 @@ class Problem:
     mean_pixel: np.ndarray
     pooling: str
     kernel_layout: str
+    inputs: Mapping = field(default_factory=dict)  # the terms' extra inputs by name (prepare_inputs)
 
     @property
     def layers(self):
@@ -137,15 +141,51 @@ class Problem:
         return deepest_layer(self.layers, self.pooling)
 
 
-def build_problem(config, content_rgb, styles_rgb, mean_pixel, size_hw, start=None) -> Problem:
-    """The Problem of `config` at `size_hw` from uint8 RGB images; `start` (network space) overrides --init."""
+def _masks(masks, count, label, image_shapes, sizes, image_label):
+    """Masks (any size, as io.masks.as_mask takes them; None: everywhere) checked against their images and
+    resized to `sizes`, one per style; a count other than the styles' is a one-line ConfigError."""
+    if len(masks) != count:
+        raise ConfigError(f"{len(masks)} {label}(s) for {count} style image(s); give one per --style")
+    prepared = []
+    for index, (mask, shape, size) in enumerate(zip(masks, image_shapes, sizes)):
+        if mask is None:
+            prepared.append(None)
+            continue
+        mask = as_mask(mask)
+        check_mask(mask, shape, f"{label} {index + 1}", image_label(index))
+        prepared.append(resize_mask(mask, size))
+    return tuple(prepared)
+
+
+def prepare_inputs(inputs, content_hw, size_hw, styles_rgb, styles):
+    """Problem.inputs from a run's raw inputs: "style_masks" (on the content's frame) resized to the working
+    size, all ones for a None or when only "style_region_masks" are given; "style_region_masks" (on each style
+    image's frame, None: all of it) resized to the style's network size; other keys ("guidance",
+    "region_layers", "previous") as they are."""
+    prepared = dict(inputs)
+    count = len(styles)
+    if inputs.get("style_masks") is not None or inputs.get("style_region_masks") is not None:
+        masks = _masks(inputs.get("style_masks") or (None,) * count, count, "style mask", [content_hw] * count,
+                       [size_hw] * count, lambda _: "the content image")
+        prepared["style_masks"] = tuple(np.ones(size_hw, np.float32) if m is None else m for m in masks)
+    if inputs.get("style_region_masks") is not None:
+        prepared["style_region_masks"] = _masks(
+            inputs["style_region_masks"], count, "style region mask", [s.shape[:2] for s in styles_rgb],
+            [s.shape[1:3] for s in styles], lambda index: f"style image {index + 1}")
+    return MappingProxyType(prepared)
+
+
+def build_problem(config, content_rgb, styles_rgb, mean_pixel, size_hw, start=None, inputs=None) -> Problem:
+    """The Problem of `config` at `size_hw` from uint8 RGB images; `start` (network space) overrides --init;
+    `inputs`: the terms' extra inputs (prepare_inputs: masks for losses.guided, ...)."""
     content = to_network(resize(content_rgb, size_hw), mean_pixel)
     styles = tuple(prepare_styles(styles_rgb, size_hw, config, mean_pixel))
+    inputs = prepare_inputs(inputs or {}, np.shape(content_rgb)[:2], tuple(size_hw), styles_rgb, styles)
     if start is None:
         first_style = to_network(resize(styles_rgb[0], size_hw), mean_pixel)
         start = initial_image(config, content, first_style, size_hw, mean_pixel)
     return Problem(
         size=tuple(size_hw), content=content, styles=styles, style_weights=blend_weights(config, len(styles)),
-        objective=objective_of(config),
+        objective=objective_of(config, inputs),
         start=np.asarray(start, np.float32), bounds=pixel_bounds(mean_pixel) if config.clip_pixels else None,
-        mean_pixel=mean_pixel, pooling=config.pooling, kernel_layout=config.kernel_layout)
+        mean_pixel=mean_pixel, pooling=config.pooling, kernel_layout=config.kernel_layout, inputs=inputs)

@@ -17,7 +17,7 @@ import logging
 import tensorflow as tf
 
 from ..errors import ConfigError
-from ..losses.targets import gram_targets, make_targets
+from ..losses.targets import gram_targets, guided, make_targets
 from ..losses.terms import LOSS_NAMES, build_losses
 from ..optim.optimizers import first_order, with_keras_twin
 from ..vgg.keras import vgg19_model
@@ -83,10 +83,10 @@ class EagerEngine(Engine):
         self.problem, self.backend = problem, config.backend
         model = vgg19_model(vgg, problem.layers, problem.pooling, problem.kernel_layout)
 
-        def measure(image, layers, what):
+        def measure(image, layers, what, guides=None):
             features = model(tf.constant(image))
             features = {name: features[name].numpy() for name in layers}
-            return gram_targets(features) if what == "gram" else features
+            return gram_targets(guided(features, guides)) if what == "gram" else features
 
         targets = make_targets(problem.objective, problem, measure)
 

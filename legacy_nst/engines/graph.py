@@ -13,7 +13,7 @@ reads), so the variable is not touched while scipy searches.
 import numpy as np
 import tensorflow as tf
 
-from ..losses.targets import gram_targets, make_targets
+from ..losses.targets import gram_targets, guided, make_targets
 from ..losses.terms import LOSS_NAMES, normalized_gradient, term_losses, weigh_terms
 from ..optim.optimizers import first_order
 from .runtime import session_config
@@ -63,13 +63,13 @@ class GraphEngine(Engine):
 
     def materialize_targets(self, vgg):
         """art.py's targets: assign each image to the input, sess.run the layers, keep the values (numpy)."""
-        def measure(image, layers, what):
+        def measure(image, layers, what, guides=None):
             if image.shape == self.problem.content.shape:  # art.py's way, on this graph
                 self.sess.run(self.net["input"].assign(image))
                 features = self.sess.run({name: self.net[name] for name in layers})
             else:
                 features = features_at_own_size(vgg, image, layers, self.problem)
-            return gram_targets(features) if what == "gram" else features
+            return gram_targets(guided(features, guides)) if what == "gram" else features
 
         return make_targets(self.problem.objective, self.problem, measure)
 

@@ -34,7 +34,7 @@ class TileNetwork:
 
     Fed: the window's pixels (net['image']) and the core's rows/columns in the window; for the losses also each
     term's inputs (`inputs`, keyed "INDEX/NAME": its windows, e.g. the content targets, and its pass-2 values,
-    e.g. a style layer's dL/dG).
+    e.g. a style layer's dL/dG); for a guided Gram measurement (`guided_grams`) each layer's guide window.
     """
 
     def __init__(self, vgg, terms, pooling, kernel_layout, precision):
@@ -47,6 +47,10 @@ class TileNetwork:
             cores = {name: self._mask(self.net[name], stride_of(name)) for name in names}
             self.features = {t.layer: self.net[t.layer] for t in terms if t.measure == "features"}
             self.grams = {t.layer: _gram(self.net[t.layer] * cores[t.layer]) for t in terms if t.measure == "gram"}
+            self.guides = {name: tf1.placeholder(tf.float32, (1, None, None, 1), name=f"guide_{name}")
+                           for name in self.grams}  # a guided measurement's T, over the window
+            self.guided_grams = {name: _gram(self.net[name] * cores[name] * guide)
+                                 for name, guide in self.guides.items()}
             self.inputs, self.partials, grad_ys = {}, [], {}
             for index, term in enumerate(terms):
                 x, core = self.net[term.layer], cores[term.layer]
@@ -91,7 +95,8 @@ def run_tile(network, kind, tile, window, windows=None, feeds=None):
     """One tile's share of an evaluation, on a TileNetwork (here, or in a Ray worker):
 
     features  the layers measured as features (the content targets) over the tile's core
-    grams     the Gram matrices of the layers measured as Gram matrices (the style targets) over the core
+    grams     the Gram matrices of the layers measured as Gram matrices (the style targets) over the core;
+              with `windows` ({layer: guide window}), those layers' guided ones, (T o F)^T (T o F)
     partials  pass 1: each term's partial sum over the core; `windows`: the terms' window inputs for this tile
     gradient  pass 2: the window's pixel gradient, with the terms' pass-2 values `feeds` (and `windows`)
     """
@@ -99,10 +104,22 @@ def run_tile(network, kind, tile, window, windows=None, feeds=None):
     if kind == "features":
         fetched = network.run(network.features, fed)
         return {name: _core_of(tile, name, value) for name, value in fetched.items()}
-    if kind == "grams":
+    if kind == "grams" and windows is None:
         return network.run(network.grams, fed)
+    if kind == "grams":
+        fed.update({network.guides[name]: value for name, value in windows.items()})
+        return network.run({name: network.guided_grams[name] for name in windows}, fed)
     fed.update({network.inputs[key]: value for key, value in {**windows, **(feeds or {})}.items()})
     return network.run(network.partials if kind == "partials" else network.image_grad, fed)
+
+
+def layer_windows(arrays, tile):
+    """{layer: whole-image array at that layer} cut to `tile`'s window at each layer."""
+    windows = {}
+    for name, value in arrays.items():
+        wy0, wy1, wx0, wx1 = tile.at_layer(name)[0]
+        windows[name] = value[:, wy0:wy1, wx0:wx1]
+    return windows
 
 
 def _core_of(tile, layer, features):
@@ -171,18 +188,26 @@ class TiledEvaluator:
             windows.update({f"{index}/{name}": value[:, wy0:wy1, wx0:wx1] for name, value in arrays.items()})
         return windows
 
-    def _map(self, label, kind, image, feeds, consume):
+    def tile_windows(self, kind, tile, guides=None):
+        """What run_tile's `windows` is for `kind` on `tile`: the terms' window inputs in both passes, the guide
+        windows of a guided measurement (`guides`: {layer: whole-image guide}), else None."""
+        if kind in ("partials", "gradient"):
+            return self.term_windows(tile)
+        return None if guides is None else layer_windows(guides, tile)
+
+    def _map(self, label, kind, image, feeds, consume, guides=None):
         """Run `kind` (run_tile's) on every tile's window of `image`, here, one tile after another, and hand
         each result to consume(index, result) in tile order; on_tile(label, done, total) after each."""
         for index, tile in enumerate(self.tiles):
-            windows = self.term_windows(tile) if kind in ("partials", "gradient") else None
+            windows = self.tile_windows(kind, tile, guides)
             consume(index, run_tile(self._network(), kind, tile, window_of(image, tile), windows, feeds))
             if self.on_tile is not None:
                 self.on_tile(label, index + 1, len(self.tiles))
 
     # -- targets, tile by tile --
-    def targets(self, content_image, style_image):
-        """(content features by layer over the whole image, style Gram matrices by layer), tile by tile."""
+    def targets(self, content_image, style_image, guides=None):
+        """(content features by layer over the whole image, style Gram matrices by layer), tile by tile; with
+        `guides` ({layer: whole-image guide}), the style's guided Gram matrices at those layers."""
         layers = {t.layer for t in self.terms if t.measure == "features"} if content_image is not None else ()
         content = {name: np.zeros((1, *self.layer_shape(name)), np.float32) for name in layers}
         grams = {}
@@ -195,13 +220,14 @@ class TiledEvaluator:
         if content:
             self._map("targets", "features", content_image, None, place)
         if style_image is not None:
-            self._map("targets", "grams", style_image, None, lambda index, values: _add_into(grams, values))
+            self._map("targets", "grams", style_image, None, lambda index, values: _add_into(grams, values), guides)
         return content, {name: value.astype(np.float32) for name, value in grams.items()}
 
-    def set_targets(self, content_features, style_grams):
-        """The targets (losses.targets.make_targets' "content" and "style"), and each term's window inputs."""
-        found = {"content": content_features, "style": style_grams}
-        self.term_targets = [None if t.source is None else np.asarray(found[t.source][t.layer], np.float32)
+    def set_targets(self, content_features, style_grams, more=None):
+        """The targets (losses.targets.make_targets' "content" and "style"; `more`: its other sources, e.g.
+        "region"), and each term's window inputs."""
+        found = {**(more or {}), "content": content_features, "style": style_grams}
+        self.term_targets = [None if t.source is None else np.asarray(t.target_in(found), np.float32)
                              for t in self.terms]
         self.window_arrays = [t.tile_windows(target) for t, target in zip(self.terms, self.term_targets)]
 
@@ -359,7 +385,8 @@ class TiledEngine(Engine):
         self.network = dict(pooling=problem.pooling, kernel_layout=problem.kernel_layout, precision=precision)
         self.evaluator = self._evaluator(vgg, self.size, problem.objective, tile, halo, on_tile)
         try:
-            self.evaluator.set_targets(*self._targets(vgg))
+            targets = self._targets(vgg)
+            self.evaluator.set_targets(targets.get("content", {}), targets.get("style", {}), targets)
         except BaseException:
             self.evaluator.close()
             raise
@@ -373,20 +400,19 @@ class TiledEngine(Engine):
         evaluator of its size), made into targets by losses.targets.make_targets as every engine's are."""
         evaluator = self.evaluator
 
-        def measure(image, layers, what):
+        def measure(image, layers, what, guides=None):
             if what == "features":
                 return evaluator.targets(image, None)[0]
             if tuple(image.shape[1:3]) == self.size:
-                return evaluator.targets(None, image)[1]
+                return evaluator.targets(None, image, guides)[1]
             other = self._evaluator(vgg, tuple(image.shape[1:3]), self.problem.objective.only("style"),
                                     evaluator.tile, evaluator.halo)
             try:  # --style-scale: an evaluator at the style's own size
-                return other.targets(None, image)[1]
+                return other.targets(None, image, guides)[1]
             finally:
                 other.close()
 
-        targets = make_targets(self.problem.objective, self.problem, measure)
-        return targets.get("content", {}), targets.get("style", {})
+        return make_targets(self.problem.objective, self.problem, measure)
 
     @property
     def tiling(self):

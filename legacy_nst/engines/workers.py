@@ -270,8 +270,8 @@ class RayTiledEvaluator(TiledEvaluator):
         self.current = self.last = {"bytes": {"sent": 0, "received": 0}, "tiles": []}  # this evaluation, the last
         self.retried = 0
 
-    def set_targets(self, content_features, style_grams):
-        super().set_targets(content_features, style_grams)
+    def set_targets(self, content_features, style_grams, more=None):
+        super().set_targets(content_features, style_grams, more)
         self._term_windows = None
 
     def _put(self, value):
@@ -289,7 +289,7 @@ class RayTiledEvaluator(TiledEvaluator):
             self._term_windows = [self._put(self.term_windows(tile)) for tile in self.tiles]
         return self._term_windows
 
-    def _map(self, label, kind, image, feeds, consume):
+    def _map(self, label, kind, image, feeds, consume, guides=None):
         """TiledEvaluator._map on the workers: every tile sent at once, consumed in tile order."""
         evaluation = label.startswith("pass")
         if label == "pass 1":
@@ -297,7 +297,10 @@ class RayTiledEvaluator(TiledEvaluator):
             self.current = {"bytes": {"sent": 0, "received": 0}, "tiles": []}
         started = time.perf_counter()
         windows = self._window_refs(label, image)
-        term_windows = self._term_window_refs() if kind in ("partials", "gradient") else [None] * len(self.tiles)
+        if kind in ("partials", "gradient"):
+            term_windows = self._term_window_refs()
+        else:  # a guided measurement's guide windows, or None
+            term_windows = [guides and self._put(self.tile_windows(kind, tile, guides)) for tile in self.tiles]
         feeds = self._put(feeds) if feeds is not None else None
         in_order = _InOrder(consume)
 

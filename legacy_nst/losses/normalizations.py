@@ -9,7 +9,9 @@ normalization divides what it needs to. The peers' normalizations ('jcjohnson',
 
 A new family is one entry of `NORMALIZATIONS` (and its name in
 config.options.LOSS_NORMALIZATIONS, which a test holds equal to this table's keys).
-The functions take TensorFlow tensors (graph) or eager tensors alike.
+The functions take TensorFlow tensors (graph) or eager tensors alike. The style functions take an optional
+`positions`, the M they divide by in place of the feature map's H x W: a guided Gram matrix (losses.guided)
+is normalized by its region's own size.
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -24,9 +26,10 @@ def gram(features):
     return tf.matmul(flat, flat, transpose_a=True)
 
 
-def _size(features):
+def _size(features, positions=None):
+    """(N channels, M positions) of a (1, H, W, N) feature map; `positions` in place of H x W when given."""
     _, height, width, channels = features.shape
-    return int(channels), int(height) * int(width)
+    return int(channels), int(height) * int(width) if positions is None else positions
 
 
 def content_artpy(x, p):
@@ -47,28 +50,28 @@ def content_paper(x, p):
     return 0.5 * tf.reduce_sum(tf.square(x - p))
 
 
-def style_artpy(x, a_gram):
+def style_artpy(x, a_gram, positions=None):
     """art.py and the paper (equations 3-4): 1/(4 N^2 M^2) * sum (G - A)^2."""
-    n, m = _size(x)
+    n, m = _size(x, positions)
     return tf.reduce_sum(tf.square(gram(x) - a_gram)) / (4.0 * n**2 * m**2)
 
 
-def style_tutorial(x, a_gram):
+def style_tutorial(x, a_gram, positions=None):
     """The tutorials: Gram matrices divided by the positions M, then mean (G/M - A/M)^2 (4x art.py's)."""
-    _, m = _size(x)
+    _, m = _size(x, positions)
     return tf.reduce_mean(tf.square(gram(x) / m - a_gram / m))
 
 
-def style_elements(x, a_gram):
+def style_elements(x, a_gram, positions=None):
     """jcjohnson and anishathalye: Gram matrices divided by the feature map's N*M elements, then
     mean (G/NM - A/NM)^2 over the N^2 entries (nn.MSECriterion; 2 * tf.nn.l2_loss(d) / d.size)."""
-    n, m = _size(x)
+    n, m = _size(x, positions)
     return tf.reduce_mean(tf.square(gram(x) / (n * m) - a_gram / (n * m)))
 
 
 @dataclass(frozen=True)
 class Normalization:
-    """One family of loss formulas: content(x, p), style(x, A), and the form of its total-variation term.
+    """One family of loss formulas: content(x, p), style(x, A[, positions]), and the form of its TV term.
 
     content_scale(N, M) and style_scale(N, M) restate the first two as c * sum (x - p)^2 and
     s * sum (G - A)^2 for a layer of N channels and M positions: the form a tiled evaluation needs,

@@ -43,6 +43,14 @@ def gram_targets(features, constant_limit=CONSTANT_LIMIT_BYTES):
     return targets
 
 
+def guided(features, guides=None):
+    """Fetched feature maps {layer: (1, h, w, N)} times their guides {layer: (1, h, w, 1)} (as they are without):
+    what a guided Gram measurement takes the Gram matrix of, in an engine that fetches whole feature maps."""
+    if guides is None:
+        return features
+    return {name: value * guides[name] for name, value in features.items()}
+
+
 def blend_style_targets(grams, weights, generated_positions):
     """Blend several styles' Gram targets: A_l = sum_i w_i * A_l^(i) * M_l / M_l^(i).
 
@@ -64,12 +72,31 @@ def blend_style_targets(grams, weights, generated_positions):
     return style
 
 
-def make_targets(objective, problem, measure):
-    """{source: {layer: target}} for the objective's terms (losses.term.Term.source): "content" the content
-    image's features, "style" the blended Gram matrices of the problem's style images at the working size.
+def region_targets(terms, problem, measure):
+    """{(region, layer): A_r} for guided terms (losses.guided): the Gram matrix of region r's style image
+    (problem.styles[r]), whole or guided by the term's style-side guide T_s (G_s = (T_s o F)^T (T_s o F)),
+    rescaled from the style region's size M_s to the working region's M_r: A_r = G_s * M_r / M_s."""
+    targets = {}
+    for region in dict.fromkeys(term.region for term in terms):
+        mine = [term for term in terms if term.region == region]
+        image, layers = problem.styles[region], tuple(dict.fromkeys(term.layer for term in mine))
+        guides = {term.layer: term.style_guide for term in mine if term.style_guide is not None}
+        grams = measure(image, layers, "gram", guides) if guides else measure(image, layers, "gram")
+        for term in mine:
+            m_style = term.style_positions or positions(image.shape[1:3], term.layer)
+            targets[(region, term.layer)] = grams[term.layer] * np.float32(term.positions / m_style)
+    return targets
 
-    `measure(image, layers, what)` -> {layer: numpy array} is the engine's: `what` is "features" (the layers'
-    feature maps) or "gram" (their Gram matrices, summed over positions, as gram_targets rounds them).
+
+def make_targets(objective, problem, measure):
+    """{source: {key: target}} for the objective's terms (losses.term.Term.source): "content" the content
+    image's features and "style" the blended Gram matrices of the problem's style images at the working size,
+    by layer; "region" each guided term's (region, layer) target (region_targets).
+
+    `measure(image, layers, what, guides=None)` -> {layer: numpy array} is the engine's: `what` is "features"
+    (the layers' feature maps) or "gram" (their Gram matrices, summed over positions, as gram_targets rounds
+    them); with `guides` ({layer: (1, h, w, 1) array} for every layer asked), the Gram matrices of the features
+    times the guide, (T o F)^T (T o F): a guided measurement.
     """
     targets = {}
     content = objective.sources("content")
@@ -81,4 +108,7 @@ def make_targets(objective, problem, measure):
                   for name, value in measure(style_x, style, "gram").items()} for style_x in problem.styles]
         generated = {name: positions(problem.size, name) for name in style}
         targets["style"] = blend_style_targets(grams, problem.style_weights, generated)
+    guided = [term for term in objective.terms if term.source == "region"]
+    if guided:
+        targets["region"] = region_targets(guided, problem, measure)
     return targets

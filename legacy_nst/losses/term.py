@@ -5,9 +5,10 @@ entry of losses.terms.TERMS. Its class data say what it is:
 
 - `group`: which group weight multiplies it ("content": --beta, "style": --alpha, "tv": --tv-weight, ...), and
   `weight_option`, the Config field holding that weight;
-- `source` and `measure`: the target image it is compared with ("content", "style", or None for a term that
-  carries its own target or needs none) and what of that image's features the target is ("features" or
-  "gram"); losses.targets.make_targets measures them once for every engine.
+- `source` and `measure`: the target image it is compared with ("content", "style", "region": a style image
+  or a region of one, per guided term; or None for a term that carries its own target or needs none) and what
+  of that image's features the target is ("features" or "gram"); losses.targets.make_targets measures them
+  once for every engine, and `target_in(targets)` finds the term's own.
 
 Its instances are the terms of one run (`terms(config, inputs)`, one per layer it reads), each with `layer`
 (a VGG layer, or "image" for a term on the pixels) and `weight` (its weight within the group). Its maths live in
@@ -43,6 +44,11 @@ class Term:
     def terms(cls, config, inputs):
         """This kind's terms in a run of `config`; `inputs` holds a run's extra arrays by name."""
         raise NotImplementedError
+
+    def target_in(self, targets):
+        """This term's target in losses.targets.make_targets' {source: {key: array}} (None without a source):
+        targets[source][layer]; a kind with several targets per layer keys its own (losses.guided)."""
+        return None if self.source is None else targets[self.source][self.layer]
 
     @property
     def on_image(self) -> bool:

@@ -15,34 +15,13 @@ import tensorflow as tf
 
 from ..config import Config
 from ..errors import ConfigError
-from ..vgg19 import CONV_LAYERS
+from .guided import GuidedStyleTerm
+from .layers import content_layers, style_layers
 from .normalizations import NORMALIZATIONS
 from .term import Term
 from .total_variation import TotalVariation
 
 tf1 = tf.compat.v1
-
-
-def content_layers(config):
-    """(name, weight) pairs of the content terms: --content-layers, or anishathalye's
-    --content-weight-blend B: conv4_2 * B + conv5_2 * (1 - B), a layer with weight 0 left out."""
-    blend = config.content_weight_blend
-    if blend is None:
-        return tuple(config.content_layers)
-    return tuple((name, weight) for name, weight in (("conv4_2", blend), ("conv5_2", 1.0 - blend)) if weight > 0)
-
-
-def style_layers(config):
-    """(name, weight) pairs of the style terms: --style-layers, or with --style-layer-weight-exp E the layers in
-    network order weighing 1, E, E^2, ..., rescaled to the total weight of --style-layers (art.py's: 10), so E
-    redistributes the style weight between layers without changing its sum (anishathalye's)."""
-    exponent = config.style_layer_weight_exp
-    if exponent is None:
-        return tuple(config.style_layers)
-    names = sorted(dict(config.style_layers), key=CONV_LAYERS.index)  # network order
-    total = sum(weight for _, weight in config.style_layers)
-    raw = [exponent ** depth for depth in range(len(names))]
-    return tuple((name, total * weight / sum(raw)) for name, weight in zip(names, raw))
 
 
 @dataclass(frozen=True)
@@ -103,6 +82,9 @@ class StyleTerm(Term):
 
     @classmethod
     def terms(cls, config, inputs):
+        """One term per style layer; none when `inputs` holds masks (losses.guided's terms take the style)."""
+        if inputs.get("style_masks"):
+            return ()
         return tuple(cls(name, weight, config.loss_normalization) for name, weight in style_layers(config))
 
     def loss(self, x, target):
@@ -132,7 +114,8 @@ class StyleTerm(Term):
         return tf.reshape(tf.matmul(flat, 2.0 * inputs["dl_dgram"]), tf.shape(x)) * core
 
 
-TERMS = (ContentTerm, StyleTerm, TotalVariation)  # the kinds of term, in the order the total sums their groups
+# the kinds of term, in the order the total sums their groups
+TERMS = (ContentTerm, StyleTerm, GuidedStyleTerm, TotalVariation)
 GROUPS = tuple(dict.fromkeys(kind.group for kind in TERMS))  # what a group weight multiplies
 LOSS_NAMES = ("total",) + GROUPS  # what every log entry holds (a group only when one of its terms is on)
 
@@ -169,7 +152,10 @@ class Objective:
 
 
 def objective_of(config, inputs=MappingProxyType({})) -> Objective:
-    """The objective of a run of `config`: every kind's terms (`TERMS`) and their group weights."""
+    """The objective of a run of `config`: every kind's terms (`TERMS`) and their group weights.
+
+    `inputs` (problem.Problem.inputs) holds a run's arrays by name for the kinds that read them: "style_masks",
+    "style_region_masks", "guidance", "region_layers" (losses.guided), "previous" (losses.temporal)."""
     if config.loss_normalization not in NORMALIZATIONS:
         raise ConfigError(f"unknown loss normalization {config.loss_normalization!r}; "
                           f"choose from {', '.join(NORMALIZATIONS)}")
@@ -178,24 +164,26 @@ def objective_of(config, inputs=MappingProxyType({})) -> Objective:
     return Objective(terms, weights, config.loss_normalization)
 
 
-def objective(content_layers, style_layers, alpha, beta, tv_weight=0.0, normalization="artpy") -> Objective:
+def objective(content_layers, style_layers, alpha, beta, tv_weight=0.0, normalization="artpy", pooling="avg",
+              inputs=MappingProxyType({})) -> Objective:
     """The objective from resolved (name, weight) layers and the group weights, the other options at their
-    defaults (for callers without a Config: tests, benches)."""
+    defaults (for callers without a Config: tests, benches); `inputs` as objective_of's."""
     values = {field.name: field.default for field in dataclasses.fields(Config)}
     values.update(content_layers=tuple(content_layers), style_layers=tuple(style_layers), alpha=alpha, beta=beta,
-                  tv_weight=tv_weight, loss_normalization=normalization)
-    return objective_of(SimpleNamespace(**values))
+                  tv_weight=tv_weight, loss_normalization=normalization, pooling=pooling)
+    return objective_of(SimpleNamespace(**values), inputs)
 
 
 def _target(term, targets):
-    return None if term.source is None else tf.convert_to_tensor(targets[term.source][term.layer])
+    target = term.target_in(targets)
+    return None if target is None else tf.convert_to_tensor(target)
 
 
 def term_losses(objective, features, targets):
     """Each term's value, unweighted (neither its layer weight nor its group's), in objective.terms order.
 
     `features` maps layer names (and "image") to tensors: the graph dictionary, or the eager model's outputs;
-    `targets` is losses.targets.make_targets' {source: {layer: array}}."""
+    `targets` is losses.targets.make_targets' {source: {key: array}} (Term.target_in finds each term's)."""
     return tuple(term.loss(features[term.layer], _target(term, targets)) for term in objective.terms)
 
 
