@@ -134,6 +134,11 @@ class Config:
         "total variation weight: adds W * (mean squared difference of vertically and of horizontally adjacent pixels; "
         "--loss-normalization jcjohnson: 1/2 * their sum over the (H-1)x(W-1) interior), smoothing the result (0: off)",
         metavar="W", roles=(RESULT, SCORING), number=WEIGHT)
+    temporal_weight: Optional[float] = _algorithm(
+        None, "weight of the temporal term of a video run (Ruder et al. 2016): the flow-warped previous stylised "
+        "frame's mean squared difference over the reliable pixels (default: Ruder's temporal:content ratio of 200, "
+        "his 1e3 at content weight 5 under --loss-normalization jcjohnson; see docs/video.md)",
+        metavar="W", roles=(RESULT, SCORING), number=WEIGHT)
     normalize_gradients: bool = _algorithm(
         False,
         "divide each loss term's gradient at its layer by its L1 norm before weighting and summing, as jcjohnson",

@@ -25,7 +25,22 @@ from typing import ClassVar
 import numpy as np
 import tensorflow as tf
 
+from ..vgg19 import channels, positions
+from .layers import content_layers
+from .normalizations import NORMALIZATIONS
 from .term import Term
+
+RUDER_RATIO = 200.0  # artistic_video.lua: -temporal_weight 1e3 at -content_weight 5
+
+
+def ruder_weight(config, size_hw):
+    """The temporal weight that keeps Ruder's temporal:content ratio under `config`'s normalization: 200 times
+    beta times what the content term is per unit of mean squared difference at its (first) layer (1 for
+    neural_style.lua's mean, 1/4 for art.py's 1/(4NM) sum, NM/2 for the paper's 1/2 sum)."""
+    layer = content_layers(config)[0][0]
+    n, m = channels(layer), positions(size_hw, layer)
+    per_mean = NORMALIZATIONS[config.loss_normalization].content_scale(n, m) * n * m
+    return RUDER_RATIO * config.beta * per_mean
 
 
 def closest_first(weights):
@@ -52,10 +67,18 @@ class TemporalTerm(Term):
     weights: np.ndarray = field(default=None, repr=False)  # (1, H, W, 1) float32 in [0, 1]
 
     @classmethod
+    def group_weight(cls, config, inputs):
+        """--temporal-weight, else Ruder's ratio (`ruder_weight`) at the frames' size."""
+        previous = inputs.get("previous") or ()
+        if config.temporal_weight is not None or not previous:
+            return config.temporal_weight or 0.0
+        return ruder_weight(config, np.shape(previous[0][0])[1:3])
+
+    @classmethod
     def terms(cls, config, inputs):
         """One term per earlier frame in `inputs["previous"]`: [(warped, weights), ...], closest first."""
         previous = inputs.get("previous", ())
-        if not previous or not config.temporal_weight > 0:
+        if not previous or config.temporal_weight == 0:
             return ()
         reduced = closest_first([weights for _, weights in previous])
         return tuple(cls(warped=np.asarray(warped, np.float32), weights=c) for (warped, _), c in zip(previous, reduced))

@@ -45,6 +45,11 @@ class Term:
         """This kind's terms in a run of `config`; `inputs` holds a run's extra arrays by name."""
         raise NotImplementedError
 
+    @classmethod
+    def group_weight(cls, config, inputs):
+        """The weight of this kind's group in a run of `config`: its weight option's value."""
+        return getattr(config, cls.weight_option)
+
     def target_in(self, targets):
         """This term's target in losses.targets.make_targets' {source: {key: array}} (None without a source):
         targets[source][layer]; a kind with several targets per layer keys its own (losses.guided)."""

@@ -19,6 +19,7 @@ from .guided import GuidedStyleTerm
 from .layers import content_layers, style_layers
 from .normalizations import NORMALIZATIONS
 from .term import Term
+from .temporal import TemporalTerm
 from .total_variation import TotalVariation
 
 tf1 = tf.compat.v1
@@ -115,7 +116,7 @@ class StyleTerm(Term):
 
 
 # the kinds of term, in the order the total sums their groups
-TERMS = (ContentTerm, StyleTerm, GuidedStyleTerm, TotalVariation)
+TERMS = (ContentTerm, StyleTerm, GuidedStyleTerm, TotalVariation, TemporalTerm)
 GROUPS = tuple(dict.fromkeys(kind.group for kind in TERMS))  # what a group weight multiplies
 LOSS_NAMES = ("total",) + GROUPS  # what every log entry holds (a group only when one of its terms is on)
 
@@ -160,7 +161,7 @@ def objective_of(config, inputs=MappingProxyType({})) -> Objective:
         raise ConfigError(f"unknown loss normalization {config.loss_normalization!r}; "
                           f"choose from {', '.join(NORMALIZATIONS)}")
     terms = tuple(term for kind in TERMS for term in kind.terms(config, inputs))
-    weights = {kind.group: getattr(config, kind.weight_option) for kind in TERMS}
+    weights = {kind.group: kind.group_weight(config, inputs) for kind in TERMS}
     return Objective(terms, weights, config.loss_normalization)
 
 

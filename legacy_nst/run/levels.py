@@ -91,7 +91,8 @@ def weight_problem(config, values):
     for group, _ in GROUP_WEIGHTS:
         if group in values and not math.isfinite(values[group]):
             return f"the {group} term itself is {values[group]}; check the images and the layer weights"
-    products = {name: abs(getattr(config, name) * values[group]) for group, name in GROUP_WEIGHTS if group in values}
+    products = {name: abs((getattr(config, name) or 0.0) * values[group]) for group, name in GROUP_WEIGHTS
+                if group in values}
     name = max(products, key=products.get)
     flag = "--" + name.replace("_", "-")
     return f"{flag} {getattr(config, name):g} makes the first loss {values['total']}; lower {flag}"
