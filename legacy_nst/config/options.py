@@ -138,7 +138,7 @@ class Config:
         None, "weight of the temporal term of a video run (Ruder et al. 2016): the flow-warped previous stylised "
         "frame's mean squared difference over the reliable pixels (default: Ruder's temporal:content ratio of 200, "
         "his 1e3 at content weight 5 under --loss-normalization jcjohnson; see docs/video.md)",
-        metavar="W", roles=(RESULT, SCORING), number=WEIGHT)
+        metavar="W", roles=(RESULT,), number=WEIGHT)
     normalize_gradients: bool = _algorithm(
         False,
         "divide each loss term's gradient at its layer by its L1 norm before weighting and summing, as jcjohnson",

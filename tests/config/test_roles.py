@@ -43,9 +43,12 @@ OLD_SCORE_OPTIONS = ("width", "height", "style_blend_weights", "style_scale", "p
                      "pooling", "kernel_layout", "weights", "memory_limit")
 
 
+ADDED_SINCE = {"temporal_weight"}  # options added after the lists were derived (video: issue 29)
+
+
 def test_the_help_groups_are_the_old_ones_in_the_same_order():
     assert list(GROUPS) == list(OLD_GROUPS)
-    assert {name: tuple(names) for name, names in GROUPS.items()} == OLD_GROUPS
+    assert {name: tuple(n for n in names if n not in ADDED_SINCE) for name, names in GROUPS.items()} == OLD_GROUPS
 
 
 def test_what_a_resumed_run_may_change_is_the_old_list():
