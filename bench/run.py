@@ -342,7 +342,7 @@ def main(argv=None):
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     bench = Bench(args)
-    from legacy_nst.engines.runtime import bfloat16_unsupported_reason, cpu_flags
+    from legacy_nst.engines.session import bfloat16_unsupported_reason, cpu_flags
     from legacy_nst.record.run_record import versions
 
     report = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "quick": args.quick,

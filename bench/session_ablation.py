@@ -33,7 +33,7 @@ SHARED = Path(os.environ.get("LEGACY_NST_SHARED", REPO.parent / "shared"))
 
 def variants(tf1, rewriter, runtime):
     """name -> session_config(precision): TensorFlow's default, grappler off, single rewrites, and ours
-    (engines.runtime's; "the others" are the rewrites it turns off, runtime.REWRITES_OFF)."""
+    (engines.session's; "the others" are the rewrites it turns off, runtime.REWRITES_OFF)."""
     off = rewriter.RewriterConfig.OFF
 
     def proto(**options):
@@ -69,7 +69,7 @@ def main():
 
     from legacy_nst.config import Config
     from legacy_nst.engines import graph as graph_engine
-    from legacy_nst.engines import runtime
+    from legacy_nst.engines import session as runtime
     from legacy_nst.engines.graph import GraphEngine
     from legacy_nst.io.images import read_image
     from legacy_nst.problem import build_problem

@@ -8,7 +8,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "legacy_nst"
 # The pipeline's stages, upstream first: a module may import its own stage and the ones before it, lazily
 # (inside a function) or not. (errors is below everything; vgg19, the network's shape as pure data, is the first
 # stage; the package facade may re-export anything.)
-STAGES = ["vgg19", "config", "io", "motion", "vgg", "losses", "problem", "optim", "engines", "run", "record", "sweep", "cli"]
+STAGES = ["vgg19", "config", "io", "motion", "vgg", "losses", "problem", "optim", "cluster", "engines", "run", "record",
+          "sweep", "cli"]
 # Lazy imports of the package's own modules inside functions, each with a reason in a comment beside it.
 LAZY = {("legacy_nst", "legacy_nst.run.api"), ("legacy_nst.engines", "legacy_nst.engines.eager"),
         ("legacy_nst.cli.console", "legacy_nst.cli.main")}

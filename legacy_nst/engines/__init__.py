@@ -3,7 +3,7 @@
 graph  art.py's tf.compat.v1 graph dictionary in a session (engines.graph)
 eager, function, function-xla  a Keras VGG-19 with tf.GradientTape (engines.eager)
 --tile (any graph run whose memory plan tiles)  the same loss and gradient tile by tile (engines.tiled)
---workers / --ray-address on a tiled level  the tiled engine with its tiles on Ray workers (engines.workers)
+--workers / --ray-address on a tiled level  the tiled engine with its tiles on Ray workers (engines.ray_tiled)
 
 Each engine class says, as class data, which --backend names it serves, which options it refuses and whether
 its runs can resume; `engine_for` is the one dispatch, and nothing outside engines/ compares backend names.
@@ -12,7 +12,7 @@ from ..errors import ConfigError
 from .base import Engine
 from .graph import GraphEngine
 from .tiled import TiledEngine
-from .workers import RayTiledEngine
+from .ray_tiled import RayTiledEngine
 
 
 def backends():
@@ -35,7 +35,7 @@ def engine_class(backend):
 
 def engine_for(config, tile=None, workers=None):
     """The Engine class for a level: the tiled one when the plan tiles it (`tile`: its core), on Ray workers
-    when it has them (`workers`: cluster.Workers), else --backend's."""
+    when it has them (`workers`: cluster.TileWorkers), else --backend's."""
     if tile:
         return RayTiledEngine if workers else TiledEngine
     return engine_class(config.backend)
@@ -59,7 +59,7 @@ def check_supported(config, resuming=False, tile=None, workers=None):
 def create_engine(problem, vgg, config, level, on_tile=None) -> Engine:
     """The engine for `problem` as run.plan's `level` says (its options already checked with check_supported),
     in the level's precision; `on_tile(pass, done, total)` sees a tiled evaluation's progress."""
-    return engine_for(config, level.tile, level.workers).for_level(problem, vgg, config, level, on_tile)
+    return engine_for(config, level.tile, level.tile_workers).for_level(problem, vgg, config, level, on_tile)
 
 
 def evaluation_engine(problem, vgg) -> Engine:

@@ -16,7 +16,7 @@ import tensorflow as tf
 from ..losses.targets import gram_targets, guided, make_targets
 from ..losses.terms import LOSS_NAMES, normalized_gradient, term_losses, weigh_terms
 from ..optim.optimizers import first_order
-from .runtime import session_config
+from .session import session_config
 from ..vgg.graph import build_graph
 from ..vgg19 import deepest_layer
 from .base import Engine, Stepper

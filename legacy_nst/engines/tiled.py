@@ -19,7 +19,7 @@ from ..optim.optimizers import first_order
 from ..vgg.graph import build_graph
 from ..vgg19 import CONV_SHAPES, deepest_layer, layer_sequence, stride_of
 from .base import Engine, Stepper
-from .runtime import session_config
+from .session import session_config
 from .tiles import halo_for, plan_tiles
 
 tf1 = tf.compat.v1
@@ -392,7 +392,7 @@ class TiledEngine(Engine):
             raise
 
     def _evaluator(self, vgg, size, objective, tile, halo, on_tile=None):
-        """An evaluator with this engine's network settings (engines.workers: one whose tiles run on Ray)."""
+        """An evaluator with this engine's network settings (engines.ray_tiled: one whose tiles run on Ray)."""
         return TiledEvaluator(vgg, size, objective, tile, halo=halo, on_tile=on_tile, **self.network)
 
     def _targets(self, vgg):

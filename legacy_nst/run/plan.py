@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from ..engines import check_supported
-from ..engines.cluster import Workers
-from ..engines.runtime import runnable_precision
+from ..cluster import TileWorkers
+from ..engines.session import runnable_precision
 from ..engines.tiles import core_for_tiles, halo_for
 from ..errors import ConfigError
 from ..problem import layers_in_use
@@ -40,7 +40,7 @@ class Level:
     lbfgs: Optional[str]    # an lbfgs level's implementation ("scipy", or "float32": always when tiled)
     estimate: Estimate      # its peak memory; .tile and .halo when it runs tiled
     restart: bool = False   # an lbfgs level restarted when it stops early (--lbfgs-restart)
-    workers: Optional[Workers] = None  # a tiled level's tiles on Ray workers (--workers, --ray-address)
+    tile_workers: Optional[TileWorkers] = None  # a tiled level's tiles on Ray workers (--workers, --ray-address)
 
     @property
     def tile(self) -> Optional[int]:
@@ -54,7 +54,7 @@ class Level:
         height, width = self.size
         method = f"lbfgs ({self.lbfgs}{', restarts' if self.restart else ''})" if self.lbfgs else self.optimizer
         engine = f"tiled (core {self.tile}, halo {self.halo})" if self.tile else "untiled"
-        engine += f" {self.workers.describe()}" if self.workers else ""
+        engine += f" {self.tile_workers.describe()}" if self.tile_workers else ""
         steps = f"{self.steps} step{'' if self.steps == 1 else 's'}"
         return (f"{width}x{height}, {steps}, {self.precision} {method}, {engine}, "
                 f"peak memory about {self.estimate.total / GB:.1f} GB")
@@ -64,7 +64,7 @@ class Level:
                 "precision": self.precision, "optimizer": self.optimizer, "lbfgs": self.lbfgs,
                 "lbfgs_restart": self.restart, "tile": self.tile,
                 "halo": self.halo, "memory_bytes": self.estimate.total,
-                "workers": self.workers.to_json() if self.workers else None}
+                "workers": self.tile_workers.to_json() if self.tile_workers else None}
 
 
 @dataclass(frozen=True)
@@ -121,14 +121,14 @@ def make_plan(config, size_hw, resuming=False, limit=None) -> Plan:
     for size, steps, scale, level_precision in level_shapes(config, size_hw, precision):
         estimate = full if size == tuple(size_hw) else check_fits(*size, config, available)
         # a worker holds what one tile needs: the runtime, the network's weights, one window's feature maps
-        workers = (Workers.requested(config, estimate.runtime + estimate.weights + estimate.feature_maps)
+        workers = (TileWorkers.requested(config, estimate.runtime + estimate.weights + estimate.feature_maps)
                    if estimate.tile else None)
         if estimate.tile:
             check_supported(config, resuming=resuming, tile=estimate.tile, workers=workers)
         lbfgs = ("float32" if estimate.tile else config.lbfgs_implementation) if config.optimizer == "lbfgs" else None
         levels.append(Level(size, steps, scale, level_precision, config.optimizer, lbfgs, estimate,
                             bool(lbfgs) and config.lbfgs_restart, workers))
-    if Workers.requested(config) and not any(level.workers for level in levels):
+    if TileWorkers.requested(config) and not any(level.tile_workers for level in levels):
         raise ConfigError(_untiled_workers(config, size_hw))
     return Plan(tuple(levels), precision, note, available)
 

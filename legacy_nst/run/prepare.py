@@ -13,7 +13,7 @@ import numpy as np
 
 from ..config import Config
 from ..engines import check_supported
-from ..engines.cluster import check_reachable
+from ..cluster import check_reachable
 from ..io.checksums import fingerprint
 from ..io.images import as_rgb_image, read_input
 from ..problem import as_style_list, check_styles
@@ -79,7 +79,8 @@ def prepare(content, style, config: Config, vgg=None, resuming=False) -> Prepare
     check_styles(config, inputs.styles_rgb, size)
     plan = make_plan(config, size, resuming=resuming)
     check_supported(config, resuming=resuming)
-    for address in sorted({level.workers.address for level in plan.levels if level.workers and level.workers.address}):
+    for address in sorted({level.tile_workers.address for level in plan.levels
+                          if level.tile_workers and level.tile_workers.address}):
         check_reachable(address)  # now, not after the untiled levels before it
     return Prepared(config, inputs, plan, vgg)
 

@@ -7,7 +7,7 @@ so the sweep package follows the package layout by editing these lines only.
 from ..config import INITS, Config, fields_with, fields_without, require_weights
 from ..config.roles import PATH, PER_JOB, RESULT, WORKERS
 from ..config.weights import DEFAULT_SHARED, SHARED_ENV
-from ..engines.cluster import capacity, connect, thread_environment
+from ..cluster import capacity, connect, thread_environment
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write
 from ..record.checkpoints import RUN_OPTIONS, STATE_JSON, load_state

@@ -7,7 +7,7 @@ from legacy_nst.config.options import BACKENDS, LOSS_NORMALIZATIONS
 from legacy_nst.engines import backends, check_supported, engine_class, engine_for, resumable
 from legacy_nst.engines.graph import GraphEngine
 from legacy_nst.engines.tiled import TiledEngine
-from legacy_nst.engines.workers import RayTiledEngine
+from legacy_nst.engines.ray_tiled import RayTiledEngine
 from legacy_nst.errors import ConfigError
 from legacy_nst.losses.normalizations import NORMALIZATIONS
 

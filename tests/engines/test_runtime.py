@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 from legacy_nst import Config, stylize
-from legacy_nst.engines import runtime
+from legacy_nst.engines import session as runtime
 from legacy_nst.errors import ConfigError
 from legacy_nst.vgg.graph import build_graph
 

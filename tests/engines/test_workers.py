@@ -20,9 +20,9 @@ import pytest
 
 from legacy_nst.cli.main import main
 from legacy_nst.config import Config
-from legacy_nst.engines.cluster import Workers, loopback_only
+from legacy_nst.cluster import TileWorkers, loopback_only
 from legacy_nst.engines.tiled import TiledEngine
-from legacy_nst.engines.workers import RayTiledEngine
+from legacy_nst.engines.ray_tiled import RayTiledEngine
 from legacy_nst.io.images import read_image, resize, to_network
 from messages import assert_says
 from problems import make_problem
@@ -80,7 +80,7 @@ def test_workers_run_this_tree_and_give_the_in_process_loss_and_gradient(ray_ins
     problem = make_problem(vgg, content, style, tv_weight=1e-2)
     with TiledEngine(problem, vgg, Config(), tile=int(TILE)) as engine:
         want, want_gradient = engine.compute_loss_and_grads(image)
-    with RayTiledEngine(problem, vgg, Config(), tile=int(TILE), workers=Workers(2, None)) as engine:
+    with RayTiledEngine(problem, vgg, Config(), tile=int(TILE), workers=TileWorkers(2, None)) as engine:
         started = engine.pool.started
         got, gradient = engine.compute_loss_and_grads(image)
         tiling = engine.tiling
@@ -98,7 +98,7 @@ def test_workers_run_this_tree_and_give_the_in_process_loss_and_gradient(ray_ins
 def test_a_run_on_workers_follows_the_in_process_tiled_run(ray_instance, run, in_process, optimizer):
     """Adam, and the float32 L-BFGS (a tiled level's), 2 iterations from the content."""
     result = run(tile=TILE, init="content", iterations=2, optimizer=optimizer, workers=2)
-    assert result.plan.levels[0].workers == Workers(2, None, result.plan.levels[0].workers.memory)
+    assert result.plan.levels[0].tile_workers == TileWorkers(2, None, result.plan.levels[0].tile_workers.memory)
     assert "on 2 Ray workers" in result.plan.lines()[-1]
     assert_same_losses(result.history, in_process(optimizer).history)
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from legacy_nst.cli.main import main
-from legacy_nst.engines.cluster import loopback_only
+from legacy_nst.cluster import loopback_only
 
 pytestmark = pytest.mark.slow  # a two-node local Ray cluster
 

@@ -249,8 +249,8 @@ def test_masked_tiles_on_ray_workers_equal_the_in_process_tiled_run(vgg, content
     """The guide windows travel to the workers: the terms' (in both passes) and the guided measurement's."""
     import ray
 
-    from legacy_nst.engines.cluster import Workers, loopback_only
-    from legacy_nst.engines.workers import RayTiledEngine
+    from legacy_nst.cluster import Workers, loopback_only
+    from legacy_nst.engines.ray_tiled import RayTiledEngine
 
     size = (96, 96)
     scream = read_image(shared_dir / "images" / "the_scream.jpg")

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from legacy_nst import Config, stylize
-from legacy_nst.engines.runtime import bfloat16_unsupported_reason
+from legacy_nst.engines.session import bfloat16_unsupported_reason
 from legacy_nst.errors import ConfigError
 from legacy_nst.io.images import read_image, resize, to_network
 from problems import graph_engine

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from legacy_nst.config import Config
-from legacy_nst.engines import runtime
+from legacy_nst.engines import session as runtime
 from legacy_nst.errors import ConfigError
 from legacy_nst.run.memory import GB
 from legacy_nst.run.plan import FLOAT32_PER_BFLOAT16, make_plan
@@ -117,9 +117,9 @@ def test_the_plan_a_fast_run_prints_is_the_levels_it_runs(tmp_path, content_path
 
 def test_a_tiled_level_with_workers_says_where_its_tiles_run_and_an_untiled_run_is_refused():
     (level,) = make_plan(Config(tile="128", workers=2, iterations=3), (384, 512), limit=ROOMY).levels
-    assert (level.workers.count, level.workers.address) == (2, None) and level.workers.memory > 0
+    assert (level.tile_workers.count, level.tile_workers.address) == (2, None) and level.tile_workers.memory > 0
     assert "tiled (core 128, halo 80) on 2 Ray workers of a local Ray instance (127.0.0.1)," in level.describe()
-    assert level.to_json()["workers"] == {"count": 2, "address": None, "memory_bytes": level.workers.memory}
+    assert level.to_json()["workers"] == {"count": 2, "address": None, "memory_bytes": level.tile_workers.memory}
     (level,) = make_plan(Config(tile="128", ray_address="10.0.0.1:6379"), (384, 512), limit=ROOMY).levels
     assert "on Ray workers of the Ray cluster at 10.0.0.1:6379" in level.describe()
     with pytest.raises(ConfigError) as refused:

@@ -1,9 +1,9 @@
 """Ray: starting a local instance or joining a cluster, and the environment of a worker process.
 
-Sweeps (sweep.driver: one job per worker) and tile-parallel runs (engines.workers: one image's tiles on
+Sweeps (sweep.driver: one job per worker) and tile-parallel runs (engines.ray_tiled: one image's tiles on
 actors) start and join Ray here, the same way: a local instance binds to 127.0.0.1 only; an address is
 checked first, within a bounded wait, because Ray itself retries an address that does not answer for
-many minutes. `Workers` is what a run asks of Ray for a tiled level (run.plan puts it in the Level).
+many minutes. `TileWorkers` is what a run asks of Ray for a tiled level (run.plan puts it in the Level).
 """
 import logging
 import os
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from ..errors import NSTError
+from .errors import NSTError
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding this legacy_nst package
 
@@ -111,7 +111,7 @@ def worker_environment(threads: int) -> dict:
 
 
 @dataclass(frozen=True)
-class Workers:
+class TileWorkers:
     """What a tiled level asks of Ray: `count` actors (None: one per CPU of the cluster, at most one per
     tile), on a local instance or the cluster at `address`, each needing about `memory` bytes."""
 
@@ -120,7 +120,7 @@ class Workers:
     memory: int = 0
 
     @classmethod
-    def requested(cls, config, memory=0) -> Optional["Workers"]:
+    def requested(cls, config, memory=0) -> Optional["TileWorkers"]:
         """From --workers and --ray-address; None when neither is given (the level runs in this process)."""
         if not config.workers and not config.ray_address:
             return None

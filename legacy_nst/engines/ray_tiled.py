@@ -19,7 +19,7 @@ from collections import deque
 import numpy as np
 
 from ..errors import NSTError
-from .cluster import capacity, connect, worker_environment
+from ..cluster import capacity, connect, worker_environment
 from .tiled import TiledEngine, TiledEvaluator, TileNetwork, run_tile, window_of
 
 DEPTH = 2             # tiles in flight per worker: one running and one waiting, so no worker idles on a round trip
@@ -55,7 +55,7 @@ class TileWorker:
 
 
 def worker_shape(ray, workers, tiles):
-    """(workers, threads each, GPUs each) for `workers` (cluster.Workers) on the cluster Ray is connected to:
+    """(workers, threads each, GPUs each) for `workers` (cluster.TileWorkers) on the cluster Ray is connected to:
     --workers, or one per CPU, at most one per tile; a one-line NSTError when the cluster cannot hold them."""
     offered = capacity(ray)
     cpus, memory, gpus = offered.cpus, offered.node_memory, offered.gpus
@@ -342,7 +342,7 @@ class RayTiledEngine(TiledEngine):
     @classmethod
     def for_level(cls, problem, vgg, config, level, on_tile=None):
         return cls(problem, vgg, config, level.precision, tile=level.tile, halo=level.halo, on_tile=on_tile,
-                   workers=level.workers)
+                   workers=level.tile_workers)
 
     def __init__(self, problem, vgg, config, precision="float32", tile=512, halo=None, on_tile=None, workers=None):
         import ray  # heavy, and only runs with workers need it
