@@ -183,3 +183,11 @@ def test_a_planted_backend_comparison_is_found(tmp_path):
     (tmp_path / "legacy_nst" / "run").mkdir(parents=True)
     (tmp_path / "legacy_nst" / "run" / "stylize.py").write_text("def f(config):\n    return config.backend == 'graph'\n")
     assert backend_comparisons(tmp_path / "legacy_nst") == ["legacy_nst.run.stylize:2"]
+
+
+LONGEST_MODULE = 450  # lines
+
+
+def test_every_module_is_at_most_450_lines():
+    long = [(len(path.read_text().splitlines()), name) for name, path in modules().items()]
+    assert [entry for entry in long if entry[0] > LONGEST_MODULE] == []
