@@ -249,7 +249,7 @@ def test_masked_tiles_on_ray_workers_equal_the_in_process_tiled_run(vgg, content
     """The guide windows travel to the workers: the terms' (in both passes) and the guided measurement's."""
     import ray
 
-    from legacy_nst.cluster import Workers, loopback_only
+    from legacy_nst.cluster import TileWorkers, loopback_only
     from legacy_nst.engines.ray_tiled import RayTiledEngine
 
     size = (96, 96)
@@ -266,7 +266,7 @@ def test_masked_tiles_on_ray_workers_equal_the_in_process_tiled_run(vgg, content
     loopback_only(ray)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 2**20)
     try:
-        with RayTiledEngine(problem, vgg, config, tile=48, workers=Workers(2, None)) as engine:
+        with RayTiledEngine(problem, vgg, config, tile=48, workers=TileWorkers(2, None)) as engine:
             got, gradient = engine.compute_loss_and_grads(image)
     finally:
         ray.shutdown()
