@@ -39,7 +39,7 @@ import tensorflow as tf
 from .guidance import propagate, region_size
 from .layers import style_layers
 from .normalizations import NORMALIZATIONS
-from .term import Term
+from .term import Term, gram_gradient, gram_loss, gram_partial
 
 
 def guided_regions(config, inputs):
@@ -108,16 +108,12 @@ class GuidedStyleTerm(Term):
         return {"guide": self.guide}
 
     def tile_partial(self, x, core, inputs):
-        flat = tf.reshape(x * core * inputs["guide"], (-1, x.shape[-1]))
-        return tf.matmul(flat, flat, transpose_a=True)
+        return gram_partial(x * core * inputs["guide"])
 
     def tile_loss(self, partial, target, scale, factor):
-        difference = partial - np.asarray(target, np.float64)
-        return scale * float(np.sum(np.square(difference))), {
-            "dl_dgram": (factor * scale * 2.0 * difference).astype(np.float32)}
+        return gram_loss(partial, target, scale, factor)
 
     def tile_gradient(self, x, core, inputs):
-        # dL/dF = 2 T_r (T_r F) dL/dG_r on the core (dL/dG_r is symmetric)
-        flat = tf.reshape(x * core * inputs["guide"], (-1, x.shape[-1]))
-        return tf.reshape(tf.matmul(flat, 2.0 * inputs["dl_dgram"]), tf.shape(x)) * core * inputs["guide"]
+        # dL/dF = 2 T_r (T_r F) dL/dG_r on the core
+        return gram_gradient(x * core * inputs["guide"], inputs["dl_dgram"], tf.shape(x)) * core * inputs["guide"]
 

@@ -27,6 +27,9 @@ and pass 2 backpropagates dL/dF tile by tile:
 from dataclasses import dataclass
 from typing import ClassVar, Optional
 
+import numpy as np
+import tensorflow as tf
+
 
 @dataclass(frozen=True)
 class Term:
@@ -66,3 +69,23 @@ class Term:
     def loss_and_grad(self, image):
         """(value, gradient) in numpy at a (1, H, W, 3) image: a term on the image, for the tiled engine."""
         raise NotImplementedError
+
+
+def gram_partial(masked):
+    """A Gram term's pass-1 partial: the Gram matrix of a tile's feature map, already masked to its core."""
+    flat = tf.reshape(masked, (-1, masked.shape[-1]))
+    return tf.matmul(flat, flat, transpose_a=True)
+
+
+def gram_loss(partial, target, scale, factor):
+    """A Gram term's value s * sum (G - A)^2 from G summed over the tiles, and dL/dG fed to pass 2."""
+    difference = partial - np.asarray(target, np.float64)
+    return scale * float(np.sum(np.square(difference))), {
+        "dl_dgram": (factor * scale * 2.0 * difference).astype(np.float32)}
+
+
+def gram_gradient(masked, dl_dgram, shape):
+    """dL/dF = F (dL/dG + dL/dG^T) = 2 F dL/dG (dL/dG is symmetric), F the masked feature map; the caller masks
+    it again (the chain rule through the mask)."""
+    flat = tf.reshape(masked, (-1, masked.shape[-1]))
+    return tf.reshape(tf.matmul(flat, 2.0 * dl_dgram), shape)

@@ -18,7 +18,7 @@ from ..errors import ConfigError
 from .guided import GuidedStyleTerm
 from .layers import content_layers, style_layers
 from .normalizations import NORMALIZATIONS
-from .term import Term
+from .term import Term, gram_gradient, gram_loss, gram_partial
 from .temporal import TemporalTerm
 from .total_variation import TotalVariation
 
@@ -101,18 +101,13 @@ class StyleTerm(Term):
         return {}
 
     def tile_partial(self, x, core, inputs):
-        flat = tf.reshape(x * core, (-1, x.shape[-1]))
-        return tf.matmul(flat, flat, transpose_a=True)
+        return gram_partial(x * core)
 
     def tile_loss(self, partial, target, scale, factor):
-        difference = partial - np.asarray(target, np.float64)
-        return scale * float(np.sum(np.square(difference))), {
-            "dl_dgram": (factor * scale * 2.0 * difference).astype(np.float32)}
+        return gram_loss(partial, target, scale, factor)
 
     def tile_gradient(self, x, core, inputs):
-        # dL/dF = F (dL/dG + dL/dG^T) = 2 F dL/dG on the core (dL/dG is symmetric)
-        flat = tf.reshape(x * core, (-1, x.shape[-1]))
-        return tf.reshape(tf.matmul(flat, 2.0 * inputs["dl_dgram"]), tf.shape(x)) * core
+        return gram_gradient(x * core, inputs["dl_dgram"], tf.shape(x)) * core
 
 
 # the kinds of term, in the order the total sums their groups
