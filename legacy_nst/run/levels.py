@@ -28,7 +28,7 @@ from ..problem import build_problem
 from .multiscale import numbered, upsample
 from .plan import Plan
 
-# Each loss group's weight option (losses.terms.TERMS): what a non-finite first loss is blamed on.
+# Each loss group's weight option (losses.terms.TERMS): the flag a non-finite first loss is blamed on.
 GROUP_WEIGHTS = tuple({kind.group: kind.weight_option for kind in TERMS}.items())
 
 
@@ -85,17 +85,17 @@ class Solved:
     state: Optional[State] = None
 
 
-def weight_problem(config, values):
-    """Why the start image's loss `values` is not finite, with the fix: a term that is not, or the weight
-    whose product with its term is largest (the one that overflowed)."""
+def weight_problem(objective, values):
+    """Why the start image's loss `values` is not finite, with the fix: a term that is not, or the group weight
+    (the objective's) whose product with its term is largest (the one that overflowed)."""
     for group, _ in GROUP_WEIGHTS:
         if group in values and not math.isfinite(values[group]):
             return f"the {group} term itself is {values[group]}; check the images and the layer weights"
-    products = {name: abs((getattr(config, name) or 0.0) * values[group]) for group, name in GROUP_WEIGHTS
-                if group in values}
-    name = max(products, key=products.get)
-    flag = "--" + name.replace("_", "-")
-    return f"{flag} {getattr(config, name):g} makes the first loss {values['total']}; lower {flag}"
+    weights = objective.group_weights
+    products = {group: abs(weights[group] * values[group]) for group, _ in GROUP_WEIGHTS if group in values}
+    group = max(products, key=products.get)
+    flag = "--" + dict(GROUP_WEIGHTS)[group].replace("_", "-")
+    return f"{flag} {weights[group]:g} makes the first loss {values['total']}; lower {flag}"
 
 
 def solve(problem, level, vgg, config, saved=None, on_tile=None, stopwatch=None):
@@ -138,7 +138,7 @@ def _minimize(engine, problem, level, config, saved, stopwatch):
     """The events of the level's optimizer loop; `saved`: a SavedState holding the optimizer's variables only,
     or None."""
     start = saved.steps if saved is not None else 0
-    at_start = partial(weight_problem, config)
+    at_start = partial(weight_problem, problem.objective)
     if level.lbfgs:
         x0 = problem.start
         if saved is not None:
