@@ -239,15 +239,19 @@ def _largest_scaled(height, width, fits) -> Optional[tuple]:
     return max(MIN_SIZE, round(height * low)), max(MIN_SIZE, round(width * low))
 
 
+def evaluation_estimate(height, width, config) -> Estimate:
+    """The estimate of one untiled evaluation without an optimizer (scoring): a run's, less its optimizer state."""
+    return dataclasses.replace(estimate(height, width, config), optimizer=0)
+
+
 def check_evaluation_fits(height, width, config, limit=None) -> Estimate:
-    """The estimate of untiled evaluations without an optimizer (scoring); ConfigError if it cannot fit in
-    `limit` bytes (default: --memory-limit or what is available), naming the largest size that does."""
+    """evaluation_estimate; ConfigError if it cannot fit in `limit` bytes (default: --memory-limit or what is
+    available), naming the largest size that does."""
     limit = memory_limit_bytes(config) if limit is None else limit
-    needed = dataclasses.replace(estimate(height, width, config), optimizer=0)
+    needed = evaluation_estimate(height, width, config)
     if limit is None or needed.total <= limit:
         return needed
-    fitting = _largest_scaled(height, width, lambda h, w: estimate(h, w, config).total - estimate(
-        h, w, config).optimizer <= limit)
+    fitting = _largest_scaled(height, width, lambda h, w: evaluation_estimate(h, w, config).total <= limit)
     fix = f"score at {fitting[1]}x{fitting[0]} (--width {fitting[1]} --height {fitting[0]})" if fitting else \
         "free some memory"
     raise ConfigError(f"scoring at {width}x{height} needs about {needed.total / GB:.1f} GB of memory but only "
