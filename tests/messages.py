@@ -1,5 +1,9 @@
 """Error messages are checked for what a user needs, not word for word: rewording a message breaks no test,
 dropping the option, the value or the fix does."""
+import pytest
+
+from legacy_nst.config import Config
+from legacy_nst.errors import ConfigError
 
 
 def assert_says(message, *parts):
@@ -8,3 +12,12 @@ def assert_says(message, *parts):
     lacking = [part for part in parts if part not in message]
     assert not lacking, f"{message!r} lacks {lacking}"
     assert "\n" not in message.strip(), f"{message!r} is more than one line"
+
+
+def refusal(**options):
+    """The one-line ConfigError message with which Config(**options) is refused."""
+    with pytest.raises(ConfigError) as refused:
+        Config(**options)
+    message = str(refused.value)
+    assert "\n" not in message
+    return message

@@ -11,7 +11,7 @@ import pytest
 from legacy_nst.cli.main import main
 from legacy_nst.config import FIELDS, Config
 from legacy_nst.config.checks import MAX_WEIGHT
-from legacy_nst.errors import ConfigError
+from messages import refusal
 
 
 def scalar_type(f):
@@ -23,14 +23,6 @@ def scalar_type(f):
 
 NUMERIC = tuple(name for name, f in FIELDS.items() if scalar_type(f))
 LISTS = ("style_blend_weights", "style_scale", "multiscale", "multiscale_iterations", "content_layers", "style_layers")
-
-
-def refusal(**options):
-    with pytest.raises(ConfigError) as refused:
-        Config(**options)
-    message = str(refused.value)
-    assert "\n" not in message
-    return message
 
 
 def test_the_numeric_fields_are_the_ones_expected():

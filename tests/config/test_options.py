@@ -1,17 +1,8 @@
 """Config's checks at construction: --init is a start name or an existing image, refused before anything runs."""
-import pytest
 
 from legacy_nst.cli.main import main
 from legacy_nst.config import INITS, Config
-from legacy_nst.errors import ConfigError
-
-
-def refusal(**options):
-    with pytest.raises(ConfigError) as refused:
-        Config(**options)
-    message = str(refused.value)
-    assert "\n" not in message
-    return message
+from messages import refusal
 
 
 def test_a_misspelt_init_is_refused_naming_the_choices_and_the_near_one():
