@@ -9,6 +9,12 @@ refused in one place (engines.check_supported) with one line naming them.
 import numpy as np
 
 from ..errors import ConfigError
+from ..losses.terms import LOSS_NAMES
+
+
+def loss_values(losses):
+    """Loss values (fetched arrays or eager tensors) as floats, in LOSS_NAMES order: what every engine returns."""
+    return {name: float(losses[name]) for name in LOSS_NAMES if name in losses}
 
 
 class Engine:

@@ -18,10 +18,10 @@ import tensorflow as tf
 
 from ..errors import ConfigError
 from ..losses.targets import gram_targets, guided, make_targets
-from ..losses.terms import LOSS_NAMES, build_losses
+from ..losses.terms import build_losses
 from ..optim.optimizers import first_order, with_keras_twin
 from ..vgg.keras import vgg19_model
-from .base import Engine, Stepper
+from .base import Engine, Stepper, loss_values
 
 EAGER_BACKENDS = ("eager", "function", "function-xla")
 
@@ -49,10 +49,6 @@ def compiled(backend, function):
     if backend == "eager":
         return function
     return tf.function(function, jit_compile=backend == "function-xla")
-
-
-def loss_values(losses):
-    return {name: float(losses[name]) for name in LOSS_NAMES if name in losses}
 
 
 class EagerEngine(Engine):

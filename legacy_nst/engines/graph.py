@@ -19,14 +19,9 @@ from ..optim.optimizers import first_order
 from .session import session_config
 from ..vgg.graph import build_graph
 from ..vgg19 import deepest_layer
-from .base import Engine, Stepper
+from .base import Engine, Stepper, loss_values
 
 tf1 = tf.compat.v1
-
-
-def loss_values(fetched):
-    """Fetched loss arrays as floats, in LOSS_NAMES order."""
-    return {name: float(fetched[name]) for name in LOSS_NAMES if name in fetched}
 
 
 def features_at_own_size(vgg, image, layers, problem):
