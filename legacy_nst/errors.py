@@ -23,3 +23,15 @@ class ConfigError(NSTError):
 
 class OptimizationError(NSTError):
     """The optimisation diverged (NaN or inf in the loss)."""
+
+
+class WriteError(NSTError, OSError):
+    """A file could not be written (a full disk, a read-only folder): the OSError's errno and strerror, and one
+    line naming the file (never the temporary file beside it) and what to do."""
+
+    def __init__(self, message, cause: OSError):
+        OSError.__init__(self, cause.errno, cause.strerror)
+        self.message = message
+
+    def __str__(self):
+        return self.message

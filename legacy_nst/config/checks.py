@@ -156,8 +156,9 @@ def check_run(config):
 
 def check_init(init, names):
     """--init is one of `names` or an existing image file: a misspelt name is refused before anything runs."""
-    if init in names or (isinstance(init, (str, os.PathLike)) and os.path.isfile(init)):
-        return
+    if init in names or (isinstance(init, (str, os.PathLike)) and os.path.lexists(init)
+                         and not os.path.isdir(init)):
+        return  # a file: reading it says what is wrong with it (io.paths: a FIFO, a device, a link loop)
     listed = ", ".join(names)
     close = difflib.get_close_matches(str(init), names, n=1, cutoff=0.6)
     if close:

@@ -6,8 +6,9 @@
     4. the approximate weights of the shared folder, ${LEGACY_NST_SHARED:-../shared}/weights/vgg19-approx.mat
        (../shared: the folder beside the repository), said once per process in one line on stderr
 
-A file named by 1 or 2 that does not exist is an error, never replaced by a later one. When nothing is found,
-one ConfigError names all four places.
+A file named by 1 or 2 that does not exist is an error, never replaced by a later one; one that is there but is
+not a regular file (a symlink loop, a FIFO, a device) is taken here and refused when read, with what it is
+(vgg.matfile, io.paths). When nothing is found, one ConfigError names all four places.
 """
 import os
 import sys
@@ -53,13 +54,13 @@ def approximate_note(path) -> str:
 def find_weights(given=None) -> Weights:
     """The rule above for `given` (--weights, or None), without a word on stderr; ConfigError when it finds none."""
     if given:
-        if not Path(given).exists():
+        if not os.path.lexists(given):  # a link loop, a FIFO: named as such when the file is read (io.paths)
             raise ConfigError(f"VGG-19 weights not found at {given} (--weights); fix the path, or run {DOWNLOAD} "
                               f"and drop --weights")
         return Weights(Path(given), "--weights")
     configured = os.environ.get(WEIGHTS_ENV)
     if configured:
-        if not Path(configured).exists():
+        if not os.path.lexists(configured):  # as for --weights: a link loop is named when the file is read
             raise ConfigError(f"${WEIGHTS_ENV} names {configured}, which does not exist (VGG-19 weights not found); "
                               f"fix or unset it, or run {DOWNLOAD}")
         return Weights(Path(configured), f"${WEIGHTS_ENV}")

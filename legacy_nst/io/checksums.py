@@ -4,11 +4,14 @@ import hashlib
 
 import numpy as np
 
+from .paths import open_regular
+
 
 def sha256_file(path, chunk=1 << 20):
-    """Hex sha256 of a file, read in chunks so a 510 MB file needs little memory."""
+    """Hex sha256 of a file, read in chunks so a 510 MB file needs little memory; a FIFO or a device (endless,
+    or blocking) is refused (io.paths.NotRegularFile), never read."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         while block := f.read(chunk):
             digest.update(block)
     return digest.hexdigest()

@@ -25,10 +25,11 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ..config.sizes import MAX_SIZE  # noqa: F401 -- problem reads the bound here
-from ..errors import ConfigError, ImageError, NSTError
+from ..errors import ConfigError, ImageError, NSTError, WriteError
 from ..vgg19 import MIN_SIZE
 from .atomic import atomic_write, check_directory
 from .icc import CONVERTIBLE_MODES, srgb_profile, to_srgb
+from .paths import PHRASES, NotRegularFile, open_regular, path_kind
 from .sixteen_bit import png_bytes, tiff_bytes
 
 
@@ -99,22 +100,27 @@ def read_image_with_notes(path) -> InputImage:
     applied, so a phone photo comes out the way it is shown.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
+    kind = path_kind(path)
+    if kind == "missing":
         raise ImageError(f"{path}: no such file; check the path")
-    if os.path.isdir(path):
+    if kind == "directory":
         raise ImageError(f"{path}: is a directory, not an image file; give the path of an image")
+    if kind != "file":
+        raise ImageError(f"{path}: {PHRASES[kind]}; give the path of an image file")
     if os.path.getsize(path) == 0:
         raise ImageError(f"{path}: the file is empty; use a real image file")
     try:
         # Treat Pillow's decompression-bomb warning as an error: an image that
         # large would not fit the network anyway.
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), open_regular(path) as handle:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(handle) as image:
                 image.load()  # Decode now, so a truncated file fails here.
                 return _decode(ImageOps.exif_transpose(image), path)
     except NSTError:
         raise
+    except NotRegularFile as exc:
+        raise ImageError(f"{exc}; give the path of an image file") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageError(_decompression_bomb_message(path, exc)) from exc
     except FileNotFoundError as exc:
@@ -202,7 +208,7 @@ def _decompression_bomb_message(path, exc):
 
 
 def _unidentified_message(path):
-    with open(path, "rb") as file:
+    with open_regular(path) as file:
         start = file.read(512).lstrip().lower()
     if start.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")):
         return (
@@ -347,6 +353,10 @@ def save_image(path, image, bit_depth=8, alpha=None):
         levels = np.dstack([levels, _alpha_levels(alpha, levels.shape[:2], bit_depth)])
     try:
         atomic_write(path, write=_encoder(levels, image_format, options))
+    except NSTError as exc:
+        if not isinstance(exc, WriteError):
+            raise  # something other than a regular file at `path`: said in one line already
+        raise ImageError(_write_error_message(path, directory, exc)) from exc
     except Exception as exc:
         raise ImageError(_write_error_message(path, directory, exc)) from exc
 
@@ -361,8 +371,14 @@ def _encoder(levels, image_format, options):
 
 
 def _write_error_message(path, directory, exc):
-    if isinstance(exc, PermissionError):
+    """One line naming `path` (never the temporary file beside it), the reason and the fix."""
+    code = getattr(exc, "errno", None)
+    if isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
         return f"{path}: permission denied writing to {directory}; choose a writable output directory"
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+    if code == errno.ENOSPC:
         return f"{path}: no space left on the device; free some space or write elsewhere"
+    if code == errno.EROFS:
+        return f"{path}: {directory} is on a read-only file system; choose a writable output directory"
+    if isinstance(exc, OSError) and code is not None:
+        return f"{path}: cannot write the image ({exc.strerror}); the file was not written"
     return f"{path}: cannot write the image ({type(exc).__name__}: {_one_line(exc)}); the file was not written"

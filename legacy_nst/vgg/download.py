@@ -16,6 +16,7 @@ from ..config import DEFAULT_WEIGHTS, PROGRAM, WEIGHTS_ENV, Weights, find_weight
 from ..config.weights import approximate_note, approximate_weights
 from ..errors import WeightsError
 from ..io.checksums import sha256_file
+from ..io.paths import PHRASES, path_kind
 from .matfile import VGG19_FILENAME, VGG19_SHA256, VGG19_URL, load_vgg19
 from ..vgg19 import CONV_LAYERS, CONV_SHAPES
 
@@ -198,8 +199,11 @@ def describe_weights(path, expected_sha256=None):
     Raises WeightsError if the file is missing or cannot be loaded.
     """
     path = Path(path)
-    if not path.is_file():
+    kind = path_kind(path)
+    if kind == "missing":
         raise WeightsError(f"{path}: no such file; download it with `legacy-nst weights download`")
+    if kind != "file":
+        raise WeightsError(f"{path}: {PHRASES[kind]}; give the path of the .mat file")
     expected = (expected_sha256 or VGG19_SHA256).lower()
     digest = sha256_file(path)
     weights = load_vgg19(path)

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.io
 
 from ..errors import WeightsError
+from ..io.paths import NotRegularFile, open_regular, path_kind
 from ..vgg19 import CONV_LAYERS, CONV_SHAPES
 
 VGG19_URL = "https://www.vlfeat.org/matconvnet/models/imagenet-vgg-verydeep-19.mat"
@@ -165,16 +166,20 @@ def _reason(exc: BaseException) -> str:
 
 
 def _check_file(path: str) -> None:
-    """Reject missing files, directories and files that are not MATLAB v5/v7 before scipy sees them."""
-    if os.path.isdir(path):
+    """Reject missing files, directories, special files (a FIFO would block open() forever) and files that are
+    not MATLAB v5/v7 before scipy sees them."""
+    kind = path_kind(path)
+    if kind == "directory":
         raise _error(path, "is a directory, not a .mat file",
                      "pass the path of imagenet-vgg-verydeep-19.mat itself")
-    if not os.path.exists(path):
+    if kind == "missing":
         raise WeightsError(f"VGG-19 weights file not found: {path}; "
                            f"download imagenet-vgg-verydeep-19.mat from {VGG19_URL} and pass its path")
     try:
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:
             head = stream.read(128)
+    except NotRegularFile as exc:
+        raise _error(path, exc.strerror, "pass the path of imagenet-vgg-verydeep-19.mat itself") from None
     except OSError as exc:
         raise _error(path, f"cannot be read ({exc.strerror or _reason(exc)})",
                      "check that the file is readable by this user") from None

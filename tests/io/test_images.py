@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from legacy_nst.config import Config
+import special_files
 from legacy_nst.io import images
 from legacy_nst.errors import ImageError
 
@@ -204,6 +205,21 @@ def test_directory(tmp_path):
     with pytest.raises(ImageError, match="directory") as excinfo:
         images.read_image(tmp_path)
     assert_one_line_error(excinfo, tmp_path)
+
+
+@pytest.mark.parametrize("kind, said", [("fifo", "is a FIFO (named pipe), not a regular file"),
+                                        ("device", "is a character device, not a regular file"),
+                                        ("socket", "is a socket, not a regular file"),
+                                        ("loop", "is a symbolic link loop")])
+def test_a_special_file_is_named_for_what_it_is_without_opening_it(tmp_path, kind, said):
+    """Issue 31: a FIFO as an image said "the file is empty"; a symlink loop said "no such file"."""
+    path = special_files.make(tmp_path / "image.png", kind)
+    with special_files.unblocked([path] if kind == "fifo" else []) as watch:
+        with pytest.raises(ImageError) as excinfo:
+            images.read_image(path)
+    assert not watch.blocked
+    assert said in str(excinfo.value)
+    assert_one_line_error(excinfo, path)
 
 
 def test_empty_file(tmp_path):

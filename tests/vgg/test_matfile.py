@@ -11,6 +11,7 @@ from legacy_nst.errors import WeightsError
 from legacy_nst.vgg.matfile import VGGWeights, load_vgg19
 from legacy_nst.vgg19 import CONV_LAYERS, CONV_SHAPES
 from messages import assert_says
+import special_files
 from matfiles import README_MEAN_PIXEL, random_conv_params, write_vgg19_mat
 
 # Independent expectations: the VGG-19 layer list and channel plan, and the README's figures.
@@ -156,6 +157,17 @@ def test_missing_file(tmp_path):
 
 def test_directory(tmp_path):
     assert_weights_error(tmp_path, "is a directory")
+
+
+@pytest.mark.parametrize("kind, said", [("fifo", "is a FIFO (named pipe), not a regular file"),
+                                        ("device", "is a character device, not a regular file"),
+                                        ("loop", "is a symbolic link loop")])
+def test_a_special_file_is_refused_without_blocking(tmp_path, kind, said):
+    """Issue 31: a FIFO as --weights hung forever in open()."""
+    path = special_files.make(tmp_path / "imagenet-vgg-verydeep-19.mat", kind)
+    with special_files.unblocked([path] if kind == "fifo" else []) as watch:
+        assert_weights_error(path, said)
+    assert not watch.blocked
 
 
 @pytest.mark.parametrize("content, fragments", [
