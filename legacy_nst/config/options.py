@@ -263,6 +263,9 @@ class Config:
         None, "continue the run saved in DIR (a --checkpoint-dir; a Ctrl-C'd run saves there too); "
         "--content/--style/--output and the options default to the saved run's, --iterations may be raised",
         metavar="DIR", roles=(PER_JOB, PATH))
+    overwrite: bool = _run(
+        False, "start afresh in a checkpoint folder that holds a saved state, replacing it (without it, such a folder "
+        "is refused: --resume continues the saved run)")
     plot: Optional[str] = _run(
         None,
         "write the loss curves (total, content, style; log scale) at the end, on interrupt and at each checkpoint "

@@ -11,9 +11,15 @@ On disk, in the checkpoint directory:
   state.json           config, paths, input checksums, versions, step count, loss
                        history and best loss: the run's log, and the pointer to the npz
   state.previous.json  the state before it (its npz is kept), for when the newest is damaged
+  run.lock             the pid of the run using the folder while it runs (io.lock): one run at a time
 Each is written atomically, the npz first and read back before it replaces
 anything; only then does state.json become state.previous.json and is
-state.json switched to the new npz; npz files neither names are deleted last.
+state.json switched to the new npz; the npz files neither names now, if the
+two named them before or their step is not past the new one, are deleted
+last: a user's state-99999.npz beside them stays. Before a run,
+`check_folder` refuses a folder it could not write, one holding a saved
+state without --resume (or --overwrite), and, in a folder of no saved run,
+the images (NNNNN.png) and states (state-NNNNN.npz) the run would replace.
 A kill -9 at any moment leaves the previous state or the new one, never a mix;
 a write that reads back wrong is refused and leaves the states before it; a
 state damaged later (a disk error, a copy cut short) is passed over for the
@@ -33,7 +39,9 @@ import numpy as np
 from ..config import FIELD_NAMES, PROGRAM, Config, fields_with, fields_without
 from ..config.roles import RESULT, RESUME_MAY_CHANGE
 from ..errors import ConfigError, NSTError
-from ..io.atomic import atomic_write
+from ..io.atomic import atomic_write, check_folder_writable
+from ..io.lock import FolderLock
+from ..io.paths import PHRASES, NotRegularFile, open_regular, path_kind, read_regular
 
 STATE_JSON = "state.json"
 PREVIOUS_JSON = "state.previous.json"  # the state before state.json's, kept until a newer one is verified
@@ -43,6 +51,8 @@ FORMAT = 1
 RUN_OPTIONS = frozenset(fields_without(RESULT) + fields_with(RESUME_MAY_CHANGE))
 _TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")  # atomic_write's leftovers after a kill -9
 STATE_NPZ = re.compile(r"^state-[0-9]{5,}\.npz$")
+CHECKPOINT_IMAGE = re.compile(r"^([0-9]{5,})\.png$")  # record.files.CheckpointImages' names
+RUN_LOCK = "run.lock"
 
 
 @dataclass
@@ -80,6 +90,7 @@ def save_state(directory, steps, variables, best_image, meta):
     A write that fails or reads back wrong is a one-line NSTError, and the states before it stay.
     """
     directory = Path(directory)
+    named_before = {_pointer(directory / STATE_JSON), _pointer(directory / PREVIOUS_JSON)}
     name = f"state-{steps:05d}.npz"
     names = list(variables)
     arrays = {f"v{i}": np.asarray(variables[n]) for i, n in enumerate(names)}
@@ -97,8 +108,10 @@ def save_state(directory, steps, variables, best_image, meta):
         problem = exc.problem if isinstance(exc, Damaged) else f"cannot be written ({exc.strerror or exc})"
         raise NSTError(f"{directory / name}: the checkpoint {problem}; {_kept(directory)}; check the disk (free "
                        f"space, errors), then continue with {PROGRAM} --resume {directory}") from None
-    for old in directory.glob("state-*.npz"):
-        if old.name not in {_pointer(directory / STATE_JSON), _pointer(directory / PREVIOUS_JSON)}:
+    named = {_pointer(directory / STATE_JSON), _pointer(directory / PREVIOUS_JSON)}
+    for old in directory.glob("state-*.npz"):  # this run's older states (a killed save's too); never a later step
+        if (old.name not in named and STATE_NPZ.match(old.name) and path_kind(old) == "file"
+                and (old.name in named_before or int(old.name[6:-4]) <= steps)):
             old.unlink(missing_ok=True)
 
 
@@ -119,7 +132,7 @@ def _keep_previous(directory, name):
     except Damaged:
         return
     if current.meta["state_file"] != name:
-        atomic_write(directory / PREVIOUS_JSON, (directory / STATE_JSON).read_bytes())
+        atomic_write(directory / PREVIOUS_JSON, read_regular(directory / STATE_JSON))
 
 
 def _kept(directory):
@@ -133,11 +146,12 @@ def _kept(directory):
 
 
 def _pointer(path):
-    """The npz a state.json names, or None."""
+    """The npz a state.json names (state-NNNNN.npz, never another name), or None."""
     try:
-        return json.loads(Path(path).read_text()).get("state_file")
+        name = json.loads(read_regular(path)).get("state_file")
     except (OSError, ValueError, AttributeError, RecursionError):
         return None
+    return name if isinstance(name, str) and STATE_NPZ.match(name) else None
 
 
 def _one_line(exc):
@@ -148,10 +162,12 @@ def _one_line(exc):
 def _read_arrays(source, path) -> dict:
     """Every array of an npz; Damaged (naming `path`) when it cannot be read whole."""
     try:
-        with np.load(source, allow_pickle=False) as npz:
+        with open_regular(source) as handle, np.load(handle, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
     except FileNotFoundError:
         raise Damaged(path, "is missing") from None
+    except NotRegularFile as exc:
+        raise Damaged(path, exc.strerror) from None
     except Exception as exc:  # noqa: BLE001 -- zipfile, zlib and numpy's format reader raise many types on bad data
         raise Damaged(path, f"is damaged ({_one_line(exc)})") from None
 
@@ -181,9 +197,11 @@ def _read_state(directory, pointer) -> SavedState:
     """The state `pointer` (state.json or state.previous.json) names, read whole; Damaged if it cannot be."""
     path = directory / pointer
     try:
-        meta = _check_meta(json.loads(path.read_text()))
+        meta = _check_meta(json.loads(read_regular(path)))
     except FileNotFoundError:
         raise Damaged(path, "is missing") from None
+    except NotRegularFile as exc:
+        raise Damaged(path, exc.strerror) from None
     except (OSError, ValueError, RecursionError) as exc:
         raise Damaged(path, f"is damaged ({_one_line(exc)})") from None
     try:
@@ -218,6 +236,10 @@ def load_state(directory) -> SavedState:
             raise ConfigError(f"--resume {directory}: {newest} and no earlier state there is intact; delete "
                               f"{directory} (or give another --checkpoint-dir) and start the run afresh") from None
         state.note = f"{newest}; resuming from the state before it, from step {state.steps}"
+    try:
+        run_lock(directory).check_free()
+    except NSTError:
+        return state  # a run is using the folder: its temporary files are being written
     for leftover in directory.iterdir():
         if _TEMPORARY.match(leftover.name):
             leftover.unlink(missing_ok=True)
@@ -286,6 +308,69 @@ class RunHistory:
         """The state after `steps` steps (save_state), with this log and `status` in its state.json."""
         save_state(directory, steps, variables, self.best_image,
                    {**meta, "status": status, "best": self.best, "iterations": self.entries})
+
+
+def run_lock(directory) -> FolderLock:
+    """The lock of a run's checkpoint folder (made if missing, and removed again if the run left it empty):
+    `with run_lock(d):`; a second run there is refused in one line naming the first one's pid."""
+    return FolderLock(directory, RUN_LOCK, "--checkpoint-dir", "run", "run", make=True)
+
+
+def check_folder(directory, config, keep="give another --checkpoint-dir"):
+    """Before a run that keeps its state in `directory`: refuse a folder that could not be written, one another
+    run is using (naming its pid), one that holds a saved state this run would replace (no --resume of it, no
+    --overwrite), and, in a folder of no saved run, the images and states the run would replace: they are not a
+    run's but the user's."""
+    directory = Path(directory)
+    label = f"--checkpoint-dir {directory}"
+    check_folder_writable(directory, label, keep)
+    if path_kind(directory) != "directory":
+        return
+    for name in (STATE_JSON, PREVIOUS_JSON, RUN_LOCK):
+        kind = path_kind(directory / name)
+        if kind not in ("file", "missing"):
+            raise NSTError(f"{label}: {name} {PHRASES[kind]}; will not replace it; {keep}")
+    run_lock(directory).check_free()  # a run there now: say so (with its pid) before anything else
+    saved = [name for name in (STATE_JSON, PREVIOUS_JSON) if (directory / name).exists()]
+    resuming = config.resume is not None and _same_folder(config.resume, directory)
+    if saved and not resuming and not config.overwrite:
+        steps = _saved_steps(directory / saved[0])
+        raise NSTError(f"{label}: holds a saved run{steps}; resume with {PROGRAM} --resume {directory}, or choose "
+                       "another folder, or --overwrite to start afresh there")
+    if not saved:
+        _check_foreign_files(directory, config, label, keep)
+
+
+def _check_foreign_files(directory, config, label, keep):
+    """In a folder of no saved run, refuse the NNNNN.png and state-NNNNN.npz files the run would write or delete
+    (a step it may reach), and any of those names that is not a regular file."""
+    every = config.checkpoint_every
+    for path in directory.iterdir():
+        image, state = CHECKPOINT_IMAGE.match(path.name), STATE_NPZ.match(path.name)
+        if not (image or state):
+            continue
+        kind = path_kind(path)
+        if kind != "file":
+            raise NSTError(f"{label}: {path.name} {PHRASES[kind]}; will not replace it; {keep}")
+        step = int(image.group(1)) if image else int(path.name[6:-4])
+        if step <= config.iterations and (state or (every and step % every == 0)):
+            raise NSTError(f"{label}: {path.name} is there and no saved run wrote it; the run would replace it "
+                           f"with its own; move it away, or {keep}")
+
+
+def _same_folder(a, b) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _saved_steps(path) -> str:
+    """' (step N)' of a state.json, or '' when it cannot be read."""
+    try:
+        return f" (step {int(json.loads(read_regular(path))['steps'])})"
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        return ""
 
 
 def temporary_files(directory) -> list:

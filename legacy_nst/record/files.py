@@ -9,11 +9,15 @@ OUTPUT, the lowest-loss one to OUTPUT.best, the state, the log and the
 figures, then raises Interrupted; a resumed run that completes writes
 OUTPUT.best again, from the lowest loss across the resume. If the loss turns
 NaN/inf, the last image with a finite loss goes to OUTPUT.last-good (OUTPUT
-itself is not written) and the error says so.
+itself is not written) and the error says so. Before any work, every file it
+would write is checked (a regular file or nothing, in a writable folder), and
+a run that keeps a state holds its checkpoint folder's lock while it runs.
 """
+import contextlib
 import json
 import os
 import re
+import tempfile
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -26,15 +30,16 @@ import numpy as np
 from ..config import INITS, PROGRAM
 from ..engines import resumable
 from ..errors import ConfigError, NSTError, OptimizationError
-from ..io.atomic import atomic_write, check_directory
+from ..io.atomic import atomic_write, check_directory, check_writable
 from ..io.colors import render
 from ..io.images import check_output_path, save_image
+from ..io.paths import check_regular_files
 from ..optim.loop import Step
 from ..problem import as_style_list
 from ..run.levels import Finished, run_levels
 from ..run.prepare import prepare, resolved
-from .checkpoints import (PREVIOUS_JSON, STATE_JSON, STATE_NPZ, RunHistory, check_compatible, load_state,
-                          weights_fingerprint)
+from .checkpoints import (PREVIOUS_JSON, STATE_JSON, STATE_NPZ, RunHistory, check_compatible, check_folder,
+                          load_state, run_lock, weights_fingerprint)
 from .intermediate import intermediate_path
 from .interrupts import Interrupted, StopRequest
 from .plots import Figures, check_plot_path
@@ -84,6 +89,12 @@ class RunPaths:
                     raise NSTError(f"the checkpoint {'folder' if os.path.isdir(source) else 'file'} "
                                    f"{Path(source).absolute()} is the {option} file; the run would replace it; give "
                                    "another --checkpoint-dir")
+        check_regular_files(inputs)  # never open a FIFO (it blocks) or a device
+        probed = set()  # each folder tried once
+        for label, path, fix in self.written(config, intermediate):
+            check_writable(path, label, fix, probed)
+        if saves_state(config):
+            check_folder(self.checkpoints, config)
 
     def written(self, config, intermediate=None):
         """[(label, path, fix)] of the files the run may write outside its checkpoint folder."""
@@ -102,6 +113,11 @@ class RunPaths:
                 found.append((f"the intermediate image {Path(path).absolute()} (iteration {iteration})", Path(path),
                               "name the intermediate images differently"))
         return found
+
+
+def saves_state(config) -> bool:
+    """Whether the run may write a state into its checkpoint folder: at checkpoints, when resumed, or on Ctrl-C."""
+    return bool(config.checkpoint_every or config.resume) or resumable(config)
 
 
 def run_inputs(content, style, config) -> list:
@@ -196,12 +212,33 @@ class RunFiles:
 
     def completed(self, result):
         """OUTPUT, the log and the figures; a resumed run also OUTPUT.best, the lowest-loss image across the
-        resume (a stopped run wrote the one before it)."""
-        self.write_image(self.paths.output, result.network_image)
-        if self.saved is not None and self.history.best_image is not None:
-            self.write_image(self.paths.sibling("best"), self.history.best_image)
-        self.write_log("completed", result.size, result)
-        self.figures.all(self.history.entries, result.image, self.history.entries[-1]["iteration"])
+        resume (a stopped run wrote the one before it). A write that fails (a full disk) says what is kept and how
+        to go on."""
+        try:
+            self.write_image(self.paths.output, result.network_image)
+        except NSTError as error:
+            raise NSTError(f"{error}; {self.kept(result)}") from None
+        try:
+            if self.saved is not None and self.history.best_image is not None:
+                self.write_image(self.paths.sibling("best"), self.history.best_image)
+            self.write_log("completed", result.size, result)
+            self.figures.all(self.history.entries, result.image, self.history.entries[-1]["iteration"])
+        except NSTError as error:
+            raise NSTError(f"{error} (the image is in {self.paths.output})") from None
+
+    def kept(self, result):
+        """Where the image of a run whose OUTPUT could not be written is: its saved state, else a temporary file."""
+        folder, suffix = self.paths.checkpoints, self.paths.output.suffix
+        if resumable(self.config) and (self.config.checkpoint_every or self.saved is not None) \
+                and (folder / STATE_JSON).is_file():
+            return (f"the image is computed and its state saved in {folder}: write it elsewhere with {PROGRAM} "
+                    f"--resume {folder} --output elsewhere{suffix}")
+        fallback = Path(tempfile.gettempdir()) / f"{self.paths.output.stem}.{os.getpid()}{suffix}"
+        try:
+            self.write_image(fallback, result.network_image)
+        except NSTError:
+            return "the image is lost (the run kept no state: --checkpoint-every K keeps one)"
+        return f"the image is in {fallback} instead"
 
     def interrupted(self, interrupted):
         """Write the current and the best image, the log and the figures; say so in `interrupted.report`."""
@@ -255,6 +292,12 @@ def run_to_files(content, style, output, config, log_json=None, progress=None, v
     paths = RunPaths.of(output, config, log_json)
     inputs = run_inputs(content, style, config)
     paths.check(config, inputs, intermediate)
+    with run_lock(paths.checkpoints) if saves_state(config) else contextlib.nullcontext():
+        return _run_locked(paths, content, style, config, progress, vgg, intermediate, inputs)
+
+
+def _run_locked(paths, content, style, config, progress, vgg, intermediate, inputs):
+    """run_to_files' run, its checkpoint folder locked (one run at a time there)."""
     saved = load_state(config.resume) if config.resume else None
     prepared = prepare(content, style, config, vgg=vgg, resuming=saved is not None)
     files = RunFiles(paths, prepared, saved, _meta(prepared, paths, saved))
