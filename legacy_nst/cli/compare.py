@@ -25,7 +25,7 @@ from ..config import BACKENDS, fields_with, require_weights
 from ..config.roles import CHECKPOINT
 from ..engines import check_supported
 from ..errors import ConfigError, NSTError
-from ..io.atomic import atomic_write, check_directory
+from ..io.atomic import atomic_write, check_directory, check_writable
 from ..io.images import from_network, read_image, resize
 from .progress import Progress
 from ..record.files import check_not_inputs
@@ -290,6 +290,7 @@ def run_compare(argv):
         check_supported(config.replace(backend=name))  # refuses what a backend cannot do, before anything runs
     if args.report_json:
         check_directory(args.report_json)
+        check_writable(args.report_json, f"--report-json {args.report_json}", "give another --report-json")
     if args.report_dir:
         check_report_dir(args.report_dir)
     weights = require_weights(config).path

@@ -224,7 +224,7 @@ def join_anishathalye(fields, files):
         raise ConfigError("--beta2: legacy_nst's Adam has beta2 0.999 (tf.compat.v1's) and no option for another; "
                           "drop --beta2")
     files["native_size"] = fields["width"] is None
-    output, overwrite = files["output"], files.pop("overwrite")
+    output, overwrite = files["output"], fields["overwrite"]  # Config's own --overwrite: replace a saved state too
     if os.path.isfile(output) and not overwrite:
         raise ConfigError(f"{output} already exists, will not replace it; add --overwrite")
     files["intermediate"] = checkpoint_paths(files.pop("checkpoint_output"), files.pop("checkpoint_iterations"),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..config import FIELD_NAMES, LOSS_NORMALIZATIONS, fields_with, require_weights
 from ..config.roles import SCORING
-from ..io.atomic import atomic_write, check_directory
+from ..io.atomic import atomic_write, check_directory, check_writable
 from ..record.run_record import run_record
 from ..run.score import score
 from .parser import PROG, Parser, add_config_options, config_from_args, style_paths
@@ -90,6 +90,7 @@ def run_score(argv):
     config = config_from_args(args)
     if args.json:
         check_directory(args.json)
+        check_writable(args.json, f"--json {args.json}", "give another --json")
     require_weights(config)  # before the images are read: refused in one line, or the approximate weights' note
     styles = style_paths([args.style])
     style = styles if len(styles) > 1 else styles[0]

@@ -17,6 +17,8 @@ def sweep_parser():
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override the spec's "
                         "[base] KEY (any option of the main command), VALUE read as in the spec, e.g. --set "
                         "iterations=5 to shrink a sweep; repeat it for several")
+    parser.add_argument("--max-jobs", type=int, default=sweep_spec.MAX_JOBS, metavar="N", help="refuse a spec of "
+                        f"more than N jobs, counted before any starts (default: {sweep_spec.MAX_JOBS})")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
 
@@ -25,6 +27,8 @@ def run_sweep_command(argv):
     args = sweep_parser().parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
+    if args.max_jobs < 1:
+        raise UsageError(f"--max-jobs must be >= 1, got {args.max_jobs}")
     settings = [sweep_spec.parse_setting(text) for text in args.set]
-    spec = sweep_spec.load(args.spec, settings)  # every check before anything starts
+    spec = sweep_spec.load(args.spec, settings, args.max_jobs)  # every check before anything starts
     return run_sweep(spec, args.out, jobs=args.jobs, ray_address=args.ray_address, quiet=args.quiet)

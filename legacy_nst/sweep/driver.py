@@ -6,11 +6,12 @@ at most --jobs jobs in flight, each declaring its threads and its estimated
 memory, and writes manifest.jsonl and summary.md after every finished job.
 SIGINT/SIGTERM cancel the running jobs with ray.cancel, which interrupts each
 worker's main thread like Ctrl-C: the job saves its state after its current
-step and a rerun resumes it. Exit status: 0, 2 when a job failed, 130/143 when
-stopped.
+step and a rerun resumes it; the jobs not started yet are marked so all at
+once, in one line. Exit status: 0, 2 when a job failed, 130/143 when stopped.
 """
 import re
 import sys
+from collections import deque
 from pathlib import Path
 
 from tqdm import tqdm
@@ -18,8 +19,8 @@ from tqdm import tqdm
 from . import manifest
 from .jobs import estimated_bytes, final_losses, is_completed, job_paths, read_record, remote_job
 from .lock import SweepLock
-from .pipeline import NSTError, StopRequest, capacity, connect
-from .sheet import SHEET, draw_sheet
+from .pipeline import NSTError, StopRequest, capacity, check_folder_writable, check_writable, connect
+from .sheet import MAX_CELLS, SHEET, draw_sheet
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Ray colours its task names
 CANCEL_WAIT_SECONDS = 300  # how long a cancelled job may take to finish its step and save its state
@@ -51,6 +52,13 @@ class Reporter:
         else:
             print(line, file=self.stream, flush=True)
 
+    def finished_many(self, count, line):
+        """`count` jobs ended the same way at once (the pending ones of a stopped sweep): one line for all."""
+        self.done += count
+        if self.bar is not None:
+            self.bar.update(count)
+        self.note(f"[{self.done}/{self.total}] {line}")
+
     def note(self, text):
         if not self.quiet:
             (self.bar.write if self.bar is not None else print)(text, file=self.stream)
@@ -68,7 +76,10 @@ def run_sweep(spec, out_dir, jobs=None, ray_address=None, quiet=False, stream=No
         raise NSTError(f"--out {out_dir}: its parent folder does not exist; create it first")
     if out_dir.exists() and not out_dir.is_dir():
         raise NSTError(f"--out {out_dir}: is a file, not a folder; give a folder")
+    check_folder_writable(out_dir, f"--out {out_dir}", "give another --out")
     out_dir.mkdir(exist_ok=True)
+    for name in (manifest.MANIFEST, manifest.SUMMARY, SHEET):  # before Ray starts: never replace a FIFO or a device
+        check_writable(out_dir / name, f"--out {out_dir}: {name}", "move it away or give another --out")
     with SweepLock(out_dir):
         return _run_locked(spec, out_dir, jobs, ray_address, quiet, stream)
 
@@ -96,12 +107,12 @@ def _run_locked(spec, out_dir, jobs, ray_address, quiet, stream) -> int:
         reporter.close()
         ordered = [entries[job.id] for job in spec.jobs if job.id in entries]
         manifest.write(out_dir, ordered)
-    draw_sheet(spec, ordered, out_dir / SHEET)
+    sheet = draw_sheet(spec, ordered, out_dir / SHEET)
     counts = {s: sum(e["status"] == s for e in ordered) for s in manifest.STATUSES}
     if not quiet:
         print(f"legacy-nst sweep: {len(spec.jobs)} jobs: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-              + f"; wrote {out_dir / manifest.MANIFEST}, {out_dir / manifest.SUMMARY}, {out_dir / SHEET}",
-              file=stream or sys.stderr)
+              + f"; wrote {out_dir / manifest.MANIFEST}, {out_dir / manifest.SUMMARY}"
+              + (f", {sheet}" if sheet else f" (no sheet: more than {MAX_CELLS} jobs)"), file=stream or sys.stderr)
     if stopped is not None:
         return 128 + stopped
     return 2 if counts["failed"] else 0
@@ -119,7 +130,7 @@ def _run_on_ray(spec, todo, out_dir, jobs, ray_address, entries, reporter):
         threads = offered.threads_each(concurrency)
         reporter.note(f"legacy-nst sweep: {len(todo)} jobs to run, {concurrency} at a time, {threads} thread(s) "
                       f"each, on {int(cpus)} CPUs")
-        pending, running = list(todo), {}
+        pending, running = deque(todo), {}
 
         def record(job, result):
             entries[job.id] = manifest.entry(job, result)
@@ -129,7 +140,7 @@ def _run_on_ray(spec, todo, out_dir, jobs, ray_address, entries, reporter):
         with StopRequest(stream=reporter.stream) as stop:
             while (pending or running) and not stop.requested:
                 while pending and len(running) < concurrency:
-                    job = pending.pop(0)
+                    job = pending.popleft()
                     memory = estimated_bytes(job)
                     if memory > node_memory:
                         record(job, {"status": "failed", "output": None, "error": (
@@ -144,17 +155,28 @@ def _run_on_ray(spec, todo, out_dir, jobs, ray_address, entries, reporter):
                     record(job, _result(ray, ref, job, out_dir))
             if not stop.requested:
                 return None
-            for ref in running:
-                ray.cancel(ref)
-            ray.wait(list(running), num_returns=len(running), timeout=CANCEL_WAIT_SECONDS)
-            for ref, job in running.items():
-                record(job, _result(ray, ref, job, out_dir))
-            for job in pending:
-                record(job, {"status": "interrupted", "error": "not started; rerun the sweep to run it"})
+            _cancel(ray, running, pending, entries, reporter, record, out_dir)
             return stop.signum
     finally:
         if started_here:
             ray.shutdown()
+
+
+def _cancel(ray, running, pending, entries, reporter, record, out_dir):
+    """Stop a sweep: cancel the running jobs (each saves its state after its step) and wait for them; mark every
+    pending job not started at once, in one line (the manifest is written once, by the caller, for all)."""
+    for ref in running:
+        ray.cancel(ref)
+    if running:
+        ray.wait(list(running), num_returns=len(running), timeout=CANCEL_WAIT_SECONDS)
+    for ref, job in running.items():
+        record(job, _result(ray, ref, job, out_dir))
+    not_started = {"status": "interrupted", "error": "not started; rerun the sweep to run it"}
+    for job in pending:
+        entries[job.id] = manifest.entry(job, not_started)
+    if pending:
+        reporter.finished_many(len(pending), f"interrupted {len(pending)} jobs not started; rerun the sweep to "
+                                             "run them")
 
 
 def _result(ray, ref, job, out_dir):

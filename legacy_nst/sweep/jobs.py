@@ -20,8 +20,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from .pipeline import STATE_JSON, Config, Interrupted, NSTError, load_state, load_vgg19, make_plan, memory_estimate, \
-    run_to_files, thread_environment
+from .pipeline import PREVIOUS_JSON, STATE_JSON, Config, Interrupted, NSTError, load_state, load_vgg19, make_plan, \
+    memory_estimate, open_regular, read_regular, run_to_files, thread_environment
 from .spec import Job
 
 RECORD = "run.json"
@@ -47,7 +47,7 @@ def job_paths(out_dir, job: Job):
 def read_record(path):
     """A job's run.json, or None when there is none (or only a torn one from before atomic writes)."""
     try:
-        return json.loads(Path(path).read_text())
+        return json.loads(read_regular(path))
     except (OSError, ValueError):
         return None
 
@@ -74,7 +74,7 @@ def job_config(out_dir, job: Job) -> Config:
     options["checkpoint_every"] = options.get("checkpoint_every") or default_checkpoint_every(options["iterations"])
     options["checkpoint_dir"] = str(paths["checkpoints"])
     options["seed"] = job_seed(job)
-    if (paths["checkpoints"] / STATE_JSON).is_file():
+    if any((paths["checkpoints"] / name).is_file() for name in (STATE_JSON, PREVIOUS_JSON)):
         options["resume"] = str(paths["checkpoints"])
         saved = (read_record(paths["checkpoints"] / STATE_JSON) or {}).get("config")
         if isinstance(saved, dict) and "seed" in saved and saved["seed"] is None:
@@ -101,7 +101,7 @@ def estimated_bytes(job: Job) -> int:
     working size (Config.working_size; the image's header gives the content's size)."""
     config = job.config
     try:
-        with Image.open(job.options["content"]) as image:
+        with open_regular(job.options["content"]) as handle, Image.open(handle) as image:
             size_hw = (image.height, image.width)
     except Exception:  # an unreadable image: the run itself reports it, with its one-line error
         size_hw = (config.height or 600, config.width or 800)

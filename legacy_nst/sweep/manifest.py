@@ -6,7 +6,7 @@ a killed driver never leaves half a file.
 import json
 from pathlib import Path
 
-from .pipeline import NSTError, atomic_write
+from .pipeline import NotRegularFile, NSTError, atomic_write, read_regular
 
 MANIFEST = "manifest.jsonl"
 SUMMARY = "summary.md"
@@ -28,9 +28,11 @@ def read(out_dir) -> dict:
     (the manifest is always written whole, so damage is not a torn write to skip over)."""
     path = Path(out_dir) / MANIFEST
     try:
-        lines = path.read_bytes().decode("utf-8").splitlines()
+        lines = read_regular(path).decode("utf-8").splitlines()
     except FileNotFoundError:
         return {}
+    except NotRegularFile as exc:
+        raise NSTError(f"{exc}; {REWRITE}") from None
     except OSError as exc:
         raise NSTError(f"{path}: cannot be read ({exc.strerror or exc}); make it readable, then rerun") from None
     except UnicodeDecodeError as exc:

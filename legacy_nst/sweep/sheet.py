@@ -23,6 +23,7 @@ IMAGE_AXES = ("content", "style")
 GREY = 0.85
 FONT_SIZE = 8
 LINE_PIXELS = 16  # one line of FONT_SIZE text with its spacing, and some room, at DPI
+MAX_CELLS = 400  # a larger sweep has no sheet: 10,000 cells would take minutes and a picture too large to look at
 
 
 def _pyplot():
@@ -105,12 +106,16 @@ def varying_axes(spec):
 
 
 def draw_sheet(spec, entries, path):
-    """Draw the contact sheet of `entries` (manifest entries, spec order) to `path`, atomically."""
+    """Draw the contact sheet of `entries` (manifest entries, spec order) to `path`, atomically; return `path`,
+    or None (and draw nothing) for a sweep of more than MAX_CELLS jobs."""
+    if len(spec.jobs) > MAX_CELLS:
+        return None
     figure = sheet_figure(spec, entries)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     _pyplot().close(figure)
     atomic_write(path, buffer.getvalue())
+    return path
 
 
 def sheet_figure(spec, entries):

@@ -25,6 +25,7 @@ import glob
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 import sys
@@ -32,8 +33,9 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pipeline import (DEFAULT_SHARED, INITS, PATH, PER_JOB, RESULT, SHARED_ENV, WORKERS, Config, ConfigError, NSTError,
-                       fields_with, fields_without, require_weights)
+from .pipeline import (DEFAULT_SHARED, INITS, PATH, PER_JOB, PHRASES, RESULT, SHARED_ENV, WORKERS, Config,
+                       ConfigError, NotRegularFile, NSTError, fields_with, fields_without, open_regular, path_kind,
+                       require_weights)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,6 +51,7 @@ SINGLE_RUN_OPTIONS = fields_with(WORKERS)  # one run's tiles on Ray workers: a s
 PATH_OPTIONS = tuple(name for name in fields_with(PATH) if name not in PER_JOB_OPTIONS)
 NOT_IN_ID = frozenset(fields_without(RESULT))  # how a job runs or reports, not its result: left out of the job id
 RAY_OPTIONS = {"num_gpus": (int, float), "max_retries": (int,)}
+MAX_JOBS = 10_000  # a larger grid is refused (legacy-nst sweep --max-jobs raises it), before any job is made
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # Variables with a default of their own when unset: the shared data, ../shared from the repository's root.
 DEFAULT_VARIABLES = {SHARED_ENV: str(DEFAULT_SHARED)}
@@ -112,16 +115,26 @@ def expand_images(text, folder, where):
         if not found:
             raise ConfigError(f"{where}: folder {path} holds no images ({', '.join(IMAGE_SUFFIXES)}); "
                               "give a folder with images")
-        return [str(p.resolve()) for p in found]
+        return [_regular(p, where) for p in found]
     if glob.has_magic(str(path)):
         found = sorted(p for p in glob.glob(str(path)) if Path(p).suffix.lower() in IMAGE_SUFFIXES)
         if not found:
             raise ConfigError(f"{where}: the pattern {text!r} matches no image; fix the pattern")
-        return [str(Path(p).resolve()) for p in found]
-    if not path.exists():
+        return [_regular(p, where) for p in found]
+    kind = path_kind(path)
+    if kind == "missing":
         raise ConfigError(f"{where}: {path}: no such file; fix the path (relative paths are relative to the "
                           "spec file's folder)")
-    return [str(path.resolve())]
+    return [_regular(path, where)]
+
+
+def _regular(path, where):
+    """The absolute path of an existing regular file (or a link to one); a FIFO, device, socket or link loop is
+    refused here, before the driver opens it (open() on a FIFO blocks)."""
+    kind = path_kind(path)
+    if kind != "file":
+        raise ConfigError(f"{where}: {path}: {PHRASES[kind]}; give an image file")
+    return str(Path(path).resolve())
 
 
 def check_type(name, value, where):
@@ -176,17 +189,19 @@ def resolve_value(name, value, folder, where):
         return expand_images(value, folder, where)
     if name == "weights":
         path = resolve_path(value, folder, where)
-        if not path.is_file():
-            raise ConfigError(f"{where}: {path}: no such file; fix the path to the VGG-19 .mat")
+        kind = path_kind(path)
+        if kind != "file":
+            raise ConfigError(f"{where}: {path}: {PHRASES[kind]}; fix the path to the VGG-19 .mat")
         return [str(path.resolve())]
     if name == "init" and value not in INIT_KEYWORDS:
         return expand_images(value, folder, where)[:1]
     return [value]
 
 
-def load(path, settings=()) -> Spec:
+def load(path, settings=(), max_jobs=MAX_JOBS) -> Spec:
     """Read, check and expand a spec file into its jobs, `settings` ((key, value) pairs) over its [base];
-    raise ConfigError at the first problem."""
+    raise ConfigError at the first problem, and before making any job when there would be more than
+    `max_jobs` (None: no limit)."""
     path = Path(path)
     data = _read_toml(path)
     data["base"] = with_settings(data, settings, path)
@@ -197,6 +212,7 @@ def load(path, settings=()) -> Spec:
     for name in ("content", "style"):
         if name not in base and name not in axes:
             raise ConfigError(f"{path}: no {name}; give {name} = \"PATH\" in [base] or a list in [axes]")
+    check_count(groups, axes, max_jobs, path)
     ray_options = _ray_options(data, path)
     order = [name for group in groups for name in group]
     jobs, seen = [], {}
@@ -217,13 +233,25 @@ def load(path, settings=()) -> Spec:
                 jobs=tuple(jobs), ray=ray_options)
 
 
+def check_count(groups, axes, max_jobs, path):
+    """Refuse a grid of more than `max_jobs` jobs in one line giving the count, from the axes' lengths alone."""
+    count = math.prod(len(axes[group[0]]) for group in groups)
+    if max_jobs is not None and count > max_jobs:
+        sizes = " x ".join(f"{len(axes[group[0]])} {'+'.join(group)}" for group in groups)
+        raise ConfigError(f"{path}: {count} jobs ({sizes}), more than --max-jobs {max_jobs}; shrink the axes, "
+                          "or raise --max-jobs")
+    return count
+
+
 def _read_toml(path) -> dict:
     """The spec file's tables, checked for unknown ones."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such spec file; check the path") from None
+    except NotRegularFile as exc:
+        raise ConfigError(f"{exc}; give the spec file (TOML)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the spec ({exc}); check the file") from None
     except tomllib.TOMLDecodeError as exc:
@@ -349,9 +377,13 @@ def resolved_options(options, where):
     try:
         config = Config.from_options(**{k: v for k, v in options.items() if k not in ("content", "style")})
         resolved = {**config.to_json(), "content": options["content"], "style": options["style"]}
-        resolved["weights"] = str(require_weights(config).path.resolve())
+        weights = require_weights(config).path
     except NSTError as error:
         raise ConfigError(f"{where}: {error}") from None
+    kind = path_kind(weights)  # $LEGACY_NST_WEIGHTS too: a FIFO or a link loop refused before anything starts
+    if kind != "file":
+        raise ConfigError(f"{where}: {weights}: {PHRASES[kind]}; fix the path to the VGG-19 .mat")
+    resolved["weights"] = str(weights.resolve())
     return json.loads(json.dumps(resolved))  # tuples as lists: what the id hashes and the manifest shows
 
 

@@ -30,3 +30,17 @@ def test_a_bad_set_is_one_line_with_exit_status_2(spec_path, tmp_path, capsys):
     assert err.count("\n") == 1
     assert_says(err, "--set widht", "unknown option", "did you mean width")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("limit, status", [("1", 2), ("2", 0), ("0", 2)])
+def test_max_jobs_refuses_a_larger_grid_in_one_line_before_anything_starts(spec_path, tmp_path, capsys, monkeypatch,
+                                                                          limit, status):
+    monkeypatch.setattr(sweep_command, "run_sweep", lambda spec, out, **kw: 0)
+    assert main(["sweep", str(spec_path), "--out", str(tmp_path / "out"), "--max-jobs", limit]) == status
+    err = capsys.readouterr().err
+    assert err.count("\n") == (status == 2)
+    if limit == "1":
+        assert_says(err, str(spec_path), "2 jobs", "--max-jobs 1", "shrink the axes")
+    if limit == "0":
+        assert_says(err, "--max-jobs", ">= 1", "got 0")
+    assert not (tmp_path / "out").exists()

@@ -26,6 +26,7 @@ from legacy_nst.cli.main import main
 from legacy_nst.sweep import spec as sweep_spec
 from legacy_nst.record.files import run_to_files as run
 from messages import assert_says
+import special_files
 from ray_processes import workers_of_this_process
 
 REPO = Path(__file__).resolve().parents[2]
@@ -226,6 +227,19 @@ def test_a_bad_spec_is_one_line_with_exit_2_and_nothing_started(spec_file, tmp_p
     assert not (tmp_path / "out").exists()
 
 
+def test_an_out_folder_that_cannot_be_made_is_one_line_with_exit_2_and_nothing_started(spec_file, tmp_path,
+                                                                                      shared_dir):
+    spec = spec_file(SMALL + f'iterations = 10\nstyle = "{shared_dir}/images/shipwreck.jpg"\n')
+    (tmp_path / "ro").mkdir()
+    with special_files.read_only(tmp_path / "ro"):
+        status, lines = sweep(spec, "--out", tmp_path / "ro" / "out")
+    assert status == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("legacy-nst: error: "), lines
+    assert_says(lines[0], f"--out {tmp_path / 'ro' / 'out'}", f"cannot write in {tmp_path / 'ro'}",
+                "give another --out")
+    assert not (tmp_path / "ro" / "out").exists()
+
+
 @pytest.mark.slow
 def test_a_job_with_a_broken_image_fails_alone_and_the_sweep_exits_2(ray_cluster, spec_file, shared_dir, tmp_path):
     broken = tmp_path / "broken.jpg"
@@ -265,3 +279,40 @@ def test_a_second_driver_on_the_same_folder_refuses_in_one_line(ray_cluster, spe
     (out / "sweep.lock").write_text(json.dumps({"pid": 2 ** 22 + 1, "host": holder["host"], "since": "earlier"}))
     assert sweep(spec, "--out", out)[0] == 0, "a killed driver's lock is taken over"
     assert [e["status"] for e in manifest(out)] == ["skipped"] and not (out / "sweep.lock").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_ten_thousand_pending_jobs_cancels_them_at_once_and_exits_130_within_5_s(
+        ray_cluster, spec_file, shared_dir, tmp_path):
+    """Issue 31: Ctrl-C on a 10,000-job sweep spent over 60 s cancelling jobs one printed line at a time (each
+    rewriting the whole manifest) and needed a second SIGINT."""
+    count = 10_000
+    small = SMALL.replace("48", "16").replace("36", "16").replace("seed = 0\n", "")  # seed is the axis here
+    spec = spec_file(small + 'iterations = 100000\ncheckpoint_every = 1\n'
+                     f'style = "{shared_dir}/images/shipwreck.jpg"\n[axes]\nseed = [{", ".join(map(str, range(count)))}]\n')
+    out = tmp_path / "out"
+    driver = subprocess.Popen([sys.executable, "-m", "legacy_nst.cli", "sweep", str(spec), "--out", str(out),
+                               "--jobs", "1", "--ray-address", ray_cluster], env={**os.environ, "PYTHONPATH": str(REPO)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 600  # only a bound: the wait ends when the running job has saved a state
+    while time.time() < deadline and not any(_state_steps(c) >= 2 for c in out.glob("*/checkpoints")):
+        assert driver.poll() is None, driver.communicate()
+        time.sleep(0.1)
+    driver.send_signal(signal.SIGINT)
+    stopped = time.perf_counter()
+    try:
+        _, err = driver.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        driver.kill()
+        driver.communicate()
+        pytest.fail("the driver was still cancelling jobs 120 s after SIGINT")
+    seconds = time.perf_counter() - stopped
+    assert driver.returncode == 130, err
+    assert seconds < 5, f"{seconds:.1f} s from SIGINT to exit"
+    lines = err.strip().splitlines()
+    assert len(lines) < 10, lines[:12]
+    assert f"interrupted {count - 1} jobs not started; rerun the sweep to run them" in err
+    entries = manifest(out)
+    assert len(entries) == count and {e["status"] for e in entries} == {"interrupted"}
+    assert sum(e["error"] == "not started; rerun the sweep to run it" for e in entries) == count - 1

@@ -1,9 +1,11 @@
 """Sweep specs: crossing and zipping axes, path resolution, job ids, and one-line refusals (no Ray here)."""
 import os
+import time
 from pathlib import Path
 
 import pytest
 
+import special_files
 from legacy_nst.errors import ConfigError
 from legacy_nst.sweep import spec as sweep_spec
 from messages import assert_says
@@ -181,3 +183,45 @@ def test_every_init_name_is_a_name_not_a_path(write, images):
                                  'init = ["noise", "content", "style", "random", "randn", "images/the_scream.jpg"]\n'))
     assert [j.options["init"] for j in spec.jobs][:5] == ["noise", "content", "style", "random", "randn"]
     assert spec.jobs[5].options["init"] == str((images / "the_scream.jpg").resolve())
+
+
+# -- issue 31: a grid counted before it is made, special files refused --------------------------------------------
+
+def test_a_million_job_grid_is_refused_within_a_second_giving_the_count(write, images):
+    """Issue 31: seed, alpha and beta axes of 100 each printed nothing for two minutes while taking 2.9 GB."""
+    values = "[" + ", ".join(map(str, range(1, 101))) + "]"
+    path = write(BASE + f'style = "images/starry_night.jpg"\n[axes]\nseed = {values}\nalpha = {values}\n'
+                        f'beta = {values}\n')
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as refused:
+        sweep_spec.load(path)
+    assert time.perf_counter() - started < 1.0
+    assert_says(refused.value, str(path), "1000000 jobs", "100 seed x 100 alpha x 100 beta", "--max-jobs 10000",
+                "shrink the axes", "raise --max-jobs")
+
+
+def test_a_grid_at_the_limit_is_made_and_one_above_it_is_not(write, images):
+    path = write(BASE + 'style = "images/starry_night.jpg"\n[axes]\nseed = [1, 2, 3]\nalpha = [1, 2]\n')
+    assert len(sweep_spec.load(path, max_jobs=6).jobs) == 6
+    with pytest.raises(ConfigError) as refused:
+        sweep_spec.load(path, max_jobs=5)
+    assert_says(refused.value, "6 jobs", "3 seed x 2 alpha", "--max-jobs 5")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "socket", "loop"])
+@pytest.mark.parametrize("where", ["spec", "content", "style axis", "weights", "init"])
+def test_a_special_file_in_a_spec_is_one_line_and_never_opened(write, images, tmp_path, kind, where):
+    """Issue 31: a FIFO as a spec blocked in open(); as a content image it passed the spec and blocked the driver
+    (the job's memory estimate opens the image)."""
+    special = special_files.make(tmp_path / ("s.toml" if where == "spec" else "special.jpg"), kind)
+    text = {"content": BASE.replace("images/tubingen.jpg", str(special)) + 'style = "images/the_scream.jpg"\n',
+            "style axis": BASE + f'[axes]\nstyle = ["images/the_scream.jpg", "{special}"]\n',
+            "weights": BASE.replace("WEIGHTS", str(special)) + 'style = "images/the_scream.jpg"\n',
+            "init": BASE + f'style = "images/the_scream.jpg"\ninit = "{special}"\n'}.get(where)
+    path = special if where == "spec" else write(text)
+    with special_files.unblocked([special] if kind == "fifo" else []) as watch:
+        with pytest.raises(ConfigError) as refused:
+            sweep_spec.load(path)
+    assert not watch.blocked
+    assert_says(refused.value, f"{special}: is a ")
+    assert special_files.describe(special) == kind
