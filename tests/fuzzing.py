@@ -509,3 +509,53 @@ def real_argv(draw):
         if flag == "--strip":
             argv += ["--checkpoint-every", "1"]
     return argv
+
+
+# -- special files at every path a command reads or writes (issue 31) ----------------------------------------------
+
+MAIN = ["--content", "content.png", "--style", "style.jpg", "--output", "out.png", "--weights", "weights.mat",
+        "--width", "32", "--quiet"]
+SWEEP = ["sweep", "spec.toml", "--out", "out-sweep", "--quiet"]
+COMPARE = ["compare", "--content", "content.png", "--style", "style.jpg", "--weights", "weights.mat", "--width", "32",
+           "--quiet"]
+SCORE = ["score", "content.png", "style.jpg", "content.bmp", "--weights", "weights.mat", "--size", "32"]
+RESUME = ["--resume", "ck", "--quiet"]
+# role -> (the path made a special file, the command line); each must end in one line and exit 2
+SPECIAL_PATHS = {
+    "--content": ("content.png", MAIN), "--style": ("style.jpg", MAIN),
+    "second --style": ("style2.webp", [*MAIN, "--style", "style2.webp"]),
+    "--init": ("init.tif", [*MAIN, "--init", "init.tif"]), "--weights": ("weights.mat", MAIN),
+    "--output": ("out.png", MAIN), "OUTPUT.best": ("out.best.png", MAIN),
+    "OUTPUT.last-good": ("out.last-good.png", MAIN),
+    "--log-json": ("log.json", [*MAIN, "--log-json", "log.json"]),
+    "--plot": ("plot.svg", [*MAIN, "--plot", "plot.svg"]),
+    "--strip": ("strip.png", [*MAIN, "--strip", "strip.png", "--checkpoint-every", "1"]),
+    "--checkpoint-dir": ("ck2", [*MAIN, "--checkpoint-dir", "ck2", "--checkpoint-every", "1"]),
+    "checkpoint image": ("dir/00000.png", [*MAIN, "--checkpoint-dir", "dir", "--checkpoint-every", "1"]),
+    "checkpoint state": ("dir/state-00001.npz", [*MAIN, "--checkpoint-dir", "dir", "--checkpoint-every", "1"]),
+    "checkpoint lock": ("dir/run.lock", [*MAIN, "--checkpoint-dir", "dir", "--checkpoint-every", "1"]),
+    "--resume state.json": ("ck/state.json", RESUME),
+    "--resume state.previous.json": ("ck/state.previous.json", RESUME),
+    "--resume run.lock": ("ck/run.lock", RESUME),
+    "sweep SPEC": ("spec.toml", SWEEP), "sweep content": ("content.png", SWEEP),
+    "sweep weights": ("weights.mat", SWEEP), "sweep manifest.jsonl": ("out-sweep/manifest.jsonl", SWEEP),
+    "sweep summary.md": ("out-sweep/summary.md", SWEEP), "sweep sheet.png": ("out-sweep/sheet.png", SWEEP),
+    "compare --content": ("content.png", COMPARE), "compare --weights": ("weights.mat", COMPARE),
+    "compare --report-json": ("report.json", [*COMPARE, "--report-json", "report.json"]),
+    "score IMAGE": ("content.bmp", SCORE), "score --json": ("score.json", [*SCORE, "--json", "score.json"]),
+    "weights verify": ("weights.mat", ["weights", "verify", "weights.mat"]),
+}
+# (role, kind) pairs that are not special for that role (a folder is what --checkpoint-dir names)
+NOT_SPECIAL = {("--checkpoint-dir", "directory")}
+
+
+def make_special(folder, name, kind):
+    """Replace `name` in the workspace `folder` by a special file of `kind` (special_files.KINDS)."""
+    import special_files
+
+    path = Path(folder) / name
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+    return special_files.make(path, kind)

@@ -2,7 +2,9 @@
 `compare` and `sweep`, random sweep specs, and images, .mat files, checkpoints, manifests and specs truncated or
 changed at random offsets. Every case runs (to the optimisation, replaced by a stop), exits 0, or exits 2 with at
 most three lines of stderr: never a traceback, an input changed, a temporary file left or, short of a completed
-run, a file written (tests/fuzzing.py). CASES below is the count run here; bench/fuzz.py runs more.
+run, a file written (tests/fuzzing.py). CASES below is the count run here; bench/fuzz.py runs more. And a FIFO, a
+character device, a socket, a folder and a symlink loop at each path a command reads or writes (SPECIAL_PATHS)
+must end in one line and exit 2, with nothing replaced and nothing blocked on.
 """
 import functools
 import os
@@ -12,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fuzzing
+import special_files
 from fuzzing import check_case, stubs, workspace
 
 pytestmark = pytest.mark.slow  # 454 hypothesis cases
@@ -38,14 +41,16 @@ def stubbed(approx_weights_path):
     return functools.partial(stubs, approx_weights_path)
 
 
-def assert_case(argv, template, stubbed, protected=fuzzing.INPUTS, may_write=(), damage=None, real_runs=False):
+def assert_case(argv, template, stubbed, protected=fuzzing.INPUTS, may_write=(), damage=None, real_runs=False,
+                counted=None):
+    """Run one case and check it (fuzzing.check_case); counted under `counted`, else the test's name."""
     with workspace(template) as folder, stubbed(real_runs=real_runs):
         if damage is not None:
             damage(folder)
         problems, status, lines = check_case(argv, folder, protected, may_write)
     assert not problems, (argv, status, lines, problems)
-    test = os.environ.get("PYTEST_CURRENT_TEST", "?::?").split("::")[1].split(" ")[0]
-    fuzzing.COUNTS[test.replace("test_", ""), status] += 1
+    test = os.environ.get("PYTEST_CURRENT_TEST", "?::?").split("::")[1].split(" ")[0].split("[")[0]
+    fuzzing.COUNTS[counted or test.replace("test_", ""), status] += 1
     fuzzing.ENDINGS[test][lines[-1][19:60] if status == 2 else status] += 1
     return status
 
@@ -160,6 +165,32 @@ def test_damaged_manifests(template, stubbed, data):
 @given(argv=fuzzing.real_argv())
 def test_a_few_real_runs(template, stubbed, argv):
     assert assert_case(argv, template, stubbed, may_write=("*",), real_runs=True) in (0, 2)
+
+
+SPECIAL_CASES = [(role, kind) for role in fuzzing.SPECIAL_PATHS for kind in special_files.KINDS
+                 if (role, kind) not in fuzzing.NOT_SPECIAL]
+
+
+@pytest.mark.parametrize("role, kind", SPECIAL_CASES)
+def test_a_special_file_at_any_path_is_one_line_and_stays(template, stubbed, role, kind):
+    """Issue 31: a FIFO, a device node, a socket, a folder or a symlink loop at any path a command reads or writes
+    ends in one line and exit 2: nothing replaced, nothing written, nothing blocked on."""
+    name, argv = fuzzing.SPECIAL_PATHS[role]
+    with workspace(template) as folder, stubbed():
+        special = fuzzing.make_special(folder, name, kind)
+        with special_files.unblocked([special] if kind == "fifo" else [], seconds=30) as watch:
+            problems, status, lines = check_case(argv, folder)
+        assert special_files.describe(special) == kind, f"{name} was replaced"
+    assert not watch.blocked, f"blocked on the {kind} at {name}"
+    assert not problems and status == 2, (argv, status, lines, problems)
+    fuzzing.COUNTS["special_files", status] += 1
+
+
+@pytest.mark.parametrize("argv", list({tuple(argv): None for _, argv in fuzzing.SPECIAL_PATHS.values()}))
+def test_each_command_line_of_the_special_files_runs_without_them(template, stubbed, argv):
+    """The refusals above are the special files': the same command lines get past every check without them
+    (counted with them, as the special files' cases that get to the work)."""
+    assert assert_case(list(argv), template, stubbed, may_write=("*",), counted="special_files") in ("work", 0)
 
 
 def test_the_count(capsys):
