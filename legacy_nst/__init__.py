@@ -12,7 +12,7 @@ from .errors import NSTError  # noqa: E402
 from .native_logs import quiet_tensorflow_import  # noqa: E402
 
 
-def stylize(content, style, config=None, **options):
+def stylize(content, style=None, config=None, **options):
     """Run the algorithm; see legacy_nst.run.api.stylize. TensorFlow's C++ start-up lines stay off stderr."""
     with quiet_tensorflow_import():
         from .run.api import stylize as _stylize  # lazily: `import legacy_nst` should not import TensorFlow

@@ -138,7 +138,8 @@ def add_config_options(parser, exclude=()):
 
 
 def _add_option(group, f, default):
-    shown = ",".join(f"{n}:{w:g}" for n, w in default) if isinstance(default, tuple) else default
+    shown = (",".join(f"{item[0]}:{item[1]:g}" if isinstance(item, tuple) else str(item) for item in default)
+             if isinstance(default, tuple) else default)  # layer weights, or names (--fine-layers)
     help_text = f.metadata["help"] + ("" if default is None or "default:" in f.metadata["help"]
                                       else f" (default: {shown})")
     flags = ["--" + f.name.replace("_", "-"), *f.metadata.get("aliases", ())]

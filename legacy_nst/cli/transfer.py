@@ -17,7 +17,11 @@ from .peers import PEER_FLAGS
 from .progress import Progress
 
 
-def transfer_parser():
+SCALE_FLAGS = ("--style-fine", "--style-coarse")  # scale control: the two paintings stand for --style
+
+
+def transfer_parser(style_required=True):
+    """The command's parser; --style is required unless scale control's paintings are given instead."""
     parser = Parser(prog=PROG, synonyms=PEER_FLAGS,
                     description="Gatys et al.'s neural style transfer as logO's art.py, in TensorFlow graph mode "
                                 "(tf.compat.v1).",
@@ -27,8 +31,9 @@ def transfer_parser():
                            f"'{PROG} score CONTENT STYLE IMAGE...' (any images' losses; see '{PROG} score --help').")
     io = parser.add_argument_group("images")
     io.add_argument("--content", required=True, metavar="PATH", help="content image")
-    io.add_argument("--style", required=True, action="append", metavar="PATH",
-                    help="style image; repeat it (or give A,B) to blend several styles, see --style-blend-weights")
+    io.add_argument("--style", required=style_required, action="append", metavar="PATH",
+                    help="style image; repeat it (or give A,B) to blend several styles, see --style-blend-weights; "
+                         "or --style-fine A --style-coarse B instead (scale control)")
     io.add_argument("--output", required=True, metavar="PATH", help="where the result goes (png, jpg, ...)")
     io.add_argument("--log-json", metavar="PATH", help="write the config, versions, timing and every "
                     "iteration's losses as JSON")
@@ -62,12 +67,13 @@ def resumed_config(args) -> Config:
 
 
 def run_transfer(argv):
-    args = transfer_parser().parse_args(prepend_saved_paths(argv))
+    scale = any(str(word).split("=", 1)[0] in SCALE_FLAGS for word in argv)
+    args = transfer_parser(style_required=not scale).parse_args(prepend_saved_paths(argv))
     config = resumed_config(args) if getattr(args, "resume", None) else config_from_args(args)
     require_weights(config)  # before the run: refused in one line, or the approximate weights' note said
     progress = Progress(config.iterations, print_every=config.print_every, quiet=args.quiet)
-    styles = style_paths(args.style)
-    run_to_files(args.content, styles if len(styles) != 1 else styles[0], args.output, config,
+    styles = style_paths(args.style or [])
+    run_to_files(args.content, (styles if len(styles) != 1 else styles[0]) or None, args.output, config,
                  log_json=args.log_json, progress=progress)
     if not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)

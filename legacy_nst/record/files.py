@@ -37,7 +37,8 @@ from ..io.paths import check_regular_files
 from ..optim.loop import Step
 from ..problem import as_style_list
 from ..run.levels import Finished, run_levels
-from ..run.prepare import prepare, resolved
+from ..run.prepare import load_network, prepare, resolved
+from ..run.scale import check_style_sources, scale_regions, scale_style
 from .checkpoints import (PREVIOUS_JSON, STATE_JSON, STATE_NPZ, RunHistory, check_compatible, check_folder,
                           load_state, run_lock, weights_fingerprint)
 from .intermediate import intermediate_path
@@ -65,6 +66,11 @@ class RunPaths:
             raise NSTError(f"--output {str(output)!r} has no file name; give a file name, e.g. out.png")
         checkpoints = config.checkpoint_dir or config.resume or output.with_name(output.stem + "-checkpoints")
         return cls(output, Path(log_json) if log_json else None, Path(checkpoints))
+
+    @property
+    def scale_style(self) -> Path:
+        """out.png -> out.style.png: scale control's new style image (run.scale), lossless whatever OUTPUT's format."""
+        return self.output.with_name(f"{self.output.stem}.style.png")
 
     def sibling(self, label) -> Path:
         """out.png -> out.best.png: where the extra images of a run go, beside its output."""
@@ -104,6 +110,8 @@ class RunPaths:
                   self.sibling("best"), output),
                  (f"the last good image {self.sibling('last-good').absolute()} (written if the loss diverges)",
                   self.sibling("last-good"), output)]
+        if config.style_fine is not None and not config.resume:
+            found.append((f"the scale-control style image {self.scale_style.absolute()}", self.scale_style, output))
         for option, path in (("--log-json", self.log_json), ("--plot", config.plot), ("--strip", config.strip)):
             if path:
                 found.append((f"{option} {Path(path).absolute()}", Path(path), f"give another {option}"))
@@ -122,7 +130,8 @@ def saves_state(config) -> bool:
 
 def run_inputs(content, style, config) -> list:
     """[(option, path)] of the files a run reads: the content, each style, an --init image, the weights."""
-    found = [("--content", content), *(("--style", s) for s in as_style_list(style))]
+    found = [("--content", content), *(("--style", s) for s in as_style_list(style)),
+             ("--style-fine", config.style_fine), ("--style-coarse", config.style_coarse)]
     if config.init not in INITS:
         found.append(("--init", config.init))
     found.append(("--weights", config.weights_path()))
@@ -287,7 +296,8 @@ def run_to_files(content, style, output, config, log_json=None, progress=None, v
     (see the module's docstring); returns run.levels' Result. `progress` (cli.progress.Progress) shows the
     plan, the losses and the ETA; `vgg` reuses weights already loaded (a sweep worker's);
     `intermediate(iteration)` -> a path or None: where the peers' intermediate images go (record.intermediate)."""
-    if not as_style_list(style) or any(isinstance(s, str) and not s.strip() for s in as_style_list(style)):
+    check_style_sources(style, config)
+    if any(isinstance(s, str) and not s.strip() for s in ([] if style is None else as_style_list(style))):
         raise ConfigError("no style image given (an empty path); name at least one style image")
     paths = RunPaths.of(output, config, log_json)
     inputs = run_inputs(content, style, config)
@@ -299,6 +309,9 @@ def run_to_files(content, style, output, config, log_json=None, progress=None, v
 def _run_locked(paths, content, style, config, progress, vgg, intermediate, inputs):
     """run_to_files' run, its checkpoint folder locked (one run at a time there)."""
     saved = load_state(config.resume) if config.resume else None
+    if config.style_fine is not None and saved is None:  # scale control: stage 1 first, its image the style
+        vgg = load_network(config, vgg)
+        style = _scale_style(paths, config, vgg, progress)
     prepared = prepare(content, style, config, vgg=vgg, resuming=saved is not None)
     files = RunFiles(paths, prepared, saved, _meta(prepared, paths, saved))
     if progress is not None:
@@ -319,6 +332,24 @@ def _run_locked(paths, content, style, config, progress, vgg, intermediate, inpu
             _close_progress(progress, result)
     files.completed(result)
     return result
+
+
+def _scale_style(paths, config, vgg, progress):
+    """Scale control's first stage (run.scale): the new style image, written as NAME.style.png; its path."""
+    fine, coarse = (", ".join(names) for names in scale_regions(config)["region_layers"])
+    if progress is not None:
+        progress.note(f"scale control: making the style image {paths.scale_style} from --style-coarse "
+                      f"{config.style_coarse} ({coarse}) and --style-fine {config.style_fine} ({fine})")
+    began = time.perf_counter()
+
+    def on_step(step):
+        if progress is not None and config.print_every and step.iteration % config.print_every == 0:
+            progress.note(f"scale control: step {step.iteration}/{config.iterations}, style {step.losses['style']:.4g}")
+    save_image(paths.scale_style, scale_style(config, vgg, on_step))
+    if progress is not None:
+        progress.note(f"scale control: wrote {paths.scale_style} in {time.perf_counter() - began:.0f} s; now the "
+                      "transfer with it as the style")
+    return str(paths.scale_style)
 
 
 def _follow(events, files, stop, progress=None, intermediate=None):

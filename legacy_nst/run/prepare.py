@@ -68,12 +68,17 @@ class Prepared:
         return self.plan.size
 
 
+def load_network(config: Config, vgg=None) -> VGGWeights:
+    """The network a run uses: `vgg` when already loaded, else the weights file config names (Config.weights_path)."""
+    return vgg or load_vgg19(config.weights_path())
+
+
 def prepare(content, style, config: Config, vgg=None, resuming=False) -> Prepared:
     """Read `content` and `style` (paths or uint8 RGB arrays; style one or a list), size them, check the
     styles, plan every level (printing nothing: the caller shows Plan.lines()) and load the weights, unless
     `vgg` holds them. `resuming`: the run continues a saved state (record.checkpoints), which the plan and
     the engines may refuse. Each refusal is a one-line ConfigError before any graph is built."""
-    vgg = vgg or load_vgg19(config.weights_path())
+    vgg = load_network(config, vgg)
     inputs = Inputs.read(content, style, config.keep_alpha)
     size = config.working_size(inputs.content_rgb.shape[:2])
     check_styles(config, inputs.styles_rgb, size)
