@@ -115,7 +115,8 @@ def test_the_command_line_refuses_two_style_sources_or_one_painting_with_exit_2(
     monkeypatch.chdir(tmp_path)
     for name in ("c.png", "S", "A", "B"):
         Image.new("RGB", (32, 32)).save(tmp_path / name, format="PNG")
-    assert main(["--content", "c.png", "--output", "o.png", *given, "--weights", str(approx_weights_path)]) == 2
+    small = ["--width", "32", "--iterations", "1"]  # were it not refused, the run would be short
+    assert main(["--content", "c.png", "--output", "o.png", *given, *small, "--weights", str(approx_weights_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
     assert_says(err[0], *parts)
@@ -125,5 +126,5 @@ def test_the_command_line_refuses_two_style_sources_or_one_painting_with_exit_2(
 def test_the_api_refuses_a_style_with_the_two_paintings(vgg, shared_dir):
     with pytest.raises(ConfigError) as refused:
         stylize(shared_dir / "images" / "tubingen.jpg", shared_dir / "images" / "shipwreck.jpg", vgg=vgg,
-                style_fine="a.png", style_coarse="b.png")
+                style_fine="a.png", style_coarse="b.png", width=32, iterations=1)
     assert_says(refused.value, "--style", "--style-fine", "both")
