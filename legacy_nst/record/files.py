@@ -27,7 +27,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..config import INITS, PROGRAM
+from ..config import INITS, PROGRAM, require_weights
 from ..engines import resumable
 from ..errors import ConfigError, NSTError, OptimizationError
 from ..io.atomic import atomic_write, check_directory, check_writable
@@ -125,7 +125,8 @@ def run_inputs(content, style, config) -> list:
     found = [("--content", content), *(("--style", s) for s in as_style_list(style))]
     if config.init not in INITS:
         found.append(("--init", config.init))
-    found.append(("--weights", config.weights_path()))
+    weights = require_weights(config)
+    found.append(("--weights" if weights.source == "--weights" else f"the weights ({weights.source})", weights.path))
     return [(option, Path(path)) for option, path in found if isinstance(path, (str, os.PathLike))]
 
 
