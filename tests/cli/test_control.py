@@ -46,9 +46,10 @@ def argv(images, weights, out, *extra):
 
 
 BAD_INPUTS = {  # extra flags, what the one line must name
-    "a mask count other than the style count": (["--style-mask", "{left}"], ("1 --style-mask", "2 --style", "one")),
-    "a region mask count other than the style count": (["--style-region-mask", "{left}"],
-                                                        ("--style-region-mask", "one")),
+    "a mask count other than the style count": (["--style-mask", "{left}"],
+                                                 ("1 --style-mask", "2 --style", "one --style-mask per --style")),
+    "a region mask count other than the style count": (["--style-region-mask", "{square}"],  # the styles' frame
+                                                        ("1 --style-region-mask", "2 --style", "per --style")),
     "a mask that is not an image": (["--style-mask", "{left}", "--style-mask", "{not_an_image}"],
                                     ("--style-mask 2", "notes.png")),
     "a mask of another aspect ratio": (["--style-mask", "{left}", "--style-mask", "{square}"],
