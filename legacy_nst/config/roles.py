@@ -36,7 +36,7 @@ ROLES = {
     SIZE: "sets the working size: giving any of them replaces a preset's size",
     CHECKPOINT: "where and how often the resumable checkpoints are written (`compare` writes none)",
 }
-GROUP_NAMES = ("images", "algorithm", "optimizer", "engine", "run")  # the --help sections, in this order
+GROUP_NAMES = ("images", "algorithm", "control", "optimizer", "engine", "run")  # the --help sections, in this order
 
 
 def option(default, help, *, group, roles=(), choices=None, metavar=None, **extra):

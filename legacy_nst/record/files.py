@@ -121,8 +121,11 @@ def saves_state(config) -> bool:
 
 
 def run_inputs(content, style, config) -> list:
-    """[(option, path)] of the files a run reads: the content, each style, an --init image, the weights."""
+    """[(option, path)] of the files a run reads: the content, each style, each mask, an --init image, the
+    weights."""
     found = [("--content", content), *(("--style", s) for s in as_style_list(style))]
+    found += [("--style-mask", path) for path in config.style_mask or ()]
+    found += [("--style-region-mask", path) for path in config.style_region_mask or ()]
     if config.init not in INITS:
         found.append(("--init", config.init))
     weights = require_weights(config)
