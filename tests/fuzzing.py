@@ -525,6 +525,7 @@ SPECIAL_PATHS = {
     "--content": ("content.png", MAIN), "--style": ("style.jpg", MAIN),
     "second --style": ("style2.webp", [*MAIN, "--style", "style2.webp"]),
     "--init": ("init.tif", [*MAIN, "--init", "init.tif"]), "--weights": ("weights.mat", MAIN),
+    "--style-mask": ("content.bmp", [*MAIN, "--style-mask", "content.bmp"]),  # the content's luma: a mask
     "--output": ("out.png", MAIN), "OUTPUT.best": ("out.best.png", MAIN),
     "OUTPUT.last-good": ("out.last-good.png", MAIN),
     "--log-json": ("log.json", [*MAIN, "--log-json", "log.json"]),

@@ -148,7 +148,7 @@ def _add_option(group, f, default):
         return
     group.add_argument(*flags, dest=f.name, type=_field_type(f), choices=f.metadata.get("choices"),
                        metavar=f.metadata.get("metavar"), default=argparse.SUPPRESS, help=help_text,
-                       **{key: f.metadata[key] for key in ("nargs", "const") if key in f.metadata})
+                       **{key: f.metadata[key] for key in ("nargs", "const", "action") if key in f.metadata})
 
 
 def config_from_args(args, exclude=()):

@@ -116,6 +116,11 @@ def check_algorithm(config, presets, schedules, normalizations, default_content_
                           f"({exponent:g}^{len(config.style_layers) - 1}); give a smaller exponent, e.g. 2")
 
 
+def check_control(config, guidance_modes, color_controls):
+    choose("guidance", config.guidance, guidance_modes)
+    choose("color control", config.color_control, color_controls, optional=True)
+
+
 def check_optimizer(config, optimizers, implementations):
     choose("optimizer", config.optimizer, optimizers)
     choose("L-BFGS implementation", config.lbfgs_implementation, implementations)

@@ -18,6 +18,7 @@ from typing import Tuple
 from ..errors import ConfigError
 from . import checks
 from .groups.algorithm import LOSS_NORMALIZATIONS, AlgorithmOptions
+from .groups.control import COLOR_CONTROLS, GUIDANCE_MODES, ControlOptions
 from .groups.engine import BACKENDS, PRECISIONS, EngineOptions
 from .groups.images import INITS, ImageOptions
 from .groups.optimizer import LBFGS_IMPLEMENTATIONS, OPTIMIZERS, OptimizerOptions
@@ -34,9 +35,10 @@ __all__ = ["BACKENDS", "DEFAULT_WEIGHTS", "INITS", "LBFGS_IMPLEMENTATIONS", "LOS
 
 
 @dataclass(frozen=True)
-class Config(RunOptions, EngineOptions, OptimizerOptions, ScaleOptions, AlgorithmOptions, ImageOptions):
-    """Everything a run needs besides the images themselves: the fields of config.groups' --help groups
-    (dataclass fields follow the bases from the last: images, algorithm, control, optimizer, engine, run)."""
+class Config(RunOptions, EngineOptions, OptimizerOptions, ScaleOptions, ControlOptions, AlgorithmOptions, ImageOptions):
+    """Everything a run needs besides the images themselves: the fields of config.groups' six --help groups
+    (dataclass fields follow the bases from the last: images, algorithm, control, optimizer, engine, run; control
+    holds ControlOptions' fields, then ScaleOptions', the paper's order: space, colour, scale)."""
 
     def __post_init__(self):
         self._parse()
@@ -44,6 +46,7 @@ class Config(RunOptions, EngineOptions, OptimizerOptions, ScaleOptions, Algorith
         checks.check_numbers_in_lists(self)
         checks.check_images(self, INITS)
         checks.check_algorithm(self, PRESETS, SCHEDULES, LOSS_NORMALIZATIONS, FIELDS["content_layers"].default)
+        checks.check_control(self, GUIDANCE_MODES, COLOR_CONTROLS)
         check_scale(self)
         checks.check_optimizer(self, OPTIMIZERS, LBFGS_IMPLEMENTATIONS)
         checks.check_engine(self, BACKENDS, PRECISIONS)

@@ -1,5 +1,6 @@
 """Turning option text ('conv1_1:0.5,conv2_1', 'true', '0.8,0.2', '0.25,0.5') into values, with one-line errors."""
 import math
+import os
 from typing import Tuple
 
 from ..errors import ConfigError
@@ -129,3 +130,23 @@ def parse_tile(text) -> str:
         raise ConfigError(f"--tile {value} is not a multiple of 16 (tile origins sit on VGG's 16-pixel pooling "
                           f"grid); give e.g. --tile {max(16, 16 * round(int(value) / 16))}")
     return str(int(value))
+
+
+def parse_paths(value) -> Tuple[str, ...]:
+    """--style-mask A --style-mask B, or A,B (split on commas unless the whole value is an existing file), as
+    --style takes its images; a list of paths (a TOML spec's, a resumed run's) or one path -> a tuple of paths."""
+    items = [value] if isinstance(value, (str, os.PathLike)) else value
+    if not isinstance(items, (list, tuple)):
+        raise ConfigError(f"{value!r} is not a path or a list of paths; give image paths, e.g. sky.png")
+    paths = []
+    for item in items:
+        if isinstance(item, (list, tuple)):  # argparse's append of parsed values
+            paths += parse_paths(item)
+        elif isinstance(item, (str, os.PathLike)):
+            text = os.fspath(item)
+            paths += [text] if os.path.exists(text) else [part for part in text.split(",") if part]
+        else:
+            raise ConfigError(f"{item!r} is not a path; give image paths, e.g. sky.png")
+    if not paths:
+        raise ConfigError("empty list of paths; give one image path per --style")
+    return tuple(paths)

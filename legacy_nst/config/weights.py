@@ -6,8 +6,8 @@
     4. the approximate weights of the shared folder, ${LEGACY_NST_SHARED:-../shared}/weights/vgg19-approx.mat
        (../shared: the folder beside the repository), said once per process in one line on stderr
 
-A file named by 1 or 2 that does not exist is an error, never replaced by a later one; one that is there but is
-not a regular file (a symlink loop, a FIFO, a device) is taken here and refused when read, with what it is
+A file named by 1 or 2 that does not exist is an error, never replaced by a later one; one that is there (also
+the default file of 3, even as a broken link) but is not a regular file (a symlink loop, a FIFO, a device) is taken here and refused when read, with what it is
 (vgg.matfile, io.paths). When nothing is found, one ConfigError names all four places.
 """
 import os
@@ -65,7 +65,7 @@ def find_weights(given=None) -> Weights:
                               f"fix or unset it, or run {DOWNLOAD}")
         return Weights(Path(configured), f"${WEIGHTS_ENV}")
     approximate = approximate_weights()
-    if DEFAULT_WEIGHTS.is_file():
+    if os.path.lexists(DEFAULT_WEIGHTS):  # a broken link there is the user's file gone, not a cue to approximate
         return Weights(DEFAULT_WEIGHTS, "default")
     if approximate.is_file():
         return Weights(approximate, "approximate", approximate_note(approximate))

@@ -9,6 +9,7 @@ rounded once at the end.
 """
 import numpy as np
 
+from .color_control import with_content_chroma
 from .images import from_network, resize
 
 _TO_YCBCR = np.array([[0.299, 0.587, 0.114],
@@ -40,7 +41,11 @@ def preserve_colors(result, content):
 
 
 def render(config, image, mean_pixel, content_rgb, bit_depth=8):
-    """A network-space image as uint8 RGB (bit_depth 16: float, unrounded), with the content's colours under
-    --preserve-colors: how a run's images become pixels (its output, checkpoints, intermediate images)."""
+    """A network-space image as uint8 RGB (bit_depth 16: float, unrounded), with the content's chroma under
+    --color-control luminance (YIQ, io.color_control) and the content's colours under --preserve-colors: how a
+    run's images become pixels (its output, checkpoints, intermediate images). `content_rgb` is the content as
+    read, not as the network saw it."""
     rgb = from_network(image, mean_pixel, bit_depth)
+    if config.color_control == "luminance":
+        rgb = with_content_chroma(rgb, content_rgb)
     return preserve_colors(rgb, content_rgb) if config.preserve_colors else rgb

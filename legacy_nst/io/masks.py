@@ -6,7 +6,8 @@ is resized to the image the network reads there, so it may be given at any size 
 import numpy as np
 from PIL import Image
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ImageError
+from .images import read_image
 
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601, as Pillow's convert("L")
 ASPECT_TOLERANCE = 0.01  # a mask's aspect ratio may differ from its image's by 1% (and one pixel's rounding)
@@ -24,6 +25,15 @@ def as_mask(image):
         raise ValueError(f"a mask is (H, W) or (H, W, 1, 3 or 4), got shape {array.shape}")
     scale = 255.0 if np.asarray(image).dtype == np.uint8 else 1.0
     return np.clip(np.asarray(array, np.float64) / scale, 0.0, 1.0).astype(np.float32)
+
+
+def read_mask(path, label):
+    """The mask in an image file, as_mask of its pixels (any mode Pillow reads; a colour one by its luma); a file
+    that is no image is an ImageError naming `label` (e.g. "--style-mask 2")."""
+    try:
+        return as_mask(read_image(path))
+    except ImageError as error:
+        raise ImageError(f"{label}: {error}") from None
 
 
 def resize_mask(mask, size_hw):

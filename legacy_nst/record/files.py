@@ -27,7 +27,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..config import INITS, PROGRAM
+from ..config import INITS, PROGRAM, require_weights
 from ..engines import resumable
 from ..errors import ConfigError, NSTError, OptimizationError
 from ..io.atomic import atomic_write, check_directory, check_writable
@@ -129,12 +129,16 @@ def saves_state(config) -> bool:
 
 
 def run_inputs(content, style, config) -> list:
-    """[(option, path)] of the files a run reads: the content, each style, an --init image, the weights."""
-    found = [("--content", content), *(("--style", s) for s in as_style_list(style)),
-             ("--style-fine", config.style_fine), ("--style-coarse", config.style_coarse)]
+    """[(option, path)] of the files a run reads: the content, each style, each mask, scale control's two
+    paintings, an --init image, the weights."""
+    found = [("--content", content), *(("--style", s) for s in as_style_list(style))]
+    found += [("--style-mask", path) for path in config.style_mask or ()]
+    found += [("--style-region-mask", path) for path in config.style_region_mask or ()]
+    found += [("--style-fine", config.style_fine), ("--style-coarse", config.style_coarse)]
     if config.init not in INITS:
         found.append(("--init", config.init))
-    found.append(("--weights", config.weights_path()))
+    weights = require_weights(config)
+    found.append(("--weights" if weights.source == "--weights" else f"the weights ({weights.source})", weights.path))
     return [(option, Path(path)) for option, path in found if isinstance(path, (str, os.PathLike))]
 
 

@@ -165,12 +165,13 @@ def run_levels(prepared, saved=None, on_tile=None):
     and the size and precision they were computed at (a --multiscale level's or a bfloat16 part's entries
     told apart).
     """
-    config, plan, inputs, vgg = prepared.config, prepared.plan, prepared.inputs, prepared.vgg
+    config, plan, control, vgg = prepared.config, prepared.plan, prepared.control, prepared.vgg
     levels, history, solved = plan.levels, [], []
     start, offset, began = None, 0, None
     for index, level in enumerate(levels):
         last = index == len(levels) - 1
-        problem = build_problem(config, inputs.content_rgb, inputs.styles_rgb, vgg.mean_pixel, level.size, start)
+        problem = build_problem(config, control.content_rgb, control.styles_rgb, vgg.mean_pixel, level.size, start,
+                                inputs=control.inputs)
         stopwatch, dropped = Stopwatch(), None
         try:
             with closing(solve(problem, level, vgg, config, saved, on_tile, stopwatch)) as events:

@@ -5,7 +5,7 @@ once, before anything is built.
 the run that writes its files (record.files.run_to_files) both take what it
 returns and hand it to the level loop (run.levels.run_levels).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -18,6 +18,7 @@ from ..io.checksums import fingerprint
 from ..io.images import as_rgb_image, read_input
 from ..problem import as_style_list, check_styles
 from ..vgg.matfile import VGGWeights, load_vgg19
+from .control import Control, control_of
 from .plan import Plan, make_plan
 
 
@@ -61,6 +62,7 @@ class Prepared:
     inputs: Inputs
     plan: Plan          # every level: size, steps, precision, engine, optimizer, memory (run.plan)
     vgg: VGGWeights     # the loaded network
+    control: Control    # the images as the network sees them and the masks (run.control)
 
     @property
     def size(self):
@@ -75,17 +77,20 @@ def load_network(config: Config, vgg=None) -> VGGWeights:
 
 def prepare(content, style, config: Config, vgg=None, resuming=False) -> Prepared:
     """Read `content` and `style` (paths or uint8 RGB arrays; style one or a list), size them, check the
-    styles, plan every level (printing nothing: the caller shows Plan.lines()) and load the weights, unless
+    styles, read the masks and control the colours (run.control), plan every level (printing nothing: the caller shows Plan.lines()) and load the weights, unless
     `vgg` holds them. `resuming`: the run continues a saved state (record.checkpoints), which the plan and
     the engines may refuse. Each refusal is a one-line ConfigError before any graph is built."""
     vgg = load_network(config, vgg)
     inputs = Inputs.read(content, style, config.keep_alpha)
     size = config.working_size(inputs.content_rgb.shape[:2])
     check_styles(config, inputs.styles_rgb, size)
+    control = control_of(config, inputs.content_rgb, inputs.styles_rgb)
+    inputs = replace(inputs, fingerprints={**inputs.fingerprints, **control.fingerprints},
+                     notes=[*inputs.notes, *control.notes])
     plan = make_plan(config, size, resuming=resuming)
     check_supported(config, resuming=resuming)
     for address in sorted({level.tile_workers.address for level in plan.levels
                           if level.tile_workers and level.tile_workers.address}):
         check_reachable(address)  # now, not after the untiled levels before it
-    return Prepared(config, inputs, plan, vgg)
+    return Prepared(config, inputs, plan, vgg, control)
 

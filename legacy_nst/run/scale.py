@@ -49,11 +49,12 @@ def scale_regions(config) -> dict:
 
 def stage_config(config) -> Config:
     """The run's Config as stage 1 takes it: content weight 0, start at B, each painting at the working width with
-    its aspect ratio; what belongs to the output alone (TV, colours, averaging, checkpoints, figures) off."""
+    its aspect ratio; what belongs to the output alone (TV, colours, masks, averaging, checkpoints, figures) off:
+    the run's --style-mask and --color-control apply to stage 2, on the new style."""
     return config.replace(beta=0.0, init="content", style_blend_weights=None, style_scale=(1.0,), tv_weight=0.0,
                           temporal_weight=None, preserve_colors=False, keep_alpha=False, average_iterates=None,
                           checkpoint_every=0, resume=None, overwrite=False, plot=None, strip=None, style_fine=None,
-                          style_coarse=None)
+                          style_coarse=None, style_mask=None, style_region_mask=None, color_control=None)
 
 
 def mix_scales(config, vgg, fine_rgb, coarse_rgb, on_step=None):

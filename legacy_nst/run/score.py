@@ -9,8 +9,10 @@ unweighted value. An image file or uint8 array of another size is resized to
 the scoring size with io.images.resize (Pillow's bicubic, as the content and
 styles are); an image already at that size is used pixel for pixel. A float32
 (1, H, W, 3) array is taken as a network-space image (Result.network_image),
-unrounded and unclipped, and must be at the scoring size. docs/score.md says
-what the numbers mean.
+unrounded and unclipped, and must be at the scoring size. The control options
+(--style-mask, --color-control...) shape the objective as in a run (run.control);
+under --color-control luminance an image file or uint8 array is scored on its
+luminance, as the run optimised it. docs/score.md says what the numbers mean.
 """
 from dataclasses import dataclass
 from typing import Optional, Tuple
@@ -23,6 +25,7 @@ from ..errors import ConfigError
 from ..io.images import as_rgb_image, read_image, resize, to_network
 from ..problem import as_style_list, build_problem, check_styles
 from ..vgg.matfile import load_vgg19
+from .control import control_of
 from .memory import check_evaluation_fits
 
 
@@ -102,16 +105,18 @@ def score(content, style, images, config: Optional[Config] = None, *, vgg=None, 
     styles_rgb = [as_rgb_image(image, "style") for image in as_style_list(style)]
     size = config.working_size(content_rgb.shape[:2])
     check_styles(config, styles_rgb, size)
+    control = control_of(config, content_rgb, styles_rgb)  # the run's masks and colour control
     read = [read_scored(image, size) for image in images]
     check_evaluation_fits(*size, config)
     vgg = vgg or load_vgg19(config.weights_path())
     names = list(names) if names is not None else [_name(image, i) for i, image in enumerate(images)]
-    content_x = to_network(resize(content_rgb, size), vgg.mean_pixel)
-    problem = build_problem(config, content_rgb, styles_rgb, vgg.mean_pixel, size, start=content_x)
+    content_x = to_network(resize(control.content_rgb, size), vgg.mean_pixel)
+    problem = build_problem(config, control.content_rgb, control.styles_rgb, vgg.mean_pixel, size, start=content_x,
+                            inputs=control.inputs)
     results = []
     with evaluation_engine(problem, vgg) as engine:
         for name, (image, read_size) in zip(names, read):
-            network = image if read_size is None else to_network(image, vgg.mean_pixel)
+            network = image if read_size is None else to_network(control.network_view(image), vgg.mean_pixel)
             losses, values = engine.evaluate_terms(network)
             terms = tuple(TermScore(t.group, t.layer, t.weight, v) for t, v in zip(problem.objective.terms, values))
             results.append(ImageScore(name, losses, terms, read_size))

@@ -49,6 +49,7 @@ PER_JOB_OPTIONS = fields_with(PER_JOB)  # set by the sweep for each job, in its 
 SINGLE_RUN_OPTIONS = fields_with(WORKERS)  # one run's tiles on Ray workers: a sweep's jobs are Ray tasks already
 # The paths a spec may give, relative to its folder (init also takes keywords):
 PATH_OPTIONS = tuple(name for name in fields_with(PATH) if name not in PER_JOB_OPTIONS)
+MASK_OPTIONS = ("style_mask", "style_region_mask")  # one path per style (config.groups.control)
 NOT_IN_ID = frozenset(fields_without(RESULT))  # how a job runs or reports, not its result: left out of the job id
 RAY_OPTIONS = {"num_gpus": (int, float), "max_retries": (int,)}
 MAX_JOBS = 10_000  # a larger grid is refused (legacy-nst sweep --max-jobs raises it), before any job is made
@@ -195,6 +196,12 @@ def resolve_value(name, value, folder, where):
         return [str(path.resolve())]
     if name == "init" and value not in INIT_KEYWORDS:
         return expand_images(value, folder, where)[:1]
+    if name in MASK_OPTIONS:  # one mask per style: a path or a list of paths is one run's
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(isinstance(item, str) for item in items):
+            raise ConfigError(f"{where}: expected a path or a list of paths, one per style, got {value!r}; write e.g. "
+                              "[\"sky.png\", \"ground.png\"]")
+        return [[str(resolve_path(item, folder, where)) for item in items]]
     return [value]
 
 

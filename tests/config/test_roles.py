@@ -6,8 +6,8 @@ import pytest
 
 from legacy_nst.cli import compare, score
 from legacy_nst.config import FIELDS, GROUPS, Config, fields_with
-from legacy_nst.config.parse import parse_counts, parse_flag, parse_layer_weights, parse_numbers, parse_scales, \
-    parse_tile
+from legacy_nst.config.parse import parse_counts, parse_flag, parse_layer_weights, parse_numbers, parse_paths, \
+    parse_scales, parse_tile
 from legacy_nst.config.groups.scale import parse_layer_names
 from legacy_nst.config.roles import ROLES, SIZE, option
 from legacy_nst.record import checkpoints
@@ -38,26 +38,30 @@ OLD_PARSED = (("content_layers", parse_layer_weights), ("style_layers", parse_la
               ("multiscale", parse_scales), ("tile", parse_tile), ("clip_pixels", parse_flag),
               ("lbfgs_restart", parse_flag), ("style_blend_weights", parse_numbers),
               ("style_scale", parse_numbers), ("multiscale_iterations", parse_counts))
-ADDED_PARSED = (("fine_layers", parse_layer_names),)
 OLD_PARSED_UNLESS_NONE = ("style_blend_weights", "style_scale", "multiscale_iterations")
 OLD_SCORE_OPTIONS = ("width", "height", "style_blend_weights", "style_scale", "preset", "alpha", "beta",
                      "content_layers", "style_layers", "content_weight_blend", "style_layer_weight_exp", "tv_weight",
                      "pooling", "kernel_layout", "weights", "memory_limit")
 
 
-ADDED_SINCE = {"temporal_weight", "overwrite", "style_fine", "style_coarse", "fine_layers"}  # options added after
-# the lists were derived (video: issue 29; --overwrite, issue 31: how a run starts, not its result, so a resumed run
-# may change it and a job's id leaves it out; scale control, issue 28: --style-fine/--style-coarse/--fine-layers, in
-# the new --help group "control" after "algorithm")
-ADDED_GROUPS = ("control",)
+ADDED_SINCE = {"temporal_weight", "overwrite",  # options added after the lists were derived (video: issue 29;
+               # --overwrite, issue 31: how a run starts, not its result, so a resumed run may change it and a job's
+               # id leaves it out)
+               "style_mask", "style_region_mask", "guidance", "color_control",  # control, issue 28: its own group
+               "style_fine", "style_coarse", "fine_layers"}  # scale control (issue 28, section 6), in it too
+ADDED_GROUPS = {"control": ("style_mask", "style_region_mask", "guidance", "color_control",  # after "algorithm"
+                            "style_fine", "style_coarse", "fine_layers")}
+ADDED_PATHS = ("style_mask", "style_region_mask", "style_fine", "style_coarse")  # paths a spec resolves
+ADDED_PARSED_UNLESS_NONE = ("style_mask", "style_region_mask")  # given once per --style
+ADDED_SCORING = ("style_mask", "style_region_mask", "guidance", "color_control")  # `score` scores as the run ran
 
 
 def test_the_help_groups_are_the_old_ones_in_the_same_order():
     assert list(GROUPS) == ["images", "algorithm", "control", "optimizer", "engine", "run"]
-    assert [name for name in GROUPS if name not in ADDED_GROUPS] == list(OLD_GROUPS)
+    assert [group for group in GROUPS if group not in ADDED_GROUPS] == list(OLD_GROUPS)
+    assert {name: GROUPS[name] for name in ADDED_GROUPS} == ADDED_GROUPS
     assert {name: tuple(n for n in names if n not in ADDED_SINCE) for name, names in GROUPS.items()
             if name not in ADDED_GROUPS} == OLD_GROUPS
-    assert set(GROUPS["control"]) <= ADDED_SINCE
 
 
 def test_what_a_resumed_run_may_change_is_the_old_list():
@@ -66,8 +70,7 @@ def test_what_a_resumed_run_may_change_is_the_old_list():
 
 
 def test_the_sweeps_lists_are_the_old_ones():
-    assert tuple(name for name in spec.PATH_OPTIONS if name not in ADDED_SINCE) == OLD_PATH_OPTIONS
-    assert {"style_fine", "style_coarse"} <= set(spec.PATH_OPTIONS)  # a spec's paintings, resolved as its --init
+    assert tuple(spec.PATH_OPTIONS) == OLD_PATH_OPTIONS[:1] + ADDED_PATHS + OLD_PATH_OPTIONS[1:]  # Config's order
     assert tuple(spec.PER_JOB_OPTIONS) == OLD_PER_JOB_OPTIONS
     assert tuple(spec.SINGLE_RUN_OPTIONS) == OLD_SINGLE_RUN_OPTIONS
     assert set(spec.NOT_IN_ID) - ADDED_SINCE == OLD_NOT_IN_ID
@@ -76,7 +79,8 @@ def test_the_sweeps_lists_are_the_old_ones():
 
 def test_compare_and_score_take_the_old_options():
     assert tuple(compare.NOT_COMPARE_OPTIONS) == OLD_NOT_COMPARE_OPTIONS
-    assert tuple(score.SCORE_OPTIONS) == OLD_SCORE_OPTIONS
+    assert tuple(name for name in score.SCORE_OPTIONS if name not in ADDED_SCORING) == OLD_SCORE_OPTIONS
+    assert set(score.SCORE_OPTIONS) >= set(ADDED_SCORING)
 
 
 def test_a_presets_size_is_the_size_role():
@@ -86,9 +90,10 @@ def test_a_presets_size_is_the_size_role():
 
 def test_the_fields_parsed_from_text_are_the_ones_with_a_parse_entry():
     assert {name: f.metadata["parse"] for name, f in FIELDS.items() if "parse" in f.metadata} == \
-        {**dict(OLD_PARSED), **dict(ADDED_PARSED)}
+        {**dict(OLD_PARSED), "style_mask": parse_paths, "style_region_mask": parse_paths,
+         "fine_layers": parse_layer_names}
     assert {name for name, f in FIELDS.items() if "parse" in f.metadata and f.default is None} == \
-        set(OLD_PARSED_UNLESS_NONE)  # left None when not given
+        set(OLD_PARSED_UNLESS_NONE) | set(ADDED_PARSED_UNLESS_NONE)  # left None when not given
 
 
 def test_every_field_has_a_help_group_and_known_roles_and_no_unused_flag_entry():

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from legacy_nst.config import Config, require_weights, weights
-from legacy_nst.errors import ConfigError
+from legacy_nst.errors import ConfigError, NSTError
+from legacy_nst.vgg.matfile import load_vgg19
 
 
 @pytest.fixture
@@ -50,6 +51,16 @@ def test_the_approximate_weights_are_said_once_per_process(places, monkeypatch, 
     assert lines == [f"legacy-nst: note: using the approximate weights {places['approximate']} (VGG-19 with a little "
                      "noise in blocks 4-5: fine to try it out, not the real file; 'legacy-nst weights download' "
                      "(about 510 MB) gets that once online)"]
+
+
+def test_a_broken_link_at_the_default_place_is_refused_not_replaced_by_the_approximate_weights(places, monkeypatch):
+    monkeypatch.delenv("LEGACY_NST_WEIGHTS")
+    places["default"].unlink()
+    places["default"].symlink_to(places["default"].parent / "moved-away.mat")
+    assert found() == (Path("weights") / "imagenet-vgg-verydeep-19.mat", "default")
+    with pytest.raises(NSTError) as refused:
+        load_vgg19(Path("weights") / "imagenet-vgg-verydeep-19.mat")
+    assert "imagenet-vgg-verydeep-19.mat" in str(refused.value) and "\n" not in str(refused.value)
 
 
 @pytest.mark.parametrize("missing", ["given", "env"])
