@@ -3,9 +3,10 @@
 The level loop (run.levels) writes nothing; this module takes its events in
 one plain loop (`_follow`) and writes a run's files, each atomically: the
 output image, the checkpoints (NNNNN.png and the resumable state), the
---log-json record with the plan and every iteration's losses, and the
---plot/--strip figures. On SIGINT/SIGTERM it writes the current image to
-OUTPUT, the lowest-loss one to OUTPUT.best, the state, the log and the
+--log-json record with the plan and every iteration's losses, the
+--plot/--strip figures and the --tensorboard events (record.tensorboard).
+On SIGINT/SIGTERM it writes the current image to OUTPUT, the lowest-loss
+one to OUTPUT.best, the state, the log and the
 figures, then raises Interrupted; a resumed run that completes writes
 OUTPUT.best again, from the lowest loss across the resume. If the loss turns
 NaN/inf, the last image with a finite loss goes to OUTPUT.last-good (OUTPUT
@@ -44,6 +45,7 @@ from .intermediate import intermediate_path
 from .interrupts import Interrupted, StopRequest
 from .plots import Figures, check_plot_path
 from .run_record import run_record, versions
+from .tensorboard import Board, check_board
 
 TILE_NOTE_SECONDS = 30  # a long tiled evaluation reports its tiles at most this often
 CHECKPOINT_IMAGE = re.compile(r"^[0-9]{5,}\.png$")  # NNNNN.png, RunFiles.checkpoint_image's names
@@ -90,6 +92,7 @@ class RunPaths:
                                    f"{Path(source).absolute()} is the {option} file; the run would replace it; give "
                                    "another --checkpoint-dir")
         check_regular_files(inputs)  # never open a FIFO (it blocks) or a device
+        check_board(config)
         probed = set()  # each folder tried once
         for label, path, fix in self.written(config, intermediate):
             check_writable(path, label, fix, probed)
@@ -166,6 +169,7 @@ class RunFiles:
         self.history = RunHistory.continuing(saved)
         self.figures = Figures(self.config, paths.checkpoints)
         self.current = None  # (steps, image) when stopped
+        self.board = Board.open(prepared, saved, self.as_rgb)  # --tensorboard's events, or None
 
     def as_rgb(self, image):
         """A network-space image as uint8 RGB (checkpoint and intermediate images)."""
@@ -315,6 +319,8 @@ def _run_locked(paths, content, style, config, progress, vgg, intermediate, inpu
     except OptimizationError as error:
         raise files.diverged(error) from None
     finally:
+        if files.board is not None:
+            files.board.close()
         if progress is not None:
             _close_progress(progress, result)
     files.completed(result)
@@ -334,6 +340,8 @@ def _follow(events, files, stop, progress=None, intermediate=None):
             continue
         if isinstance(event, Step):
             files.history.add(event.iteration, event.losses, event.image)
+            if files.board is not None:
+                files.board.step(event)
             if progress is not None:
                 progress.update(event.iteration, event.losses)
             if every and event.iteration % every == 0:
