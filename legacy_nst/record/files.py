@@ -164,12 +164,12 @@ class RunFiles:
     """What a run writes besides its progress: checkpoint images and states as it goes, and at its end the
     output and the log, on completion, on a stop request, or when the loss turns non-finite."""
 
-    def __init__(self, paths, prepared, saved, meta):
+    def __init__(self, paths, prepared, saved, meta, hparams=None):
         self.paths, self.prepared, self.config, self.saved, self.meta = paths, prepared, prepared.config, saved, meta
         self.history = RunHistory.continuing(saved)
         self.figures = Figures(self.config, paths.checkpoints)
         self.current = None  # (steps, image) when stopped
-        self.board = Board.open(prepared, saved, self.as_rgb)  # --tensorboard's events, or None
+        self.board = Board.open(prepared, saved, self.as_rgb, hparams)  # --tensorboard's events, or None
 
     def as_rgb(self, image):
         """A network-space image as uint8 RGB (checkpoint and intermediate images)."""
@@ -286,25 +286,27 @@ def _meta(prepared, paths, saved):
             "inputs": checksums, "versions": versions()}
 
 
-def run_to_files(content, style, output, config, log_json=None, progress=None, vgg=None, intermediate=None):
+def run_to_files(content, style, output, config, log_json=None, progress=None, vgg=None, intermediate=None,
+                 hparams=None):
     """Stylise as run.api.stylize does, writing OUTPUT, checkpoints, the --log-json record and figures
     (see the module's docstring); returns run.levels' Result. `progress` (cli.progress.Progress) shows the
     plan, the losses and the ETA; `vgg` reuses weights already loaded (a sweep worker's);
-    `intermediate(iteration)` -> a path or None: where the peers' intermediate images go (record.intermediate)."""
+    `intermediate(iteration)` -> a path or None: where the peers' intermediate images go (record.intermediate);
+    `hparams`: a sweep job's (id, {axis: value}) for its --tensorboard board."""
     if not as_style_list(style) or any(isinstance(s, str) and not s.strip() for s in as_style_list(style)):
         raise ConfigError("no style image given (an empty path); name at least one style image")
     paths = RunPaths.of(output, config, log_json)
     inputs = run_inputs(content, style, config)
     paths.check(config, inputs, intermediate)
     with run_lock(paths.checkpoints) if saves_state(config) else contextlib.nullcontext():
-        return _run_locked(paths, content, style, config, progress, vgg, intermediate, inputs)
+        return _run_locked(paths, content, style, config, progress, vgg, intermediate, inputs, hparams)
 
 
-def _run_locked(paths, content, style, config, progress, vgg, intermediate, inputs):
+def _run_locked(paths, content, style, config, progress, vgg, intermediate, inputs, hparams=None):
     """run_to_files' run, its checkpoint folder locked (one run at a time there)."""
     saved = load_state(config.resume) if config.resume else None
     prepared = prepare(content, style, config, vgg=vgg, resuming=saved is not None)
-    files = RunFiles(paths, prepared, saved, _meta(prepared, paths, saved))
+    files = RunFiles(paths, prepared, saved, _meta(prepared, paths, saved), hparams)
     if progress is not None:
         _show_plan(progress, prepared, ([saved.note] if saved is not None and saved.note else [])
                    + prepared.inputs.notes)

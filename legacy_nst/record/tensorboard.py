@@ -16,6 +16,10 @@ writer needs eager execution, and while a graph engine's level runs its tf.Graph
 Every run starts its events with a SessionLog START at its first step: a resumed run, writing into the same
 folder, makes TensorBoard drop the first run's events from the step it continues from (the steps it did after
 its saved state), so no step shows twice and the axis goes on where the saved run stopped.
+
+A sweep (`legacy-nst sweep --tensorboard`) gives each job a folder of its own under OUT/tensorboard/, each job's
+board its axis values (the HParams plugin's session), and the sweep's folder the axes and the metrics
+(`write_hparams_config`): the HParams tab's table then compares the jobs.
 """
 import functools
 import io
@@ -43,13 +47,14 @@ def protos():
     try:
         from tensorboard.compat.proto.event_pb2 import Event, SessionLog
         from tensorboard.compat.proto.summary_pb2 import Summary
+        from tensorboard.plugins.hparams import api as hparams_api
         from tensorboard.plugins.text.summary_v2 import text_pb
         from tensorboard.summary.writer.event_file_writer import EventFileWriter
     except ImportError:
         raise ConfigError(f"--tensorboard needs the tensorboard package, which is not installed; {INSTALL}") \
             from None
     return SimpleNamespace(Event=Event, SessionLog=SessionLog, Summary=Summary, text_pb=text_pb,
-                           EventFileWriter=EventFileWriter)
+                           EventFileWriter=EventFileWriter, hparams=hparams_api)
 
 
 def check_board(config):
@@ -94,9 +99,9 @@ def png(rgb, longest=None):
 class Board:
     """One run's TensorBoard events in --tensorboard's folder (see the module's docstring)."""
 
-    def __init__(self, prepared, first, render):
+    def __init__(self, prepared, first, render, hparams=None):
         """`first`: the run's first iteration (a resumed run's saved steps); `render(image)`: a network-space
-        image as uint8 RGB."""
+        image as uint8 RGB; `hparams`: a sweep job's (id, {axis: value})."""
         self.pb, self.config, self.plan, self.render = protos(), prepared.config, prepared.plan, render
         folder = Path(self.config.tensorboard)
         try:
@@ -108,14 +113,17 @@ class Board:
         self.previous = None  # (iteration, elapsed, image) of the entry before
         self.imaged = None    # the iteration whose image was written last
         self.write_event(first, session_log=self.pb.SessionLog(status=self.pb.SessionLog.START))
+        if hparams is not None:
+            trial, values = hparams
+            self.write(first, list(self.pb.hparams.hparams_pb(hparam_values(values), trial_id=trial).value))
         self.started(prepared, first)
 
     @classmethod
-    def open(cls, prepared, saved, render):
+    def open(cls, prepared, saved, render, hparams=None):
         """The run's Board, or None without --tensorboard."""
         if not prepared.config.tensorboard:
             return None
-        return cls(prepared, saved.steps if saved is not None else 0, render)
+        return cls(prepared, saved.steps if saved is not None else 0, render, hparams)
 
     def write_event(self, step, **fields):
         self.writer.add_event(self.pb.Event(wall_time=time.time(), step=step, **fields))
@@ -180,3 +188,38 @@ class Board:
             iteration, _, image = self.previous
             self.write(iteration, [self.image("image", self.render(image))])
         self.writer.close()
+
+
+def hparam_value(value):
+    """A value as the HParams plugin takes it: a flag or text as it is, a number as a float (an axis of 100 and
+    1000.5 is one numeric axis), anything else (a list of styles) as its JSON."""
+    if isinstance(value, (bool, str)):
+        return value
+    return float(value) if isinstance(value, (int, float)) else json.dumps(value)
+
+
+def hparam_values(values):
+    """{axis: value} as the HParams plugin takes them (hparam_value)."""
+    return {name: hparam_value(value) for name, value in values.items()}
+
+
+def hparam(api, name, values):
+    """The axis `name` with its values as its domain; without one when they are of several kinds."""
+    found = sorted(set(hparam_value(value) for value in values), key=str)
+    try:
+        return api.HParam(name, api.Discrete(found))
+    except ValueError:  # mixed kinds (a number and a word): the table still shows each job's value
+        return api.HParam(name)
+
+
+def write_hparams_config(folder, axes, metrics=("loss/total", "unweighted/content", "unweighted/style")):
+    """The sweep's HParams experiment in `folder` (its jobs' boards are below it): each axis with its values
+    (`axes`: ((name, values), ...)), and the metrics its table shows (each job's last value)."""
+    pb = protos()
+    api = pb.hparams
+    summary = api.hparams_config_pb(hparams=[hparam(api, name, values) for name, values in axes],
+                                    metrics=[api.Metric(tag) for tag in metrics])
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    writer = pb.EventFileWriter(str(folder))
+    writer.add_event(pb.Event(wall_time=time.time(), step=0, summary=summary))
+    writer.close()
