@@ -61,13 +61,13 @@ def check_board(config):
     """Before any work: the package is there and --tensorboard is a folder (or nothing yet) in a folder."""
     if not config.tensorboard:
         return
-    protos()
     folder = Path(config.tensorboard)
     if folder.exists() and not folder.is_dir():
         raise NSTError(f"--tensorboard {folder.absolute()}: is a file, not a folder; give a folder")
     if not folder.exists() and not folder.absolute().parent.is_dir():
         raise NSTError(f"--tensorboard {folder.absolute()}: its folder {folder.absolute().parent} does not exist; "
                        "create it first")
+    protos()
 
 
 def resident_mb():

@@ -24,5 +24,5 @@ __all__ = ["DEFAULT_SHARED", "INITS", "PATH", "PER_JOB", "PHRASES", "PREVIOUS_JS
            "Config", "ConfigError", "FolderLock", "Interrupted", "NSTError", "NotRegularFile", "RUN_OPTIONS",
            "STATE_JSON", "StopRequest", "atomic_write", "capacity", "check_folder_writable", "check_writable",
            "connect", "fields_with", "fields_without", "load_state", "load_vgg19", "make_plan", "memory_estimate",
-           "open_regular", "path_kind", "protos", "read_regular", "require_weights", "run_to_files", "thread_environment",
-           "write_hparams_config"]
+           "open_regular", "path_kind", "protos", "read_regular", "require_weights", "run_to_files",
+           "thread_environment", "write_hparams_config"]

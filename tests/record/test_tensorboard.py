@@ -15,11 +15,18 @@ from legacy_nst.errors import ConfigError
 from legacy_nst.record import tensorboard as board_module
 from legacy_nst.record.files import run_to_files
 
-pytest.importorskip("tensorboard", reason="tensorboard is not installed (an optional extra: pip install "
-                                          "'.[tensorboard]'); the --tensorboard tests read its event files with it")
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
-
 SIZE = 32
+NOT_INSTALLED = ("tensorboard is not installed (an optional extra: pip install '.[tensorboard]'); the --tensorboard "
+                 "tests read its event files with it")
+
+
+@pytest.fixture(scope="module")
+def reader():
+    """TensorBoard's EventAccumulator; the test is skipped without the package (the refusals below run anyway)."""
+    pytest.importorskip("tensorboard", reason=NOT_INSTALLED)
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    return EventAccumulator
 
 
 def options(approx_weights_path, folder, **more):
@@ -27,8 +34,8 @@ def options(approx_weights_path, folder, **more):
                 tensorboard=str(folder / "board"), tensorboard_every=2, **more)
 
 
-def read_board(folder):
-    events = EventAccumulator(str(folder), size_guidance={"scalars": 0, "images": 0, "tensors": 0})
+def read_board(reader, folder):
+    events = reader(str(folder), size_guidance={"scalars": 0, "images": 0, "tensors": 0})
     events.Reload()
     return events
 
@@ -38,13 +45,13 @@ def scalars(events, tag):
 
 
 @pytest.fixture(scope="module")
-def adam_run(tmp_path_factory, vgg, approx_weights_path, content_path, style_path):
+def adam_run(reader, tmp_path_factory, vgg, approx_weights_path, content_path, style_path):
     """A 5-step graph-backend Adam run with TV, its log and its events."""
     folder = tmp_path_factory.mktemp("adam")
     config = Config.from_options(**options(approx_weights_path, folder, iterations=5))
     run_to_files(str(content_path), str(style_path), folder / "out.png", config, log_json=folder / "run.json",
                  vgg=vgg)
-    return config, json.loads((folder / "run.json").read_text())["iterations"], read_board(folder / "board")
+    return config, json.loads((folder / "run.json").read_text())["iterations"], read_board(reader, folder / "board")
 
 
 def test_the_total_loss_on_the_board_is_the_logged_one_at_every_iteration(adam_run):
@@ -87,18 +94,19 @@ def test_the_image_every_k_steps_and_at_the_end_the_inputs_the_options_and_the_g
     assert events.Graph().ByteSize() < 100_000  # the kernels' values left out
 
 
-def test_the_eager_backend_writes_the_same_scalars_without_a_graph(tmp_path, vgg, approx_weights_path, content_path,
-                                                                  style_path):
+def test_the_eager_backend_writes_the_same_scalars_without_a_graph(reader, tmp_path, vgg, approx_weights_path,
+                                                                  content_path, style_path):
     config = Config.from_options(**options(approx_weights_path, tmp_path, iterations=2, backend="eager"))
     result = run_to_files(str(content_path), str(style_path), tmp_path / "out.png", config, vgg=vgg)
-    events = read_board(tmp_path / "board")
+    events = read_board(reader, tmp_path / "board")
     assert scalars(events, "loss/total") == [(entry["iteration"], entry["total"]) for entry in result.history]
     assert not events.Tags()["graph"]
 
 
 @pytest.mark.slow
-def test_a_resumed_run_continues_the_step_axis_without_showing_a_step_twice(tmp_path, vgg, approx_weights_path,
-                                                                           content_path, style_path):
+def test_a_resumed_run_continues_the_step_axis_without_showing_a_step_twice(reader, tmp_path, vgg,
+                                                                           approx_weights_path, content_path,
+                                                                           style_path):
     """The first run reaches step 4 (events 0-4); its newest state is lost, as after a kill, so the resumed run
     continues from step 2: the board holds 0-1 of the first run and 2-5 of the resumed one, each step once."""
     first = Config.from_options(**options(approx_weights_path, tmp_path, iterations=4, checkpoint_every=2,
@@ -112,7 +120,7 @@ def test_a_resumed_run_continues_the_step_axis_without_showing_a_step_twice(tmp_
                  vgg=vgg)
     log = json.loads((tmp_path / "run.json").read_text())
     assert "resuming from the state before it, from step 2" in log["resume_note"]
-    events = read_board(tmp_path / "board")
+    events = read_board(reader, tmp_path / "board")
     assert scalars(events, "loss/total") == [(entry["iteration"], entry["total"]) for entry in log["iterations"]]
     assert [step for step, _ in scalars(events, "loss/total")] == list(range(6))
 
