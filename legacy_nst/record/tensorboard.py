@@ -35,6 +35,7 @@ from PIL import Image
 
 from ..engines import network_graph
 from ..errors import ConfigError, NSTError
+from ..io.atomic import check_folder_writable
 from ..run.levels import GROUP_WEIGHTS
 
 INSTALL = "pip install '.[tensorboard]' (or pip install tensorboard)"
@@ -58,15 +59,11 @@ def protos():
 
 
 def check_board(config):
-    """Before any work: the package is there and --tensorboard is a folder (or nothing yet) in a folder."""
+    """Before any work: --tensorboard is a writable folder, or can be made in one, and the package is there."""
     if not config.tensorboard:
         return
-    folder = Path(config.tensorboard)
-    if folder.exists() and not folder.is_dir():
-        raise NSTError(f"--tensorboard {folder.absolute()}: is a file, not a folder; give a folder")
-    if not folder.exists() and not folder.absolute().parent.is_dir():
-        raise NSTError(f"--tensorboard {folder.absolute()}: its folder {folder.absolute().parent} does not exist; "
-                       "create it first")
+    folder = Path(config.tensorboard).absolute()
+    check_folder_writable(folder, f"--tensorboard {folder}", "give another --tensorboard folder")
     protos()
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from legacy_nst.config import Config
-from legacy_nst.errors import ConfigError
+from legacy_nst.errors import ConfigError, NSTError
 from legacy_nst.record import tensorboard as board_module
 from legacy_nst.record.files import run_to_files
 
@@ -138,7 +138,7 @@ def test_without_the_tensorboard_package_the_option_is_refused_in_one_line(monke
 
 def test_a_file_given_as_the_board_folder_is_refused(tmp_path):
     (tmp_path / "board").write_text("")
-    with pytest.raises(Exception, match="is a file, not a folder; give a folder"):
+    with pytest.raises(NSTError, match=r"^--tensorboard .*board: is not a folder; give another --tensorboard folder$"):
         board_module.check_board(Config.from_options(tensorboard=str(tmp_path / "board")))
 
 
