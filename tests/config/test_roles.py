@@ -46,7 +46,10 @@ OLD_SCORE_OPTIONS = ("width", "height", "style_blend_weights", "style_scale", "p
 ADDED_SINCE = {"temporal_weight", "overwrite",  # options added after the lists were derived (video: issue 29;
                # --overwrite, issue 31: how a run starts, not its result, so a resumed run may change it and a job's
                # id leaves it out)
-               "style_mask", "style_region_mask", "guidance", "color_control"}  # control, issue 28: its own group
+               "style_mask", "style_region_mask", "guidance", "color_control",  # control, issue 28: its own group
+               # --tensorboard DIR, issue 30: a folder of one run's files, so a sweep sets it per job, and like
+               # --tensorboard-every not the result
+               "tensorboard", "tensorboard_every"}
 ADDED_GROUPS = {"control": ("style_mask", "style_region_mask", "guidance", "color_control")}  # after "algorithm"
 ADDED_PATHS = ("style_mask", "style_region_mask")  # paths a spec resolves, given once per --style
 ADDED_SCORING = ("style_mask", "style_region_mask", "guidance", "color_control")  # `score` scores as the run ran
@@ -67,10 +70,12 @@ def test_what_a_resumed_run_may_change_is_the_old_list():
 
 def test_the_sweeps_lists_are_the_old_ones():
     assert tuple(spec.PATH_OPTIONS) == OLD_PATH_OPTIONS[:1] + ADDED_PATHS + OLD_PATH_OPTIONS[1:]  # Config's order
-    assert tuple(spec.PER_JOB_OPTIONS) == OLD_PER_JOB_OPTIONS
+    assert tuple(n for n in spec.PER_JOB_OPTIONS if n not in ADDED_SINCE) == OLD_PER_JOB_OPTIONS
+    assert "tensorboard" in spec.PER_JOB_OPTIONS and "tensorboard" not in spec.PATH_OPTIONS
     assert tuple(spec.SINGLE_RUN_OPTIONS) == OLD_SINGLE_RUN_OPTIONS
     assert set(spec.NOT_IN_ID) - ADDED_SINCE == OLD_NOT_IN_ID
     assert "overwrite" in spec.NOT_IN_ID and "temporal_weight" not in spec.NOT_IN_ID
+    assert {"tensorboard", "tensorboard_every"} <= set(spec.NOT_IN_ID) & set(checkpoints.RUN_OPTIONS)
 
 
 def test_compare_and_score_take_the_old_options():
