@@ -125,6 +125,7 @@ def test_colour_control_gives_the_network_the_images_it_names():
     assert plain.content_rgb is content and plain.styles_rgb[0] is style and not plain.inputs
 
 
+@pytest.mark.slow
 def test_masks_reach_every_multiscale_level_at_its_size(vgg, masks, monkeypatch):
     built = []
 
