@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parents[2]
 SIZE = (36, 48)  # (height, width)
 STEP = 2  # px a frame, to the right: the scene moves 2 px left
 FRAMES = 4
-OPTIONS = dict(width=48, optimizer="lbfgs", iterations=20, seed=0)
-FRAME_ITERATIONS = 10
+OPTIONS = dict(width=48, optimizer="lbfgs", iterations=12, seed=0)
+FRAME_ITERATIONS = 6
 
 
 @pytest.fixture(scope="module")
@@ -109,9 +109,7 @@ def test_a_run_killed_mid_clip_and_resumed_writes_the_frames_of_an_uninterrupted
         tmp_path, video_run, clip_path, style_path, config, vgg, approx_weights_path):
     folder = tmp_path / "frames"
     args = ["--content", str(clip_path), "--style", str(style_path), "--output", str(tmp_path / "out.mp4"),
-            "--frames-dir", str(folder), "--weights", str(approx_weights_path), "--width", "48",
-            "--optimizer", "lbfgs", "--iterations", "20", "--seed", "0", "--frame-iterations",
-            str(FRAME_ITERATIONS), "--quiet"]
+            "--frames-dir", str(folder), "--weights", str(approx_weights_path), *_flags(), "--quiet"]
     run_killed_after(1, args, folder)
     assert not (folder / f"out-{FRAMES - 1:05d}.png").exists() and not (tmp_path / "out.mp4").exists()
     resumed = run_video(str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config,
@@ -157,5 +155,6 @@ def test_a_flow_file_of_the_wrong_size_in_the_folder_is_one_line_and_writes_noth
 
 
 def _flags():
-    return ["--width", "48", "--optimizer", "lbfgs", "--iterations", "20", "--seed", "0", "--frame-iterations",
+    """OPTIONS and FRAME_ITERATIONS as `legacy-nst video` flags."""
+    return [*(word for name, value in OPTIONS.items() for word in ("--" + name, str(value))), "--frame-iterations",
             str(FRAME_ITERATIONS)]
