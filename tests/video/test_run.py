@@ -20,6 +20,7 @@ from legacy_nst.config.groups.video import VideoOptions
 from legacy_nst.io.images import read_image
 from legacy_nst.io.video import open_clip
 from legacy_nst.motion.files import write_flo
+from legacy_nst.record.interrupts import Interrupted
 from legacy_nst.video.run import run_video
 
 pytestmark = pytest.mark.slow
@@ -105,13 +106,34 @@ def run_killed_after(frame, args, folder):
     assert done.exists(), err.decode()[-2000:]
 
 
-def test_a_run_killed_mid_clip_and_resumed_writes_the_frames_of_an_uninterrupted_run(
+class CtrlCAt:
+    """A progress display that sends this process SIGINT when told frame `position` begins."""
+
+    def __init__(self, position):
+        self.position = position
+
+    def update(self, done, text=""):
+        if done == self.position:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def note(self, text):
+        pass
+
+
+def test_a_run_killed_mid_clip_or_stopped_by_ctrl_c_and_resumed_writes_the_frames_of_an_uninterrupted_run(
         tmp_path, video_run, clip_path, style_path, config, vgg, approx_weights_path):
     folder = tmp_path / "frames"
     args = ["--content", str(clip_path), "--style", str(style_path), "--output", str(tmp_path / "out.mp4"),
             "--frames-dir", str(folder), "--weights", str(approx_weights_path), *_flags(), "--quiet"]
     run_killed_after(1, args, folder)
     assert not (folder / f"out-{FRAMES - 1:05d}.png").exists() and not (tmp_path / "out.mp4").exists()
+    options = VideoOptions(frame_iterations=FRAME_ITERATIONS, frames_dir=str(folder), resume=True)
+    with pytest.raises(Interrupted) as stopped:  # Ctrl-C as frame 2 begins: the frames done are kept
+        run_video(str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config, options, vgg=vgg,
+                  progress=CtrlCAt(2))
+    assert stopped.value.exit_status == 130 and "the 2 frames done are kept" in stopped.value.report
+    assert [(folder / f"out-{index:05d}.png").exists() for index in range(3)] == [True, True, False]
+    assert not (folder / "video.lock").exists() and not (tmp_path / "out.mp4").exists()
     resumed = run_video(str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config,
                         VideoOptions(frame_iterations=FRAME_ITERATIONS, frames_dir=str(folder), resume=True), vgg=vgg)
     assert [frame.kept for frame in resumed.frames][:2] == [True, True]
@@ -139,6 +161,16 @@ def test_resume_on_another_clips_folder_is_one_line_and_writes_nothing(
                            str(approx_weights_path), *_flags())
     assert status == 2 and "another clip" in line and "--frames-dir" in line
     assert sorted(os.listdir(folder)) == before and not (tmp_path / "out.mp4").exists()
+
+
+def test_resume_with_another_option_names_it_in_one_line(tmp_path, video_run, clip_path, style_path,
+                                                         approx_weights_path, capsys):
+    folder = tmp_path / "frames"
+    shutil.copytree(video_run[1], folder)
+    status, line = refused(capsys, "--content", str(clip_path), "--style", str(style_path), "--output",
+                           str(tmp_path / "out.mp4"), "--frames-dir", str(folder), "--resume", "--weights",
+                           str(approx_weights_path), *_flags(), "--temporal-frames", "1,2")
+    assert status == 2 and "--temporal-frames" in line and not (tmp_path / "out.mp4").exists()
 
 
 def test_a_flow_file_of_the_wrong_size_in_the_folder_is_one_line_and_writes_nothing(
