@@ -32,7 +32,8 @@ def test_the_video_command_takes_the_main_commands_options_but_the_checkpoint_on
 
 def bad(tmp_path, clip_path, style_path, weights, *extra, content=None, output=None):
     return ["video", "--content", str(content or clip_path), "--style", str(style_path), "--output",
-            str(output or tmp_path / "out.mp4"), "--weights", str(weights), "--width", "48", "--iterations", "1", *extra]
+            str(output or tmp_path / "out.mp4"), "--weights", str(weights), "--width", "48", "--iterations", "1",
+            *extra]
 
 
 CASES = {
