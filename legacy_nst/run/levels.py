@@ -156,22 +156,25 @@ def _minimize(engine, problem, level, config, saved, stopwatch):
                        hint=f"lower --learning-rate (now {config.learning_rate:g})", at_start=at_start)
 
 
-def run_levels(prepared, saved=None, on_tile=None):
+def run_levels(prepared, saved=None, on_tile=None, start=None, inputs=None):
     """The run's events (see the module's docstring): for each level, its problem (the previous level's
     image, upsampled, as the start), solved; its Steps numbered for the run; then Finished.
 
     `saved` (record.checkpoints.SavedState) continues a saved run; `on_tile(pass, done, total)` sees a tiled
-    evaluation's progress. Each Step's losses carry `elapsed` (seconds since the first level's loop began)
+    evaluation's progress; `start` (network space, at the first level's size) replaces --init; `inputs`, the
+    terms' extra inputs, go to every level's problem (a video frame's warped previous frames: video.run).
+    Each Step's losses carry `elapsed` (seconds since the first level's loop began)
     and the size and precision they were computed at (a --multiscale level's or a bfloat16 part's entries
     told apart).
     """
     config, plan, control, vgg = prepared.config, prepared.plan, prepared.control, prepared.vgg
+    inputs = {**control.inputs, **(inputs or {})}
     levels, history, solved = plan.levels, [], []
-    start, offset, began = None, 0, None
+    offset, began = 0, None
     for index, level in enumerate(levels):
         last = index == len(levels) - 1
         problem = build_problem(config, control.content_rgb, control.styles_rgb, vgg.mean_pixel, level.size, start,
-                                inputs=control.inputs)
+                                inputs=inputs)
         stopwatch, dropped = Stopwatch(), None
         try:
             with closing(solve(problem, level, vgg, config, saved, on_tile, stopwatch)) as events:
