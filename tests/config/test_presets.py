@@ -140,7 +140,7 @@ def test_fast_in_float32_is_the_same_recipe_without_the_bfloat16_finish():
         Config().replace(preset="fast", precision="float32", float32_finish=5)  # given explicitly: still refused
 
 
-OBJECTIVE = ("kernel_layout", "alpha", "beta", "init", "init_std", "noise_ratio", "pooling", "content_layers",
+OBJECTIVE = ("kernel_layout", "alpha", "beta", "init", "init_std", "init_noiseblend", "noise_ratio", "pooling", "content_layers",
              "style_layers", "loss_normalization", "tv_weight", "style_scale", "image_size", "width", "height")
 
 
