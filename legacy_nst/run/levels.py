@@ -137,8 +137,8 @@ def solve(problem, level, vgg, config, saved=None, on_tile=None, stopwatch=None)
                 yield Solved(image, stopwatch.median(), ended.stopped_early and ended.stopped_early + where,
                              engine.tiling if level.tile else None, restarts, average_losses, state)
                 return
-        yield Note(f"bfloat16 L-BFGS stopped at step {ended.state.steps} of {level.steps}{where} "
-                   f"({ended.stopped_early}); going on in float32")
+        yield Note(f"bfloat16 L-BFGS stopped at step {ended.state.steps} of {level.steps} at {problem.size[1]}x"
+                   f"{problem.size[0]} ({' '.join(ended.stopped_early.split())}); going on in float32")
         problem, part = replace(problem, start=ended.image), replace(level, precision="float32")
         saved, first = None, ended.state.steps
 
@@ -177,7 +177,8 @@ def _minimize(engine, problem, level, config, saved, stopwatch, first=None):
         if saved is not None:
             check_restorable(saved.variables, {"input": problem.start}, saved.directory)
             x0 = saved.variables["input"]
-        options = LbfgsOptions(level.lbfgs, config.lbfgs_num_correction, config.lbfgs_initial_step, level.restart)
+        restart = level.restart and level.precision != "bfloat16"  # a bfloat16 stop goes on in float32 (solve)
+        options = LbfgsOptions(level.lbfgs, config.lbfgs_num_correction, config.lbfgs_initial_step, restart)
         return minimize_lbfgs(engine.compute_loss_and_grads, x0, level.steps, options, start=start,
                               bounds=problem.bounds, stopwatch=stopwatch, resumable=engine.resumable,
                               at_start=at_start)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
+import pytest
 
 from legacy_nst.config import Config
 from legacy_nst.optim.loop import Step
@@ -51,18 +52,21 @@ class Engine:
         return False
 
 
-def solved_events(monkeypatch, good, steps=30):
+def solved_events(monkeypatch, good, steps=30, restart=False):
     Engine.opened = []
     monkeypatch.setattr(levels, "create_engine", lambda problem, vgg, config, level, on_tile=None:
                         Engine(level.precision, good))
     estimate = Estimate(4, 4, 0, 0, 0, 0, 0)
-    level = Level((4, 4), steps, 1.0, "bfloat16", "lbfgs", "scipy", estimate)
+    level = Level((4, 4), steps, 1.0, "bfloat16", "lbfgs", "scipy", estimate, restart)
     problem = Quadratic((4, 4), np.ones((1, 4, 4, 3), np.float32))
     return level, list(solve(problem, level, None, Config(optimizer="lbfgs")))
 
 
-def test_a_failed_bfloat16_line_search_goes_on_in_float32_to_the_levels_last_step(monkeypatch):
-    level, events = solved_events(monkeypatch, good=8)
+@pytest.mark.parametrize("restart", [False, True])
+def test_a_failed_bfloat16_line_search_goes_on_in_float32_to_the_levels_last_step(monkeypatch, restart):
+    """With --lbfgs-restart too: bfloat16's first stop goes on in float32 rather than restarting at its noise floor
+    (the issue's run restarted 24 times before it stopped)."""
+    level, events = solved_events(monkeypatch, good=8, restart=restart)
     steps = [event for event in events if isinstance(event, Step)]
     notes = [event for event in events if isinstance(event, Note)]
     assert Engine.opened == ["bfloat16", "float32"]
@@ -75,7 +79,7 @@ def test_a_failed_bfloat16_line_search_goes_on_in_float32_to_the_levels_last_ste
     totals = [step.losses["total"] for step in steps]
     assert totals[-1] < totals[stopped_at] < totals[0]  # float32 went on lowering the loss
     solved = events[-1]
-    assert isinstance(solved, Solved) and solved.stopped_early is None
+    assert isinstance(solved, Solved) and solved.stopped_early is None and solved.restarts == 0
     np.testing.assert_array_equal(solved.image, steps[-1].image)
 
 
