@@ -37,7 +37,7 @@ from ..io.images import check_output_path, save_image
 from ..io.paths import check_regular_files
 from ..optim.loop import Step
 from ..problem import as_style_list
-from ..run.levels import Finished, run_levels
+from ..run.levels import Finished, Note, run_levels
 from ..run.prepare import prepare, resolved
 from .checkpoints import (PREVIOUS_JSON, STATE_JSON, STATE_NPZ, RunHistory, check_compatible, check_folder,
                           load_state, run_lock, weights_fingerprint)
@@ -343,6 +343,10 @@ def _follow(events, files, stop, progress=None, intermediate=None):
             result, state = event.result, event.state
             if state is not None and state.resumable and (every or files.saved is not None):
                 files.save(state.steps, state.variables(), "completed")
+            continue
+        if isinstance(event, Note):
+            if progress is not None:
+                progress.note(event.text)
             continue
         if isinstance(event, Step):
             files.history.add(event.iteration, event.losses, event.image)

@@ -9,7 +9,7 @@ from typing import Optional
 
 from ..config import Config
 from ..optim.loop import Step
-from .levels import Finished, Result, run_levels
+from .levels import Finished, Note, Result, run_levels
 from .prepare import prepare
 
 
@@ -34,6 +34,8 @@ def stylize(content, style, config: Optional[Config] = None, *, vgg=None, observ
         for event in events:
             if isinstance(event, Step) and observe is not None:
                 observe(event.iteration, event.losses, event.image)
+            elif isinstance(event, Note):
+                print(f"legacy-nst: note: {event.text}", file=sys.stderr, flush=True)
             elif isinstance(event, Finished):
                 result = event.result
     return result

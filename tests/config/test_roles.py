@@ -13,7 +13,7 @@ from legacy_nst.record import checkpoints
 from legacy_nst.sweep import spec
 
 OLD_GROUPS = {
-    'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'seed', 'style_blend_weights',
+    'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'init_noiseblend', 'seed', 'style_blend_weights',
                'style_scale', 'preserve_colors', 'bit_depth', 'keep_alpha'),
     'algorithm': ('preset', 'schedule', 'alpha', 'beta', 'content_layers', 'style_layers', 'content_weight_blend',
                   'style_layer_weight_exp', 'loss_normalization', 'tv_weight', 'normalize_gradients', 'pooling',
