@@ -27,6 +27,8 @@ setup(
         "tomli; python_version<'3.11'",  # sweep specs are TOML; the standard library reads it from 3.11
     ],
     # gpu: TensorFlow with CUDA for single runs and sweeps ([ray] num_gpus in a spec); not tested here (no GPU)
-    extras_require={"test": ["pytest", "hypothesis"], "gpu": ["tensorflow[and-cuda]>=2.16"]},
+    # tensorboard: --tensorboard DIR's event files are written with its writer, and viewed with it (CI installs it)
+    extras_require={"test": ["pytest", "hypothesis"], "gpu": ["tensorflow[and-cuda]>=2.16"],
+                    "tensorboard": ["tensorboard>=2.16"]},
     entry_points={"console_scripts": ["legacy-nst=legacy_nst.cli.console:console_main"]},
 )

@@ -7,6 +7,10 @@
 """
 __version__ = "0.1.0"
 
+from . import native_logs  # noqa: E402
+
+native_logs.install()  # before any submodule imports TensorFlow: its start-up lines stay off stderr
+
 from .config import Config  # noqa: E402
 from .errors import NSTError  # noqa: E402
 from .native_logs import quiet_tensorflow_import  # noqa: E402

@@ -7,8 +7,15 @@ dropped and everything else written meanwhile goes on to the real stderr.
 TF_CPP_MIN_LOG_LEVEL defaults to 2 (a value of the user's own is kept) for the
 lines that come later (CPU features, MLIR). LEGACY_NST_NATIVE_LOGS=1, or
 TF_CPP_MIN_LOG_LEVEL=0, keeps them all.
+
+Whichever legacy_nst module imports TensorFlow first (legacy_nst.run.score, the engines, the losses), the
+import is held the same way: `import legacy_nst` (which every submodule's import runs first) puts
+`QuietTensorflowFinder` on sys.meta_path, which wraps the one first `import tensorflow` of the process in
+`without_start_up_lines` and then takes itself off.
 """
 import contextlib
+import importlib.abc
+import importlib.util
 import os
 import re
 import sys
@@ -70,3 +77,43 @@ def _restore(real, captured):
     kept = b"".join(line for line in captured.read().splitlines(keepends=True) if not START_UP_LINE.match(line))
     if kept:
         os.write(2, kept)
+
+
+class QuietTensorflowFinder(importlib.abc.MetaPathFinder):
+    """The process's first `import tensorflow`, found by the other finders and run without its start-up lines."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        uninstall()  # one import: later ones find TensorFlow in sys.modules
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _QuietLoader(spec.loader)
+        return spec
+
+
+class _QuietLoader(importlib.abc.Loader):
+    """A loader running another's exec_module without TensorFlow's start-up lines; the module keeps the other."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = self.loader
+        if getattr(module, "__spec__", None) is not None:
+            module.__spec__.loader = self.loader
+        with without_start_up_lines():
+            self.loader.exec_module(module)
+
+
+def install():
+    """QuietTensorflowFinder first on sys.meta_path, unless TensorFlow is imported already (or it is there)."""
+    if "tensorflow" not in sys.modules and not any(isinstance(f, QuietTensorflowFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, QuietTensorflowFinder())
+
+
+def uninstall():
+    sys.meta_path[:] = [finder for finder in sys.meta_path if not isinstance(finder, QuietTensorflowFinder)]

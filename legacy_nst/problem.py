@@ -90,7 +90,19 @@ def prepare_styles(styles_rgb, working_hw, config, mean_pixel):
 
 
 def initial_image(config, content, style, size_hw, mean_pixel):
-    """The image the optimisation starts from, in network space (1, H, W, 3) float32.
+    """The image the optimisation starts from, in network space (1, H, W, 3) float32: --init's, blended with
+    --init-std normal noise by --init-noiseblend B, as anishathalye's stylize.py blends its initial image:
+    initial * (1 - B) + randn * 0.256 * B (the noise from RandomState(--seed), drawn after --init's own)."""
+    start, rng = _init_image(config, content, style, size_hw, mean_pixel)
+    blend = config.init_noiseblend
+    if not blend:
+        return start
+    noise = rng.standard_normal(start.shape) * config.init_std
+    return (start * (1.0 - blend) + noise * blend).astype(np.float32)
+
+
+def _init_image(config, content, style, size_hw, mean_pixel):
+    """(--init's image in network space (1, H, W, 3) float32, the RandomState(--seed) after its draws).
 
     'noise' is art.py's generate_noise_image: uniform(-20, 20) noise mixed with
     the content by noise_ratio; with --seed S the draws equal art.py's after
@@ -99,20 +111,19 @@ def initial_image(config, content, style, size_hw, mean_pixel):
     and TensorFlow's generators are not reproduced.
     """
     height, width = size_hw
+    rng = np.random.RandomState(config.seed)
     if config.init == "content":
-        return content
+        return content, rng
     if config.init == "style":
-        return style
+        return style, rng
     if config.init == "randn":  # jcjohnson: torch.randn(...):mul(0.001); anishathalye: tf.random_normal * 0.256
-        rng = np.random.RandomState(config.seed)
-        return (rng.standard_normal((1, height, width, 3)) * config.init_std).astype(np.float32)
+        return (rng.standard_normal((1, height, width, 3)) * config.init_std).astype(np.float32), rng
     if config.init in ("noise", "random"):
-        rng = np.random.RandomState(config.seed)
         noise = rng.uniform(-NOISE_RANGE, NOISE_RANGE, (1, height, width, 3)).astype(np.float32)
         if config.init == "random":
-            return noise
-        return (noise * config.noise_ratio + content * (1.0 - config.noise_ratio)).astype(np.float32)
-    return to_network(load_image(config.init, size_hw), mean_pixel)
+            return noise, rng
+        return (noise * config.noise_ratio + content * (1.0 - config.noise_ratio)).astype(np.float32), rng
+    return to_network(load_image(config.init, size_hw), mean_pixel), rng
 
 
 @dataclass(frozen=True)

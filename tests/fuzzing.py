@@ -532,6 +532,7 @@ SPECIAL_PATHS = {
     "--plot": ("plot.svg", [*MAIN, "--plot", "plot.svg"]),
     "--strip": ("strip.png", [*MAIN, "--strip", "strip.png", "--checkpoint-every", "1"]),
     "--checkpoint-dir": ("ck2", [*MAIN, "--checkpoint-dir", "ck2", "--checkpoint-every", "1"]),
+    "--tensorboard": ("tb", [*MAIN, "--tensorboard", "tb"]),
     "checkpoint image": ("dir/00000.png", [*MAIN, "--checkpoint-dir", "dir", "--checkpoint-every", "1"]),
     "checkpoint state": ("dir/state-00001.npz", [*MAIN, "--checkpoint-dir", "dir", "--checkpoint-every", "1"]),
     "checkpoint lock": ("dir/run.lock", [*MAIN, "--checkpoint-dir", "dir", "--checkpoint-every", "1"]),
@@ -547,7 +548,7 @@ SPECIAL_PATHS = {
     "weights verify": ("weights.mat", ["weights", "verify", "weights.mat"]),
 }
 # (role, kind) pairs that are not special for that role (a folder is what --checkpoint-dir names)
-NOT_SPECIAL = {("--checkpoint-dir", "directory")}
+NOT_SPECIAL = {("--checkpoint-dir", "directory"), ("--tensorboard", "directory")}
 
 
 def make_special(folder, name, kind):

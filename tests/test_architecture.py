@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "legacy_nst"
 # (inside a function) or not. (errors is below everything; vgg19, the network's shape as pure data, is the first
 # stage; the package facade may re-export anything.)
 STAGES = ["vgg19", "config", "io", "motion", "vgg", "losses", "problem", "optim", "cluster", "engines", "run", "record",
-          "sweep", "cli"]
+          "video", "sweep", "cli"]
 # Lazy imports of the package's own modules inside functions, each with a reason in a comment beside it.
 LAZY = {("legacy_nst", "legacy_nst.run.api"), ("legacy_nst.engines", "legacy_nst.engines.eager"),
         ("legacy_nst.cli.console", "legacy_nst.cli.main")}

@@ -11,21 +11,30 @@ from legacy_nst.native_logs import without_start_up_lines
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = """
-import sys
+import importlib, pkgutil, sys
 print("mine before", file=sys.stderr, flush=True)
 import legacy_nst
+names = [m.name for m in pkgutil.walk_packages(legacy_nst.__path__, "legacy_nst.") if not m.name.endswith("__main__")]
+for name in names:
+    importlib.import_module(name)
+print(len(names), "tensorflow" in sys.modules)
 result = legacy_nst.stylize({content!r}, {style!r}, width=32, iterations=2, weights={weights!r})
 print("mine after", result.image.shape, file=sys.stderr)
 """
 
 
 @pytest.mark.slow
-def test_stylize_prints_no_tensorflow_start_up_lines(content_path, style_path, approx_weights_path):
+def test_importing_every_module_and_stylizing_print_no_tensorflow_start_up_lines(content_path, style_path,
+                                                                                  approx_weights_path):
+    """issue 30: `from legacy_nst.run.score import score` printed TensorFlow's C++ start-up lines; whichever module
+    imports TensorFlow first, its import is held (native_logs.QuietTensorflowFinder), and stylize stays quiet."""
     env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "LEGACY_NST_NATIVE_LOGS")}
     script = SCRIPT.format(content=str(content_path), style=str(style_path), weights=str(approx_weights_path))
     done = subprocess.run([sys.executable, "-c", script], env={**env, "PYTHONPATH": str(REPO)},
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    count, imported_tensorflow = done.stdout.split()
+    assert int(count) > 90 and imported_tensorflow == "True"  # every module, TensorFlow among what they import
     assert done.stderr.splitlines() == ["mine before", "mine after (24, 32, 3)"], done.stderr
 
 
@@ -49,3 +58,4 @@ def test_only_the_start_up_lines_are_held_back_unless_asked_for(capfd, monkeypat
             with without_start_up_lines():
                 os.write(2, ONEDNN)
         assert capfd.readouterr().err == ONEDNN.decode()
+

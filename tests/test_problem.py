@@ -101,3 +101,27 @@ def test_style_layer_weight_exp_moves_the_style_match_to_deep_layers(run, measur
     assert shallow["style", "conv1_1"] < deep["style", "conv1_1"]
     assert (deep["style", "conv5_1"] / shallow["style", "conv5_1"]
             < deep["style", "conv1_1"] / shallow["style", "conv1_1"])  # 1.02 against 1.94 when written
+
+
+@pytest.mark.parametrize("blend", [0.0, 0.3, 0.5, 1.0])
+def test_init_noiseblend_starts_where_anishathalyes_stylize_does(blend):
+    """stylize.py: initial * (1 - noiseblend) + (tf.random_normal(shape) * 0.256) * noiseblend, in network space
+    (his vgg.preprocess is ours: minus the mean pixel), the normal draws here numpy's RandomState(--seed)."""
+    from legacy_nst.problem import initial_image
+
+    mean_pixel = np.array([123.68, 116.779, 103.939], np.float32)
+    content = np.random.RandomState(1).uniform(0, 255, (1, 6, 8, 3)).astype(np.float32) - mean_pixel
+    config = Config(init="content", init_noiseblend=blend, init_std=0.256, seed=7)
+    start = initial_image(config, content, None, (6, 8), mean_pixel)
+    noise = np.random.RandomState(7).normal(size=(1, 6, 8, 3)) * 0.256
+    np.testing.assert_allclose(start, content * (1 - blend) + noise * blend, rtol=1e-6, atol=1e-5)
+    assert start.dtype == np.float32 and start.shape == (1, 6, 8, 3)
+    if blend == 1.0:  # the noise alone: the peer's start without --initial, --init randn
+        randn = initial_image(config.replace(init="randn", init_noiseblend=0.0), content, None, (6, 8), mean_pixel)
+        np.testing.assert_array_equal(start, randn)
+
+
+@pytest.mark.parametrize("blend", [-0.1, 1.5, float("nan")])
+def test_init_noiseblend_outside_0_to_1_is_refused(blend):
+    with pytest.raises(ConfigError, match="--init-noiseblend"):
+        Config(init_noiseblend=blend)

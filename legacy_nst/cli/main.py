@@ -7,12 +7,13 @@
     legacy-nst compare --content PATH --style PATH [options]         graph vs eager backends, one report
     legacy-nst sweep SPEC.toml --out DIR [--jobs N]                  many runs from a TOML spec, on Ray
     legacy-nst score CONTENT STYLE IMAGE... [options]                any images' losses under a run's objective
+    legacy-nst video --content CLIP --style PATH --output CLIP       a clip, temporally consistent (Ruder et al.)
     legacy-nst jcjohnson -style_image A -content_image C ...         neural_style.lua's command line, unchanged
     legacy-nst anishathalye --content C --styles A --output O ...    neural_style.py's command line, unchanged
     legacy-nst --version                                             the package's version
 
 The options are the fields of `legacy_nst.config.Config` (cli.parser). Each
-subcommand has its module: cli.transfer, cli.weights, cli.compare, cli.sweep, cli.score.
+subcommand has its module: cli.transfer, cli.weights, cli.compare, cli.sweep, cli.score, cli.video.
 Problems with the input are reported in one line on stderr with exit status 2, never a traceback.
 """
 import difflib
@@ -27,10 +28,12 @@ from .peers import PEERS, run_peer
 from .score import run_score
 from .sweep import run_sweep_command
 from .transfer import run_transfer
+from .video import run_video_command
 from .weights import run_weights
 
 
-SUBCOMMANDS = {"weights": run_weights, "compare": run_compare, "sweep": run_sweep_command, "score": run_score}
+SUBCOMMANDS = {"weights": run_weights, "compare": run_compare, "sweep": run_sweep_command, "score": run_score,
+               "video": run_video_command}
 
 
 def main(argv=None):

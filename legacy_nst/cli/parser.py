@@ -131,15 +131,22 @@ def add_config_options(parser, exclude=()):
     """One flag per Config field (--learning-rate for learning_rate, help from the field), grouped by concern."""
     defaults = Config()
     for group_name, names in GROUPS.items():
-        group = parser.add_argument_group(f"{group_name} options")
-        for name in names:
-            if name not in exclude:
-                _add_option(group, FIELDS[name], getattr(defaults, name))
+        add_field_options(parser, f"{group_name} options", [FIELDS[name] for name in names if name not in exclude],
+                          defaults)
+
+
+def add_field_options(parser, title, fields, defaults):
+    """One flag per dataclass field of `fields` (made by config.roles.option) in a --help group `title`, their
+    defaults read from `defaults` (an instance): Config's groups, and a subcommand's own options (the video's)."""
+    group = parser.add_argument_group(title)
+    for f in fields:
+        _add_option(group, f, getattr(defaults, f.name))
 
 
 def _add_option(group, f, default):
-    shown = (",".join(f"{item[0]}:{item[1]:g}" if isinstance(item, tuple) else str(item) for item in default)
-             if isinstance(default, tuple) else default)  # layer weights, or names (--fine-layers)
+    shown = ",".join(f"{item[0]}:{item[1]:g}" if isinstance(item, tuple) else
+                     str(item) if isinstance(item, str) else f"{item:g}" for item in default) \
+        if isinstance(default, tuple) else default  # layer weights (name, weight), numbers, or names (--fine-layers)
     help_text = f.metadata["help"] + ("" if default is None or "default:" in f.metadata["help"]
                                       else f" (default: {shown})")
     flags = ["--" + f.name.replace("_", "-"), *f.metadata.get("aliases", ())]

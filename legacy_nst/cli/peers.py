@@ -219,7 +219,7 @@ def join_jcjohnson(fields, files):
 
 def join_anishathalye(fields, files):
     """neural_style.py's rules across options: the checkpoint pair, --initial with its noise, the sizes, files."""
-    fields["init"] = initial_image(files.pop("initial"), files.pop("initial_noiseblend"))
+    fields["init"], fields["init_noiseblend"] = initial_image(files.pop("initial"), files.pop("initial_noiseblend"))
     if files.pop("beta2") != 0.999:
         raise ConfigError("--beta2: legacy_nst's Adam has beta2 0.999 (tf.compat.v1's) and no option for another; "
                           "drop --beta2")
@@ -241,15 +241,16 @@ def join_anishathalye(fields, files):
 
 
 def initial_image(initial, noiseblend):
-    """--initial and --initial-noiseblend b as --init: image·(1−b) + randn·0.256·b, for b = 0 or 1."""
+    """--initial and --initial-noiseblend b as (--init, --init-noiseblend): neural_style.py starts from
+    initial·(1−b) + randn·0.256·b, the initial image being the content without --initial (b < 1), and the noise
+    alone without it (b >= 1)."""
     if noiseblend is None:  # neural_style.py: 0 with --initial, else 1
         noiseblend = 0.0 if initial else 1.0
-    if noiseblend == 0.0:
-        return initial or "content"
     if noiseblend == 1.0 or (initial is None and noiseblend > 1.0):  # without --initial, b >= 1 is the noise
-        return "randn"
-    raise ConfigError(f"--initial-noiseblend {noiseblend:g}: only 0 (the image) and 1 (the noise) are available "
-                      "here, not a blend of the two; give 0 or 1")
+        return "randn", 0.0
+    if not 0.0 <= noiseblend <= 1.0:
+        raise ConfigError(f"--initial-noiseblend {noiseblend:g} is not between 0 and 1; give a blend in [0, 1]")
+    return initial or "content", noiseblend
 
 
 def checkpoint_paths(template, every, last):
@@ -331,7 +332,8 @@ HERE = {  # what the options that are not one Config field become here, for the 
     "checkpoint_iterations": "an intermediate image every N iterations and at the last",
     "progress_write": "--log-json DIR/progress.json", "progress_plot": "--plot DIR/progress.png",
     "beta2": "0.999 only (tf.compat.v1's Adam)", "initial": "--init PATH",
-    "initial_noiseblend": "0: --initial (or the content); 1: --init randn (default: 0 with --initial, else 1)",
+    "initial_noiseblend": "--init-noiseblend (the --initial image, or the content, blended with --init randn's noise; "
+                          "default: 0 with --initial, else 1)",
     "overwrite": "replace an existing --output", "width": "--width (default: the content's own size)",
     "style_scale": "--style-scale (default 1.0 for each style)",
 }

@@ -54,12 +54,14 @@ def _cell(value):
 
 
 def columns(scores):
-    """[(header, value(image))]: the run's losses, then each content and style layer's unweighted term."""
+    """[(header, value(image))]: the run's losses, then each content and style layer's unweighted term (a guided
+    term's header numbers its style: s2:conv1_1)."""
     groups = [name for name in ("total", "content", "style", "tv") if name in scores.images[0].losses]
     found = [(name, lambda image, name=name: image.losses[name]) for name in groups]
     for index, term in enumerate(scores.images[0].terms):
         if term.group != "tv":
-            found.append((f"{term.group[0]}:{term.layer}", lambda image, index=index: image.terms[index].value))
+            region = "" if term.region is None else term.region + 1  # s1:conv1_1, s2:conv1_1 under --style-mask
+            found.append((f"{term.group[0]}{region}:{term.layer}", lambda image, index=index: image.terms[index].value))
     return found
 
 

@@ -19,6 +19,9 @@ def sweep_parser():
                         "iterations=5 to shrink a sweep; repeat it for several")
     parser.add_argument("--max-jobs", type=int, default=sweep_spec.MAX_JOBS, metavar="N", help="refuse a spec of "
                         f"more than N jobs, counted before any starts (default: {sweep_spec.MAX_JOBS})")
+    parser.add_argument("--tensorboard", action="store_true", help="each job writes its TensorBoard events in "
+                        "OUT/tensorboard/<id>, and the sweep its axes there for the HParams tab: tensorboard --logdir "
+                        "OUT/tensorboard (needs pip install '.[tensorboard]')")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
 
@@ -31,4 +34,5 @@ def run_sweep_command(argv):
         raise UsageError(f"--max-jobs must be >= 1, got {args.max_jobs}")
     settings = [sweep_spec.parse_setting(text) for text in args.set]
     spec = sweep_spec.load(args.spec, settings, args.max_jobs)  # every check before anything starts
-    return run_sweep(spec, args.out, jobs=args.jobs, ray_address=args.ray_address, quiet=args.quiet)
+    return run_sweep(spec, args.out, jobs=args.jobs, ray_address=args.ray_address, quiet=args.quiet,
+                     tensorboard=args.tensorboard)

@@ -119,6 +119,9 @@ def check_algorithm(config, presets, schedules, normalizations, default_content_
 def check_control(config, guidance_modes, color_controls):
     choose("guidance", config.guidance, guidance_modes)
     choose("color control", config.color_control, color_controls, optional=True)
+    if config.style_mask and config.style_blend_weights is not None:
+        raise ConfigError("--style-blend-weights blends the styles everywhere, --style-mask puts each in its own "
+                          "region; give one of them")
 
 
 def check_optimizer(config, optimizers, implementations):

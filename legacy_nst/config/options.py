@@ -25,7 +25,7 @@ from .groups.optimizer import LBFGS_IMPLEMENTATIONS, OPTIMIZERS, OptimizerOption
 from .groups.run import RunOptions
 from .groups.scale import ScaleOptions, check_scale
 from .parse import format_layer_weights
-from .presets import PRESETS, SCHEDULES
+from .presets import PRESETS, SCHEDULES, shrunk, without_conflicts
 from .roles import SIZE, groups, names_with, names_without
 from .sizes import DEFAULT_HEIGHT, DEFAULT_WIDTH, checked_size, round_ratio
 from .weights import DEFAULT_WEIGHTS, PROGRAM, WEIGHTS_ENV, require_weights
@@ -153,7 +153,7 @@ def with_preset(options: dict) -> dict:
     The size options (role SIZE: width, height, image size) count as one setting: giving any replaces the
     preset's size, so --width alone keeps the content's aspect ratio as usual. A recipe's --float32-finish
     belongs to its bfloat16 precision: `--preset fast --precision float32` runs the same recipe in float32
-    throughout.
+    throughout. A recipe shrinks to a smaller --iterations (presets.shrunk: its levels' steps in its proportions).
     """
     name, schedule = options.get("preset"), options.get("schedule")
     if name is None and schedule is None:
@@ -168,7 +168,8 @@ def with_preset(options: dict) -> dict:
             preset.pop(size, None)
     if options.get("precision", preset.get("precision")) != "bfloat16" and "float32_finish" not in options:
         preset.pop("float32_finish", None)
-    return {**preset, **options}
+    named = " ".join(f"--{key} {options[key]}" for key in ("preset", "schedule") if options.get(key) is not None)
+    return without_conflicts({**shrunk(preset, options, named), **options}, options)
 
 
 def parsed(name, parse, value):

@@ -60,6 +60,9 @@ average of the iterates (--average-iterates 0.9, restarted at each level), which
 at 3072x2304 lowered the pixel noise of the print by 8% and its 2x2 checkerboard
 by 9% against the last iterate. docs/any-size.md gives its time and crops.
 """
+from ..errors import ConfigError
+from .parse import parse_counts, parse_flag, parse_scales
+
 ARTPY_STYLE_LAYERS = "conv1_1:0.5,conv2_1:1,conv3_1:1.5,conv4_1:3,conv5_1:4"
 EQUAL_STYLE_LAYERS = ",".join(f"conv{block}_1:0.2" for block in range(1, 6))  # the paper's w_l = 1/5
 FULL_STYLE_LAYERS = ",".join(f"conv{block}_1:1" for block in range(1, 6))  # jcjohnson: each at full weight
@@ -99,3 +102,90 @@ PRESETS = {
                          clip_pixels=False),
 }
 
+
+
+
+
+def shrunk(recipe: dict, options: dict, name: str) -> dict:
+    """`recipe` (the values of the preset and schedule the user named as `name`, e.g. "--schedule fast") fitted to
+    the user's options: to a smaller --iterations, its per-level steps and its float32 finish scaled in the
+    recipe's proportions to sum to the budget (largest remainders, at least one step a level), so `--schedule fast
+    --iterations 40` runs 17 + 17 + 6 steps where the recipe runs 80 + 80 + 30.
+
+    Only what the recipe set yields: a --multiscale-iterations or --float32-finish the user gave wins; a recipe's
+    per-level counts that do not fit the user's --multiscale are dropped (the default share applies), and its
+    finish is cut to the full-size steps left. A budget of at least the recipe's own scales nothing.
+    """
+    recipe = dict(recipe)
+    own, budget = recipe.get("iterations"), options.get("iterations")
+    budget = budget if type(budget) is int and budget > 0 else own
+    try:  # the user's text as Config will parse it (a bad value is Config's to refuse)
+        counts = parse_counts(recipe["multiscale_iterations"]) if recipe.get("multiscale_iterations") else ()
+        levels = len(parse_scales(options.get("multiscale", recipe.get("multiscale", ()))))
+    except ConfigError:
+        return recipe
+    coarse = list(counts) * levels if len(counts) == 1 else list(counts[:levels])
+    finish = recipe.get("float32_finish", 0)
+    if counts and "multiscale_iterations" not in options and \
+            (len(counts) not in (1, levels) or own is None or sum(coarse) + finish > own):
+        recipe.pop("multiscale_iterations")
+        coarse = [own // (levels + 1)] * levels if own else []
+    scaled = [key for key in ("multiscale_iterations", "float32_finish") if key in recipe and key not in options]
+    if own is not None and scaled and budget < own:
+        parts = [*coarse, own - sum(coarse) - finish, finish]
+        needed = sum(1 for part in parts if part)
+        if budget < needed:
+            raise ConfigError(f"--iterations {budget} is fewer than the {needed} levels of {name}; give "
+                              f"--iterations {needed} or more")
+        parts = shares(parts, budget)
+        if "multiscale_iterations" in scaled:
+            recipe["multiscale_iterations"] = tuple(parts[:len(coarse)])
+        if "float32_finish" in scaled:
+            recipe["float32_finish"] = parts[-1]
+    return _finish_fitted(recipe, options, budget, levels)
+
+
+def _finish_fitted(recipe, options, budget, levels):
+    """The recipe's float32 finish cut to the full-size steps the user's counts leave (None: no budget)."""
+    if "float32_finish" not in recipe or "float32_finish" in options or budget is None:
+        return recipe
+    try:
+        counts = parse_counts(options.get("multiscale_iterations", recipe.get("multiscale_iterations"))) \
+            if options.get("multiscale_iterations", recipe.get("multiscale_iterations")) else ()
+    except ConfigError:
+        return recipe
+    coarse = list(counts) * levels if len(counts) == 1 else list(counts[:levels]) if counts else \
+        [budget // (levels + 1)] * levels
+    recipe["float32_finish"] = max(0, min(recipe["float32_finish"], budget - sum(coarse)))
+    return recipe
+
+
+def shares(parts, budget):
+    """`parts` scaled to sum to `budget` (at least their count of nonzero parts) by largest remainders, each
+    nonzero part at least 1."""
+    exact = [part * budget / sum(parts) for part in parts]
+    counts = [max(int(value), 1) if part else 0 for part, value in zip(parts, exact)]
+    by_remainder = sorted((i for i, part in enumerate(parts) if part), key=lambda i: counts[i] - exact[i])
+    for i in by_remainder[:max(0, budget - sum(counts))]:
+        counts[i] += 1
+    while sum(counts) > budget:  # the floors of one step went over: take from the largest
+        counts[counts.index(max(counts))] -= 1
+    return counts
+
+
+def without_conflicts(merged: dict, options: dict) -> dict:
+    """`merged` (the recipe under the user's options) with the one pair of recipe values that cannot go together
+    resolved: clipping and the float32 L-BFGS (only scipy's L-BFGS-B keeps bounds, as `--preset tutorial
+    --schedule fast` meets them). What the user gave wins; between two recipe values, the clipping (the
+    objective's) keeps scipy's L-BFGS-B. Both given by the user: Config refuses them, naming them."""
+    try:
+        clip = parse_flag(merged.get("clip_pixels", False))
+    except ConfigError:
+        return merged
+    if not (clip and merged.get("optimizer") == "lbfgs" and merged.get("lbfgs_implementation") == "float32"):
+        return merged
+    if "lbfgs_implementation" not in options:
+        return {**merged, "lbfgs_implementation": "scipy"}
+    if "clip_pixels" not in options:
+        return {**merged, "clip_pixels": False}
+    return merged

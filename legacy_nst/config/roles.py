@@ -37,11 +37,13 @@ ROLES = {
     CHECKPOINT: "where and how often the resumable checkpoints are written (`compare` writes none)",
 }
 GROUP_NAMES = ("images", "algorithm", "control", "optimizer", "engine", "run")  # the --help sections, in this order
+# The groups of a subcommand's own options (a dataclass of their own, never in Config): `legacy-nst video`'s.
+SUBCOMMAND_GROUPS = ("video",)
 
 
 def option(default, help, *, group, roles=(), choices=None, metavar=None, **extra):
     """A Config field: `default`, its --help text and `group`, its `roles`, and the command line's extras."""
-    if group not in GROUP_NAMES or not set(roles) <= set(ROLES):
+    if group not in GROUP_NAMES + SUBCOMMAND_GROUPS or not set(roles) <= set(ROLES):
         raise ValueError(f"unknown group {group!r} or role in {roles!r}")  # a mistake in options.py itself
     return field(default=default, metadata=dict(help=help, group=group, roles=frozenset(roles), choices=choices,
                                                 metavar=metavar, **extra))

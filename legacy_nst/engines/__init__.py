@@ -41,6 +41,11 @@ def engine_for(config, tile=None, workers=None):
     return engine_class(config.backend)
 
 
+def network_graph(vgg, config, level):
+    """The GraphDef of the network `level`'s engine builds (TensorBoard's Graphs tab), or None (engines.base)."""
+    return engine_for(config, level.tile, level.tile_workers).network_graph(vgg, config, level)
+
+
 def resumable(config):
     """Whether a run of `config` can be continued with --resume (its engine keeps its optimizer state)."""
     return engine_class(config.backend).resumable

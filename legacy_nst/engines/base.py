@@ -37,6 +37,12 @@ class Engine:
         """The engine as run.plan's `level` says (its precision; a tiled engine also its tile and halo)."""
         return cls(problem, vgg, config, level.precision)
 
+    @classmethod
+    def network_graph(cls, vgg, config, level):
+        """The network this engine builds for run.plan's `level`, as a tf.compat.v1 GraphDef for TensorBoard's
+        Graphs tab, or None when it builds no graph of its own (the eager engines, the tiled ones)."""
+        return None
+
     def compute_loss_and_grads(self, image):
         """({'total', 'content', 'style'[, 'tv']: float}, float32 gradient of 'total') at a (1, H, W, 3) image."""
         raise NotImplementedError

@@ -56,6 +56,20 @@ class GraphEngine(Engine):
             self.sess.run(self.net["input"].assign(problem.start))
         self._gradient = self.direction
 
+    @classmethod
+    def network_graph(cls, vgg, config, level):
+        """art.py's graph dictionary at the level's size and precision, its constants' values left out (the
+        Graphs tab shows the structure; the kernels' values would make the event file tens of MB)."""
+        graph = tf.Graph()
+        with graph.as_default():
+            build_graph(vgg, *level.size, pooling=config.pooling, kernel_layout=config.kernel_layout,
+                        precision=level.precision)
+        graph_def = graph.as_graph_def()
+        for node in graph_def.node:
+            if node.op == "Const":
+                node.attr["value"].tensor.ClearField("tensor_content")
+        return graph_def
+
     def materialize_targets(self, vgg):
         """art.py's targets: assign each image to the input, sess.run the layers, keep the values (numpy)."""
         def measure(image, layers, what, guides=None):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from .images import resize
+from .images import as_pixels, resize
 
 # NTSC YIQ (scikit-image's rgb2yiq, which the authors' code used): Y is Rec. 601 luma
 YIQ_FROM_RGB = np.array([[0.299, 0.587, 0.114],
@@ -75,7 +75,7 @@ def with_content_chroma(result_rgb, content_rgb):
     level in I and Q).
     """
     result = np.asarray(result_rgb)
-    content = resize(np.asarray(content_rgb, np.uint8), result.shape[:2])
+    content = resize(as_pixels(content_rgb), result.shape[:2])
     yiq = rgb_to_yiq(content)
     yiq[..., 0] = 0.0
     chroma, unit = yiq_to_rgb(yiq), RGB_FROM_YIQ[:, 0]  # c(I, Q): what the chroma adds to each channel

@@ -10,7 +10,7 @@ rounded once at the end.
 import numpy as np
 
 from .color_control import with_content_chroma
-from .images import from_network, resize
+from .images import as_pixels, from_network, resize
 
 _TO_YCBCR = np.array([[0.299, 0.587, 0.114],
                       [-0.168736, -0.331264, 0.5],
@@ -33,7 +33,7 @@ def preserve_colors(result, content):
 
     A uint8 result gives uint8 (H, W, 3); a float one (--bit-depth 16's) gives float64 clipped to 0-255, unrounded.
     """
-    content = resize(np.asarray(content, dtype=np.uint8), result.shape[:2])
+    content = resize(as_pixels(content), result.shape[:2])
     mixed = rgb_to_ycbcr(content)
     mixed[..., 0] = rgb_to_ycbcr(result)[..., 0]
     rgb = np.clip(ycbcr_to_rgb(mixed), 0, 255)

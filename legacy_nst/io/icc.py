@@ -37,3 +37,12 @@ def to_srgb(image: Image.Image, icc_bytes):
         reason = " ".join(str(exc).split()) or type(exc).__name__
         return image, f"its ICC profile cannot be applied ({reason}); the pixels are read as sRGB"
     return converted, f"colours converted from its ICC profile '{name}' to sRGB"
+
+
+def is_srgb(icc_bytes) -> bool:
+    """Whether the profile `icc_bytes` describes itself as sRGB (Pillow's, which every output embeds, included):
+    pixels in it need no conversion."""
+    try:
+        return "srgb" in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc_bytes))).lower()
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return False

@@ -28,13 +28,14 @@ from ..config.sizes import MAX_SIZE  # noqa: F401 -- problem reads the bound her
 from ..errors import ConfigError, ImageError, NSTError, WriteError
 from ..vgg19 import MIN_SIZE
 from .atomic import atomic_write, check_directory
-from .icc import CONVERTIBLE_MODES, srgb_profile, to_srgb
+from .icc import CONVERTIBLE_MODES, is_srgb, srgb_profile, to_srgb
 from .paths import PHRASES, NotRegularFile, open_regular, path_kind
-from .sixteen_bit import png_bytes, tiff_bytes
+from .sixteen_bit import is_sixteen_bit_colour, png_bytes, read_levels, tiff_bytes
 
 
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 _ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
+_ORIENTATION = 0x0112  # the EXIF tag
 
 # Extension -> (Pillow format, save options). JPEG/WebP at quality 95 rather than
 # Pillow's 75, so a stylised result is not visibly blocky.
@@ -64,13 +65,15 @@ _MODE_NOTES = {
 class InputImage:
     """An image file as read: its sRGB pixels, its alpha channel if it had one, and what reading changed."""
 
-    pixels: np.ndarray                  # uint8 (H, W, 3) sRGB; transparent pixels composited onto white
+    pixels: np.ndarray                  # uint8 (H, W, 3) sRGB, float32 in 0-255 from a 16-bit RGB(A) PNG or TIFF;
+    #                                     transparent pixels composited onto white
     alpha: Optional[np.ndarray] = None  # uint8 (H, W): the file's alpha channel (or transparency key), else None
     notes: Tuple[str, ...] = ()         # "PATH: what was done", one line each (empty for a plain sRGB RGB file)
 
 
 def read_image(path):
-    """Read an image file as uint8 (H, W, 3) sRGB, fully decoded (read_image_with_notes' pixels)."""
+    """Read an image file as (H, W, 3) sRGB, fully decoded (read_image_with_notes' pixels: uint8, or float32 in
+    0-255 from a 16-bit RGB(A) PNG or TIFF)."""
     return read_image_with_notes(path).pixels
 
 
@@ -115,7 +118,10 @@ def read_image_with_notes(path) -> InputImage:
         with warnings.catch_warnings(), open_regular(path) as handle:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(handle) as image:
+                deep = is_sixteen_bit_colour(image)
                 image.load()  # Decode now, so a truncated file fails here.
+                if deep and _full_depth(image):
+                    return _decode_levels(handle, image.info.get("icc_profile"), path)
                 return _decode(ImageOps.exif_transpose(image), path)
     except NSTError:
         raise
@@ -172,6 +178,29 @@ def _decode(image, path):
     return InputImage(np.array(rgb.convert("RGB")), alpha, _with_path(path, notes))
 
 
+def _full_depth(image):
+    """Whether a 16-bit RGB(A) file is read at its 16 bits: no ICC profile or an sRGB one (another profile is
+    converted by LittleCMS, at 8 bits), and no EXIF rotation."""
+    icc = image.info.get("icc_profile")
+    return (not icc or is_srgb(icc)) and image.getexif().get(_ORIENTATION, 1) == 1
+
+
+def _decode_levels(handle, icc, path):
+    """A 16-bit sRGB file's levels (OpenCV's) as an InputImage of float32 pixels in 0-255 (the 16 bits kept), the
+    alpha channel (composited onto white, as _decode does) kept aside at 8 bits."""
+    handle.seek(0)
+    levels = read_levels(handle.read())
+    colour = levels[:, :, :3].astype(np.float64) / 257.0  # 65535 / 257 == 255
+    notes = ["16 bits per channel kept" + (" (its ICC profile is sRGB)" if icc else "")]
+    alpha = None
+    if levels.shape[2] == 4:
+        opacity = levels[:, :, 3:].astype(np.float64) / 65535.0
+        colour = colour * opacity + 255.0 * (1.0 - opacity)
+        alpha = np.rint(levels[:, :, 3] / 257.0).astype(np.uint8)
+        notes.append("transparent pixels composited onto white (--keep-alpha carries the alpha to the output)")
+    return InputImage(colour.astype(np.float32), alpha, _with_path(path, notes))
+
+
 def _split_alpha(image, path):
     """(the colours, in a mode LittleCMS converts; the uint8 alpha channel, or None if the image is opaque)."""
     alpha = None
@@ -223,19 +252,29 @@ def _one_line(exc):
 
 
 def resize(image, size_hw):
-    """Resize uint8 (H, W, 3) to `size_hw` with Pillow's default bicubic filter.
+    """Resize uint8 (or a 16-bit file's float32) (H, W, 3) to `size_hw` with Pillow's bicubic filter.
 
     An image already at that size is returned as is, so pre-resized inputs are
     used pixel for pixel.
     """
     image = np.asarray(image)
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"resize expects a uint8 (H, W, 3) image, got {image.dtype} {image.shape}")
+    if image.dtype not in (np.uint8, np.float32) or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"resize expects a uint8 or float32 (H, W, 3) image, got {image.dtype} {image.shape}")
     h, w = (int(n) for n in size_hw)
     if image.shape[:2] == (h, w):
         return image
+    if image.dtype == np.float32:  # a 16-bit file's pixels: each channel in Pillow's float mode, then clipped
+        channels = [np.asarray(Image.fromarray(np.ascontiguousarray(image[:, :, c]), "F").resize(
+            (w, h), Image.Resampling.BICUBIC)) for c in range(3)]
+        return np.clip(np.stack(channels, axis=-1), 0.0, 255.0).astype(np.float32)
     resized = Image.fromarray(image).resize((w, h), Image.Resampling.BICUBIC)
     return np.array(resized)
+
+
+def as_pixels(image):
+    """An RGB image as resize takes it: a 16-bit file's float32 pixels as they are, anything else as uint8."""
+    image = np.asarray(image)
+    return image if image.dtype == np.float32 else image.astype(np.uint8)
 
 
 def load_image(path, size_hw=None):

@@ -1,20 +1,39 @@
-"""16-bit RGB and RGBA PNG and TIFF files, which Pillow cannot write.
+"""16-bit RGB and RGBA PNG and TIFF files at full depth, which Pillow reads and writes at 8 bits.
 
 Pillow keeps 8 bits per channel in its multi-channel images (16 bits only for
-one-channel 'I;16'; python-pillow/Pillow#1888), so --bit-depth 16 encodes the
-files here, with zlib and struct only: a PNG is the signature and four chunks
-(IHDR, iCCP, one IDAT of Up-filtered rows, IEND); a TIFF is one baseline IFD
-and one uncompressed strip. Both embed the given ICC profile.
+one-channel 'I;16'; python-pillow/Pillow#1888): it reads a 16-bit RGB PNG or
+TIFF by its high bytes. OpenCV keeps the 16 bits: `read_levels` decodes with
+cv2.imdecode(IMREAD_UNCHANGED), and `png_bytes` encodes with cv2.imencode and
+adds the ICC profile as an iCCP chunk (OpenCV writes none). A TIFF is still
+written here (one baseline IFD, one uncompressed strip), as OpenCV's TIFF
+encoder cannot embed the ICC profile every output carries.
 """
 import struct
 import zlib
 
+import cv2
 import numpy as np
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_UP_FILTER = 2
 _SHORT, _LONG, _RATIONAL, _UNDEFINED = 3, 4, 5, 7  # TIFF field types
 _DPI = struct.pack("<II", 72, 1)  # the resolution the file states; print size is the printer's choice
+
+
+def is_sixteen_bit_colour(image):
+    """Whether a Pillow image, opened and not yet loaded, is a 16-bit RGB or RGBA file (its raw mode's ';16')."""
+    if image.mode not in ("RGB", "RGBA") or len(image.tile) != 1:
+        return False
+    raw = image.tile[0].args
+    return ";16" in str(raw[0] if isinstance(raw, tuple) else raw)
+
+
+def read_levels(data: bytes):
+    """A 16-bit PNG or TIFF file's bytes -> uint16 (H, W, 3|4) RGB(A) levels, by OpenCV."""
+    levels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if levels is None or levels.dtype != np.uint16 or levels.ndim != 3 or levels.shape[2] not in (3, 4):
+        raise ValueError("OpenCV did not decode 16-bit RGB(A) levels")
+    order = [2, 1, 0, 3][:levels.shape[2]]  # OpenCV's BGR(A)
+    return np.ascontiguousarray(levels[:, :, order])
 
 
 def _check(levels):
@@ -25,17 +44,15 @@ def _check(levels):
 
 
 def png_bytes(levels, icc_profile):
-    """uint16 (H, W, 3|4) -> a 16-bit RGB (colour type 2) or RGBA (6) PNG with `icc_profile` in iCCP."""
+    """uint16 (H, W, 3|4) -> a 16-bit RGB or RGBA PNG (OpenCV's), with `icc_profile` in an iCCP chunk after IHDR."""
     levels = _check(levels)
-    height, width, channels = levels.shape
-    rows = levels.astype(">u2").reshape(height, width * channels).view(np.uint8)
-    filtered = rows.copy()
-    filtered[1:] -= rows[:-1]  # Up: each byte minus the one above it, modulo 256
-    scanlines = np.hstack([np.full((height, 1), _PNG_UP_FILTER, np.uint8), filtered])
-    header = struct.pack(">IIBBBBB", width, height, 16, 6 if channels == 4 else 2, 0, 0, 0)
-    return b"".join([_PNG_SIGNATURE, _chunk(b"IHDR", header),
-                     _chunk(b"iCCP", b"sRGB\x00\x00" + zlib.compress(icc_profile)),
-                     _chunk(b"IDAT", zlib.compress(scanlines.tobytes(), 6)), _chunk(b"IEND", b"")])
+    order = [2, 1, 0, 3][:levels.shape[2]]
+    done, encoded = cv2.imencode(".png", np.ascontiguousarray(levels[:, :, order]))
+    if not done:
+        raise ValueError("OpenCV could not encode the 16-bit PNG")
+    data = encoded.tobytes()
+    header_end = len(_PNG_SIGNATURE) + 8 + 13 + 4  # the IHDR chunk: length, type, 13 bytes, CRC
+    return data[:header_end] + _chunk(b"iCCP", b"sRGB\x00\x00" + zlib.compress(icc_profile)) + data[header_end:]
 
 
 def _chunk(kind, data):

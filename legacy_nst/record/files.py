@@ -3,9 +3,10 @@
 The level loop (run.levels) writes nothing; this module takes its events in
 one plain loop (`_follow`) and writes a run's files, each atomically: the
 output image, the checkpoints (NNNNN.png and the resumable state), the
---log-json record with the plan and every iteration's losses, and the
---plot/--strip figures. On SIGINT/SIGTERM it writes the current image to
-OUTPUT, the lowest-loss one to OUTPUT.best, the state, the log and the
+--log-json record with the plan and every iteration's losses, the
+--plot/--strip figures and the --tensorboard events (record.tensorboard).
+On SIGINT/SIGTERM it writes the current image to OUTPUT, the lowest-loss
+one to OUTPUT.best, the state, the log and the
 figures, then raises Interrupted; a resumed run that completes writes
 OUTPUT.best again, from the lowest loss across the resume. If the loss turns
 NaN/inf, the last image with a finite loss goes to OUTPUT.last-good (OUTPUT
@@ -36,7 +37,7 @@ from ..io.images import check_output_path, save_image
 from ..io.paths import check_regular_files
 from ..optim.loop import Step
 from ..problem import as_style_list
-from ..run.levels import Finished, run_levels
+from ..run.levels import Finished, Note, run_levels
 from ..run.prepare import load_network, prepare, resolved
 from ..run.scale import check_style_sources, scale_regions, scale_style
 from .checkpoints import (PREVIOUS_JSON, STATE_JSON, STATE_NPZ, RunHistory, check_compatible, check_folder,
@@ -45,6 +46,7 @@ from .intermediate import intermediate_path
 from .interrupts import Interrupted, StopRequest
 from .plots import Figures, check_plot_path
 from .run_record import run_record, versions
+from .tensorboard import Board, check_board
 
 TILE_NOTE_SECONDS = 30  # a long tiled evaluation reports its tiles at most this often
 CHECKPOINT_IMAGE = re.compile(r"^[0-9]{5,}\.png$")  # NNNNN.png, RunFiles.checkpoint_image's names
@@ -96,6 +98,7 @@ class RunPaths:
                                    f"{Path(source).absolute()} is the {option} file; the run would replace it; give "
                                    "another --checkpoint-dir")
         check_regular_files(inputs)  # never open a FIFO (it blocks) or a device
+        check_board(config)
         probed = set()  # each folder tried once
         for label, path, fix in self.written(config, intermediate):
             check_writable(path, label, fix, probed)
@@ -174,11 +177,12 @@ class RunFiles:
     """What a run writes besides its progress: checkpoint images and states as it goes, and at its end the
     output and the log, on completion, on a stop request, or when the loss turns non-finite."""
 
-    def __init__(self, paths, prepared, saved, meta):
+    def __init__(self, paths, prepared, saved, meta, hparams=None):
         self.paths, self.prepared, self.config, self.saved, self.meta = paths, prepared, prepared.config, saved, meta
         self.history = RunHistory.continuing(saved)
         self.figures = Figures(self.config, paths.checkpoints)
         self.current = None  # (steps, image) when stopped
+        self.board = Board.open(prepared, saved, self.as_rgb, hparams)  # --tensorboard's events, or None
 
     def as_rgb(self, image):
         """A network-space image as uint8 RGB (checkpoint and intermediate images)."""
@@ -295,11 +299,13 @@ def _meta(prepared, paths, saved):
             "inputs": checksums, "versions": versions()}
 
 
-def run_to_files(content, style, output, config, log_json=None, progress=None, vgg=None, intermediate=None):
+def run_to_files(content, style, output, config, log_json=None, progress=None, vgg=None, intermediate=None,
+                 hparams=None):
     """Stylise as run.api.stylize does, writing OUTPUT, checkpoints, the --log-json record and figures
     (see the module's docstring); returns run.levels' Result. `progress` (cli.progress.Progress) shows the
     plan, the losses and the ETA; `vgg` reuses weights already loaded (a sweep worker's);
-    `intermediate(iteration)` -> a path or None: where the peers' intermediate images go (record.intermediate)."""
+    `intermediate(iteration)` -> a path or None: where the peers' intermediate images go (record.intermediate);
+    `hparams`: a sweep job's (id, {axis: value}) for its --tensorboard board."""
     check_style_sources(style, config)
     if any(isinstance(s, str) and not s.strip() for s in ([] if style is None else as_style_list(style))):
         raise ConfigError("no style image given (an empty path); name at least one style image")
@@ -307,17 +313,17 @@ def run_to_files(content, style, output, config, log_json=None, progress=None, v
     inputs = run_inputs(content, style, config)
     paths.check(config, inputs, intermediate)
     with run_lock(paths.checkpoints) if saves_state(config) else contextlib.nullcontext():
-        return _run_locked(paths, content, style, config, progress, vgg, intermediate, inputs)
+        return _run_locked(paths, content, style, config, progress, vgg, intermediate, inputs, hparams)
 
 
-def _run_locked(paths, content, style, config, progress, vgg, intermediate, inputs):
+def _run_locked(paths, content, style, config, progress, vgg, intermediate, inputs, hparams=None):
     """run_to_files' run, its checkpoint folder locked (one run at a time there)."""
     saved = load_state(config.resume) if config.resume else None
     if config.style_fine is not None and saved is None:  # scale control: stage 1 first, its image the style
         vgg = load_network(config, vgg)
         style = _scale_style(paths, config, vgg, progress)
     prepared = prepare(content, style, config, vgg=vgg, resuming=saved is not None)
-    files = RunFiles(paths, prepared, saved, _meta(prepared, paths, saved))
+    files = RunFiles(paths, prepared, saved, _meta(prepared, paths, saved), hparams)
     if progress is not None:
         _show_plan(progress, prepared, ([saved.note] if saved is not None and saved.note else [])
                    + prepared.inputs.notes)
@@ -332,6 +338,8 @@ def _run_locked(paths, content, style, config, progress, vgg, intermediate, inpu
     except OptimizationError as error:
         raise files.diverged(error) from None
     finally:
+        if files.board is not None:
+            files.board.close()
         if progress is not None:
             _close_progress(progress, result)
     files.completed(result)
@@ -367,8 +375,14 @@ def _follow(events, files, stop, progress=None, intermediate=None):
             if state is not None and state.resumable and (every or files.saved is not None):
                 files.save(state.steps, state.variables(), "completed")
             continue
+        if isinstance(event, Note):
+            if progress is not None:
+                progress.note(event.text)
+            continue
         if isinstance(event, Step):
             files.history.add(event.iteration, event.losses, event.image)
+            if files.board is not None:
+                files.board.step(event)
             if progress is not None:
                 progress.update(event.iteration, event.losses)
             if every and event.iteration % every == 0:

@@ -10,7 +10,7 @@ from typing import Optional
 
 from ..config import Config
 from ..optim.loop import Step
-from .levels import Finished, Result, run_levels
+from .levels import Finished, Note, Result, run_levels
 from .prepare import load_network, prepare
 from .scale import check_style_sources, scale_style
 
@@ -41,6 +41,8 @@ def stylize(content, style=None, config: Optional[Config] = None, *, vgg=None, o
         for event in events:
             if isinstance(event, Step) and observe is not None:
                 observe(event.iteration, event.losses, event.image)
+            elif isinstance(event, Note):
+                print(f"legacy-nst: note: {event.text}", file=sys.stderr, flush=True)
             elif isinstance(event, Finished):
                 result = event.result
     return result

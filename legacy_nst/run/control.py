@@ -33,7 +33,7 @@ class Control:
 
     content_rgb: np.ndarray               # uint8 (H, W, 3); luminance control: the content's luminance, grey
     styles_rgb: Tuple[np.ndarray, ...]    # uint8, each style; luminance: grey, matched; histogram: recoloured
-    inputs: Mapping = field(default_factory=dict)  # "style_masks", "style_region_masks" (each image's frame), "guidance"
+    inputs: Mapping = field(default_factory=dict)  # "style_masks", "style_region_masks" (on their frames), "guidance"
     fingerprints: dict = field(default_factory=dict)  # {"style_mask": [sha256, ...], ...} of the mask files read
     notes: Tuple[str, ...] = ()           # the share of the content no mask covers
     luminance: bool = False               # --color-control luminance: images are scored on their luminance

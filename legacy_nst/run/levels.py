@@ -1,7 +1,8 @@
 """The run, level by level, as events: each level's problem, engine and optimizer, coarse to fine.
 
-`run_levels(prepared)` yields a `Step` (optim.loop) for every entry of the run, a `LevelEnd` between levels
-and, last, `Finished` with the Result. Whoever iterates decides what to keep or write (run.api.stylize keeps
+`run_levels(prepared)` yields a `Step` (optim.loop) for every entry of the run, a `LevelEnd` between levels,
+a `Note` when a level changes course (bfloat16 L-BFGS going on in float32) and, last, `Finished` with the
+Result. Whoever iterates decides what to keep or write (run.api.stylize keeps
 the Result, record.files writes files), as anishathalye's neural-style yields (iteration, image, losses) to
 its caller. The levels are run.plan's; how they hand over (the upsampled start, the numbering across them)
 is run.multiscale's. `solve` is the one place an engine is built and called.
@@ -98,6 +99,13 @@ def weight_problem(objective, values):
     return f"{flag} {weights[group]:g} makes the first loss {values['total']}; lower {flag}"
 
 
+@dataclass(frozen=True)
+class Note:
+    """A line for the user in the middle of a run (a bfloat16 level going on in float32)."""
+
+    text: str
+
+
 def solve(problem, level, vgg, config, saved=None, on_tile=None, stopwatch=None):
     """Minimise one Problem as the plan's `level` says (its precision, tile and optimizer): its Steps, then
     Solved. The one place the engine is called.
@@ -105,7 +113,9 @@ def solve(problem, level, vgg, config, saved=None, on_tile=None, stopwatch=None)
     `saved` (a record.checkpoints.SavedState) continues a run from its step count; `on_tile(pass, done,
     total)` sees a tiled evaluation's progress. With --average-iterates each Step carries the average of
     the level's iterates so far (optim.average) instead of the iterate, and its state the average's
-    variables; the level's image is the average, its losses `average_losses`.
+    variables; the level's image is the average, its losses `average_losses`. A bfloat16 L-BFGS level whose
+    line search fails before its steps are spent (bfloat16's noise floor) goes on in float32 from where it
+    stopped, after a Note: its later Steps are tagged precision float32.
     """
     average = IterateAverage(config.average_iterates) if config.average_iterates else None
     if saved is not None:  # the optimizer resumes from its own variables, the average from its
@@ -113,38 +123,62 @@ def solve(problem, level, vgg, config, saved=None, on_tile=None, stopwatch=None)
         saved = replace(saved, variables=variables)
         if average is not None and kept:
             average.restore(kept)
-    stopwatch = stopwatch or Stopwatch()
-    with create_engine(problem, vgg, config, level, on_tile=on_tile) as engine:
-        with closing(_minimize(engine, problem, level, config, saved, stopwatch)) as events:
-            for event in events:
-                if isinstance(event, Minimized):
-                    ended = event
-                elif average is None:
-                    yield event
-                else:
-                    average.update(event.iteration, event.image)
-                    yield replace(event, image=average.image(), state=average.carried_by(event.state))
-        image, state, average_losses = ended.image, ended.state, None
-        tiling = engine.tiling if level.tile else None
-        if average is not None:  # what averaging did: the losses of the image the run writes
-            image, state = average.image(), average.carried_by(state)
-            average_losses = engine.evaluate(image)  # the losses alone: no gradient
-        where = f" (at {problem.size[1]}x{problem.size[0]})"
-        yield Solved(image, stopwatch.median(), ended.stopped_early and ended.stopped_early + where, tiling,
-                     ended.restarts, average_losses, state)
+    stopwatch, part, first, restarts = stopwatch or Stopwatch(), level, None, 0
+    where = f" (at {problem.size[1]}x{problem.size[0]})"
+    while True:
+        with create_engine(problem, vgg, config, part, on_tile=on_tile) as engine:
+            ended = yield from _part(engine, problem, part, config, saved, stopwatch, average, first)
+            restarts += ended.restarts
+            if not _falls_back(part, ended):
+                image, state, average_losses = ended.image, ended.state, None
+                if average is not None:  # what averaging did: the losses of the image the run writes
+                    image, state = average.image(), average.carried_by(state)
+                    average_losses = engine.evaluate(image)  # the losses alone: no gradient
+                yield Solved(image, stopwatch.median(), ended.stopped_early and ended.stopped_early + where,
+                             engine.tiling if level.tile else None, restarts, average_losses, state)
+                return
+        yield Note(f"bfloat16 L-BFGS stopped at step {ended.state.steps} of {level.steps} at {problem.size[1]}x"
+                   f"{problem.size[0]} ({' '.join(ended.stopped_early.split())}); going on in float32")
+        problem, part = replace(problem, start=ended.image), replace(level, precision="float32")
+        saved, first = None, ended.state.steps
 
 
-def _minimize(engine, problem, level, config, saved, stopwatch):
+def _falls_back(part, ended):
+    """Whether a level's part ended in bfloat16 with L-BFGS stopped before the level's steps were spent."""
+    return part.precision == "bfloat16" and bool(part.lbfgs) and bool(ended.stopped_early) and \
+        ended.state.steps < part.steps
+
+
+def _part(engine, problem, part, config, saved, stopwatch, average, first=None):
+    """The level's events on one engine, the Steps passed on (averaged under --average-iterates; after a
+    bfloat16 part, without the repeated first entry and tagged float32); returns its Minimized."""
+    with closing(_minimize(engine, problem, part, config, saved, stopwatch, first)) as events:
+        for event in events:
+            if isinstance(event, Minimized):
+                return event
+            if first is not None:  # a float32 part after a bfloat16 one: its entry `first` was the last Step
+                if event.iteration == first:
+                    continue
+                event = replace(event, losses={**event.losses, "precision": part.precision})
+            if average is None:
+                yield event
+            else:
+                average.update(event.iteration, event.image)
+                yield replace(event, image=average.image(), state=average.carried_by(event.state))
+
+
+def _minimize(engine, problem, level, config, saved, stopwatch, first=None):
     """The events of the level's optimizer loop; `saved`: a SavedState holding the optimizer's variables only,
-    or None."""
-    start = saved.steps if saved is not None else 0
+    or None; `first`: the step to start from without one (0 by default)."""
+    start = saved.steps if saved is not None else first or 0
     at_start = partial(weight_problem, problem.objective)
     if level.lbfgs:
         x0 = problem.start
         if saved is not None:
             check_restorable(saved.variables, {"input": problem.start}, saved.directory)
             x0 = saved.variables["input"]
-        options = LbfgsOptions(level.lbfgs, config.lbfgs_num_correction, config.lbfgs_initial_step, level.restart)
+        restart = level.restart and level.precision != "bfloat16"  # a bfloat16 stop goes on in float32 (solve)
+        options = LbfgsOptions(level.lbfgs, config.lbfgs_num_correction, config.lbfgs_initial_step, restart)
         return minimize_lbfgs(engine.compute_loss_and_grads, x0, level.steps, options, start=start,
                               bounds=problem.bounds, stopwatch=stopwatch, resumable=engine.resumable,
                               at_start=at_start)
@@ -156,22 +190,25 @@ def _minimize(engine, problem, level, config, saved, stopwatch):
                        hint=f"lower --learning-rate (now {config.learning_rate:g})", at_start=at_start)
 
 
-def run_levels(prepared, saved=None, on_tile=None):
+def run_levels(prepared, saved=None, on_tile=None, start=None, inputs=None):
     """The run's events (see the module's docstring): for each level, its problem (the previous level's
     image, upsampled, as the start), solved; its Steps numbered for the run; then Finished.
 
     `saved` (record.checkpoints.SavedState) continues a saved run; `on_tile(pass, done, total)` sees a tiled
-    evaluation's progress. Each Step's losses carry `elapsed` (seconds since the first level's loop began)
+    evaluation's progress; `start` (network space, at the first level's size) replaces --init; `inputs`, the
+    terms' extra inputs, go to every level's problem (a video frame's warped previous frames: video.run).
+    Each Step's losses carry `elapsed` (seconds since the first level's loop began)
     and the size and precision they were computed at (a --multiscale level's or a bfloat16 part's entries
     told apart).
     """
     config, plan, control, vgg = prepared.config, prepared.plan, prepared.control, prepared.vgg
+    inputs = {**control.inputs, **(inputs or {})}
     levels, history, solved = plan.levels, [], []
-    start, offset, began = None, 0, None
+    offset, began = 0, None
     for index, level in enumerate(levels):
         last = index == len(levels) - 1
         problem = build_problem(config, control.content_rgb, control.styles_rgb, vgg.mean_pixel, level.size, start,
-                                inputs=control.inputs)
+                                inputs=inputs)
         stopwatch, dropped = Stopwatch(), None
         try:
             with closing(solve(problem, level, vgg, config, saved, on_tile, stopwatch)) as events:
@@ -180,6 +217,9 @@ def run_levels(prepared, saved=None, on_tile=None):
                         solved.append(replace(event, state=None))
                         yield (Finished(_result(prepared, history, solved), event.state if len(levels) == 1 else None)
                                if last else LevelEnd(index, dropped))
+                        continue
+                    if isinstance(event, Note):
+                        yield event
                         continue
                     began = stopwatch.began if began is None else began
                     step = numbered(event, level, index, offset, len(levels), time.perf_counter() - began)

@@ -43,7 +43,8 @@ def upsample(image, size_hw):
 def numbered(step, level, index, offset, count, elapsed):
     """A level's Step as the run reports it: losses tagged, and with more than one level numbered on from the
     levels before (`offset` steps), tagged with the level's `scale`, its state not resumable."""
-    tags = {"elapsed": elapsed, "height": level.size[0], "width": level.size[1], "precision": level.precision}
+    tags = {"elapsed": elapsed, "height": level.size[0], "width": level.size[1],
+            "precision": step.losses.get("precision", level.precision)}  # a bfloat16 level's float32 part: its own
     if count == 1:
         return replace(step, losses={**step.losses, **tags})
     state = step.state and State(offset + step.state.steps, step.state.variables, resumable=False)

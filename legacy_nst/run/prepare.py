@@ -77,8 +77,9 @@ def load_network(config: Config, vgg=None) -> VGGWeights:
 
 def prepare(content, style, config: Config, vgg=None, resuming=False) -> Prepared:
     """Read `content` and `style` (paths or uint8 RGB arrays; style one or a list), size them, check the
-    styles, read the masks and control the colours (run.control), plan every level (printing nothing: the caller shows Plan.lines()) and load the weights, unless
-    `vgg` holds them. `resuming`: the run continues a saved state (record.checkpoints), which the plan and
+    styles, read the masks and control the colours (run.control: its mask checksums and note join the inputs'),
+    plan every level (printing nothing: the caller shows Plan.lines()) and load the weights, unless `vgg` holds
+    them. `resuming`: the run continues a saved state (record.checkpoints), which the plan and
     the engines may refuse. Each refusal is a one-line ConfigError before any graph is built."""
     vgg = load_network(config, vgg)
     inputs = Inputs.read(content, style, config.keep_alpha)

@@ -37,9 +37,11 @@ class TermScore:
     layer: str     # the VGG layer it reads, or "image" (TV)
     weight: float  # its weight within its group (the layer weight), which the group's loss applies
     value: float   # the term itself, neither layer- nor group-weighted
+    region: Optional[int] = None  # a guided term's style (--style-mask), counted from 0; else None
 
     def to_json(self) -> dict:
-        return {"group": self.group, "layer": self.layer, "weight": self.weight, "value": self.value}
+        region = {} if self.region is None else {"region": self.region}
+        return {"group": self.group, "layer": self.layer, "weight": self.weight, "value": self.value, **region}
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,8 @@ def score(content, style, images, config: Optional[Config] = None, *, vgg=None, 
         for name, (image, read_size) in zip(names, read):
             network = image if read_size is None else to_network(control.network_view(image), vgg.mean_pixel)
             losses, values = engine.evaluate_terms(network)
-            terms = tuple(TermScore(t.group, t.layer, t.weight, v) for t, v in zip(problem.objective.terms, values))
+            terms = tuple(TermScore(t.group, t.layer, t.weight, v, getattr(t, "region", None))
+                          for t, v in zip(problem.objective.terms, values))
             results.append(ImageScore(name, losses, terms, read_size))
     objective = problem.objective
     return Scores(size, objective.normalization, dict(objective.group_weights), tuple(results))

@@ -4,6 +4,8 @@ The driver starts a local Ray instance (bound to 127.0.0.1) unless
 --ray-address joins a cluster, skips the jobs a previous run completed, keeps
 at most --jobs jobs in flight, each declaring its threads and its estimated
 memory, and writes manifest.jsonl and summary.md after every finished job.
+With --tensorboard each job writes its events in OUT/tensorboard/<id>/ and the
+driver writes the axes there (the HParams plugin's experiment) before any job.
 SIGINT/SIGTERM cancel the running jobs with ray.cancel, which interrupts each
 worker's main thread like Ctrl-C: the job saves its state after its current
 step and a rerun resumes it; the jobs not started yet are marked so all at
@@ -17,9 +19,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import manifest
-from .jobs import estimated_bytes, final_losses, is_completed, job_paths, read_record, remote_job
+from .jobs import BOARDS, estimated_bytes, final_losses, is_completed, job_paths, read_record, remote_job
 from .lock import SweepLock
-from .pipeline import NSTError, StopRequest, capacity, check_folder_writable, check_writable, connect
+from .pipeline import NSTError, StopRequest, capacity, check_folder_writable, check_writable, connect, \
+    protos, write_hparams_config
 from .sheet import MAX_CELLS, SHEET, draw_sheet
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Ray colours its task names
@@ -68,9 +71,9 @@ class Reporter:
             self.bar.close()
 
 
-def run_sweep(spec, out_dir, jobs=None, ray_address=None, quiet=False, stream=None) -> int:
+def run_sweep(spec, out_dir, jobs=None, ray_address=None, quiet=False, stream=None, tensorboard=False) -> int:
     """Run `spec` (a loaded spec.Spec) into `out_dir`, holding its lock (one driver per folder); return the
-    exit status."""
+    exit status. `tensorboard`: the jobs' TensorBoard events and the sweep's HParams in OUT/tensorboard."""
     out_dir = Path(out_dir).resolve()
     if not out_dir.parent.is_dir():
         raise NSTError(f"--out {out_dir}: its parent folder does not exist; create it first")
@@ -80,11 +83,15 @@ def run_sweep(spec, out_dir, jobs=None, ray_address=None, quiet=False, stream=No
     out_dir.mkdir(exist_ok=True)
     for name in (manifest.MANIFEST, manifest.SUMMARY, SHEET):  # before Ray starts: never replace a FIFO or a device
         check_writable(out_dir / name, f"--out {out_dir}: {name}", "move it away or give another --out")
+    if tensorboard:
+        protos()  # the package is there, before Ray starts
     with SweepLock(out_dir):
-        return _run_locked(spec, out_dir, jobs, ray_address, quiet, stream)
+        if tensorboard:
+            write_hparams_config(out_dir / BOARDS, spec.axes)
+        return _run_locked(spec, out_dir, jobs, ray_address, quiet, stream, tensorboard)
 
 
-def _run_locked(spec, out_dir, jobs, ray_address, quiet, stream) -> int:
+def _run_locked(spec, out_dir, jobs, ray_address, quiet, stream, tensorboard=False) -> int:
     """run_sweep's work, once the folder's lock is held."""
     previous = manifest.read(out_dir)
     entries = {}
@@ -102,7 +109,7 @@ def _run_locked(spec, out_dir, jobs, ray_address, quiet, stream) -> int:
     stopped = None
     try:
         if todo:
-            stopped = _run_on_ray(spec, todo, out_dir, jobs, ray_address, entries, reporter)
+            stopped = _run_on_ray(spec, todo, out_dir, jobs, ray_address, entries, reporter, tensorboard)
     finally:
         reporter.close()
         ordered = [entries[job.id] for job in spec.jobs if job.id in entries]
@@ -118,7 +125,7 @@ def _run_locked(spec, out_dir, jobs, ray_address, quiet, stream) -> int:
     return 2 if counts["failed"] else 0
 
 
-def _run_on_ray(spec, todo, out_dir, jobs, ray_address, entries, reporter):
+def _run_on_ray(spec, todo, out_dir, jobs, ray_address, entries, reporter, tensorboard=False):
     """Submit `todo` keeping at most --jobs in flight; on SIGINT/SIGTERM cancel them. Return the signal or None."""
     import ray  # heavy (and only the sweep needs it): imported when there is work to run
 
@@ -148,7 +155,7 @@ def _run_on_ray(spec, todo, out_dir, jobs, ray_address, entries, reporter):
                             " lower width/height or add a larger node")})
                         continue
                     task = remote_job(ray, threads, memory, spec.ray["num_gpus"], spec.ray["max_retries"])
-                    running[task.remote(job, str(out_dir))] = job
+                    running[task.remote(job, str(out_dir), tensorboard)] = job
                 done, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
                 for ref in done:
                     job = running.pop(ref)

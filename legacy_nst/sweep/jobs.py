@@ -26,6 +26,7 @@ from .spec import Job
 
 RECORD = "run.json"
 CHECKPOINTS = "checkpoints"
+BOARDS = "tensorboard"  # legacy-nst sweep --tensorboard: OUT/tensorboard/<id>/, one TensorBoard run per job
 MAX_CHECKPOINT_EVERY = 100  # art.py's interval; by default a job checkpoints every tenth of its run, at most this
 BASE_SEED = 0  # the sweep's base seed: with a job's id it gives the seed of a job that names none (job_seed)
 
@@ -67,10 +68,13 @@ def final_losses(record):
     return {k: v for k, v in last.items() if k not in ("elapsed",)}
 
 
-def job_config(out_dir, job: Job) -> Config:
-    """The job's options plus its checkpoints, resuming from them when a previous attempt left a state."""
+def job_config(out_dir, job: Job, tensorboard=False) -> Config:
+    """The job's options plus its checkpoints, resuming from them when a previous attempt left a state; with
+    `tensorboard`, its events in OUT/tensorboard/<id>."""
     paths = job_paths(out_dir, job)
     options = {k: v for k, v in job.options.items() if k not in ("content", "style")}
+    if tensorboard:
+        options["tensorboard"] = str(Path(out_dir) / BOARDS / job.id)
     options["checkpoint_every"] = options.get("checkpoint_every") or default_checkpoint_every(options["iterations"])
     options["checkpoint_dir"] = str(paths["checkpoints"])
     options["seed"] = job_seed(job)
@@ -118,8 +122,9 @@ def cached_weights(path):
     return _weights[key]
 
 
-def run_job(job: Job, out_dir) -> dict:
+def run_job(job: Job, out_dir, tensorboard=False) -> dict:
     """Run one job to its end here; return its manifest fields (never raises for a job's own failure).
+    `tensorboard`: write its events in OUT/tensorboard/<id>, its axis values as the HParams plugin's session.
 
     SIGINT (what ray.cancel delivers to the worker's main thread) stops the run
     after its current step with the state saved, as Ctrl-C does the main command.
@@ -132,11 +137,12 @@ def run_job(job: Job, out_dir) -> dict:
               "threads": int(os.environ.get("TF_NUM_INTRAOP_THREADS") or 0) or None}
     result["seed"] = job_seed(job)
     try:
-        config = job_config(out_dir, job)
+        config = job_config(out_dir, job, tensorboard)
         result["seed"] = config.seed
         result["resumed_from"] = _saved_steps(paths["checkpoints"]) if config.resume else None
         run_to_files(job.options["content"], job.options["style"], str(paths["output"]), config,
-                     log_json=str(paths["record"]), progress=None, vgg=cached_weights(config.weights_path()))
+                     log_json=str(paths["record"]), progress=None, vgg=cached_weights(config.weights_path()),
+                     hparams=(job.id, job.values) if tensorboard else None)
         status, error = "completed", None
     except Interrupted as stop:
         status, error = "interrupted", f"stopped by {stop.name} after {stop.steps} steps; rerun the sweep to continue"

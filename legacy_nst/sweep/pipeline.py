@@ -15,6 +15,7 @@ from ..io.paths import PHRASES, NotRegularFile, open_regular, path_kind, read_re
 from ..record.checkpoints import PREVIOUS_JSON, RUN_OPTIONS, STATE_JSON, load_state
 from ..record.files import run_to_files
 from ..record.interrupts import Interrupted, StopRequest
+from ..record.tensorboard import protos, write_hparams_config
 from ..run.memory import estimate as memory_estimate
 from ..run.plan import make_plan
 from ..vgg.matfile import load_vgg19
@@ -23,4 +24,5 @@ __all__ = ["DEFAULT_SHARED", "INITS", "PATH", "PER_JOB", "PHRASES", "PREVIOUS_JS
            "Config", "ConfigError", "FolderLock", "Interrupted", "NSTError", "NotRegularFile", "RUN_OPTIONS",
            "STATE_JSON", "StopRequest", "atomic_write", "capacity", "check_folder_writable", "check_writable",
            "connect", "fields_with", "fields_without", "load_state", "load_vgg19", "make_plan", "memory_estimate",
-           "open_regular", "path_kind", "read_regular", "require_weights", "run_to_files", "thread_environment"]
+           "open_regular", "path_kind", "protos", "read_regular", "require_weights", "run_to_files",
+           "thread_environment", "write_hparams_config"]

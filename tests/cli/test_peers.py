@@ -187,6 +187,9 @@ def test_anishathalye_defaults_are_the_anishathalye_preset():
     (["--initial", "i.jpg"], {"init": "i.jpg"}),  # noiseblend defaults to 0 with --initial
     (["--initial", "i.jpg", "--initial-noiseblend", "1"], {"init": "randn"}),
     (["--initial-noiseblend", "0"], {"init": "content"}),  # no --initial, blend < 1: the content
+    (["--initial", "i.jpg", "--initial-noiseblend", "0.3"], {"init": "i.jpg", "init_noiseblend": 0.3, "init_std": 0.256}),
+    (["--initial-noiseblend", "0.3"], {"init": "content", "init_noiseblend": 0.3}),  # the content, blended
+    (["--initial-noiseblend", "2"], {"init": "randn", "init_noiseblend": 0.0}),  # no --initial, b >= 1: the noise
     (["--preserve-colors"], {"preserve_colors": True}),
     (["--pooling", "avg"], {"pooling": "avg"}),
 ])
@@ -221,7 +224,7 @@ def test_anishathalye_overwrite(tmp_path, capsys):
 @pytest.mark.parametrize("argv, says", [
     (["--network", "vgg19.caffemodel"], "weights download"),
     (["--beta2", "0.99"], "drop --beta2"),
-    (["--initial-noiseblend", "0.5"], "give 0 or 1"),
+    (["--initial", "i.jpg", "--initial-noiseblend", "1.5"], "--initial-noiseblend 1.5 is not between 0 and 1"),
     (["--checkpoint-output", "ck_{}.png"], "both of --checkpoint-output and --checkpoint-iterations"),
     (["--checkpoint-iterations", "5"], "both of --checkpoint-output and --checkpoint-iterations"),
     (["--checkpoint-output", "ck.png", "--checkpoint-iterations", "5"], "no placeholder"),

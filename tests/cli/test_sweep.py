@@ -44,3 +44,11 @@ def test_max_jobs_refuses_a_larger_grid_in_one_line_before_anything_starts(spec_
     if limit == "0":
         assert_says(err, "--max-jobs", ">= 1", "got 0")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("flag, asked", [([], False), (["--tensorboard"], True)])
+def test_tensorboard_asks_the_sweep_for_its_jobs_boards(spec_path, tmp_path, monkeypatch, flag, asked):
+    seen = {}
+    monkeypatch.setattr(sweep_command, "run_sweep", lambda spec, out, **kw: seen.update(kw) or 0)
+    assert main(["sweep", str(spec_path), "--out", str(tmp_path / "out"), *flag]) == 0
+    assert seen["tensorboard"] is asked

@@ -28,10 +28,10 @@ LISTS = ("style_blend_weights", "style_scale", "multiscale", "multiscale_iterati
 def test_the_numeric_fields_are_the_ones_expected():
     """If this fails, a numeric option was added: give it a `number=` (config.checks) and list it here."""
     assert set(NUMERIC) == {
-        "width", "height", "image_size", "noise_ratio", "init_std", "seed", "bit_depth", "alpha", "beta",
+        "width", "height", "image_size", "noise_ratio", "init_std", "init_noiseblend", "seed", "bit_depth", "alpha", "beta",
         "content_weight_blend", "style_layer_weight_exp", "tv_weight", "temporal_weight", "iterations", "learning_rate", "adam_beta1",
         "adam_epsilon", "lbfgs_num_correction", "lbfgs_initial_step", "average_iterates", "float32_finish",
-        "memory_limit", "workers", "checkpoint_every", "print_every"}
+        "memory_limit", "workers", "checkpoint_every", "print_every", "tensorboard_every"}
     assert all("number" in FIELDS[name].metadata for name in NUMERIC if name != "bit_depth")  # bit_depth: 8 or 16
 
 

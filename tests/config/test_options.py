@@ -26,3 +26,12 @@ def test_the_command_line_refuses_it_before_the_plan_is_printed(capsys, content_
     err = capsys.readouterr().err
     assert status == 2 and len(err.splitlines()) == 1 and "did you mean content?" in err, err
     assert not (tmp_path / "o.png").exists()
+
+
+def test_the_control_options_take_paths_once_per_style_and_refuse_what_cannot_be():
+    assert Config(style_mask="a.png").style_mask == ("a.png",)
+    assert Config(style_mask=["a.png", "b.png,c.png"]).style_mask == ("a.png", "b.png", "c.png")
+    assert (Config().guidance, Config().color_control, Config().style_region_mask) == ("simple", None, None)
+    assert "--style-mask" in refusal(style_mask=("a.png", "b.png"), style_blend_weights="1,2")
+    assert "inside" in refusal(guidance="outside") and "histogram" in refusal(color_control="hist")
+    assert "path" in refusal(style_mask=3)

@@ -140,7 +140,7 @@ def test_fast_in_float32_is_the_same_recipe_without_the_bfloat16_finish():
         Config().replace(preset="fast", precision="float32", float32_finish=5)  # given explicitly: still refused
 
 
-OBJECTIVE = ("kernel_layout", "alpha", "beta", "init", "init_std", "noise_ratio", "pooling", "content_layers",
+OBJECTIVE = ("kernel_layout", "alpha", "beta", "init", "init_std", "init_noiseblend", "noise_ratio", "pooling", "content_layers",
              "style_layers", "loss_normalization", "tv_weight", "style_scale", "image_size", "width", "height")
 
 
@@ -164,3 +164,29 @@ def test_fast_is_art_pys_objective_with_the_fast_schedule_and_explicit_options_w
     with pytest.raises(ConfigError) as refused:
         Config.from_options(schedule="slow")
     assert_says(refused.value, "schedule 'slow'", "choose from", "fast")
+
+
+def test_refusals_under_a_recipe_name_only_options_the_user_gave():
+    """A recipe's values yield to the user's (a --multiscale with other levels, a budget, clipping) rather than be
+    named in a refusal: every refusal over the presets, schedules and pairs of these options names only flags
+    the user gave (issue 30: '--multiscale-iterations 80 exceeds --iterations 40' was a flag never given)."""
+    import itertools
+    import re
+    from legacy_nst.config.presets import SCHEDULES
+
+    given = [dict(iterations=n) for n in (1, 3, 10, 40, 189)] + [
+        dict(precision="float32"), dict(precision="bfloat16"), dict(multiscale="0.5"), dict(multiscale="0.25,0.5"),
+        dict(multiscale="0.1,0.2,0.4,0.8"), dict(clip_pixels=True), dict(optimizer="adam"),
+        dict(lbfgs_implementation="float32"), dict(multiscale_iterations=10), dict(float32_finish=5)]
+    refused = 0
+    for preset, schedule in itertools.product([None, *PRESETS], [None, *SCHEDULES]):
+        recipe = {**PRESETS.get(preset, {}), **SCHEDULES.get(schedule, {})}
+        for first, second in itertools.combinations([{}, *given], 2):
+            options = {**first, **second, "preset": preset, "schedule": schedule}
+            try:
+                Config.from_options(**options)
+            except ConfigError as error:
+                refused += 1
+                named = {flag[2:].replace("-", "_") for flag in re.findall(r"--[a-z0-9-]+", str(error))}
+                assert not named & (set(recipe) - set(options)), (options, str(error))
+    assert refused > 50  # the pairs do reach the checks

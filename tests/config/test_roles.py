@@ -14,7 +14,7 @@ from legacy_nst.record import checkpoints
 from legacy_nst.sweep import spec
 
 OLD_GROUPS = {
-    'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'seed', 'style_blend_weights',
+    'images': ('width', 'height', 'image_size', 'init', 'noise_ratio', 'init_std', 'init_noiseblend', 'seed', 'style_blend_weights',
                'style_scale', 'preserve_colors', 'bit_depth', 'keep_alpha'),
     'algorithm': ('preset', 'schedule', 'alpha', 'beta', 'content_layers', 'style_layers', 'content_weight_blend',
                   'style_layer_weight_exp', 'loss_normalization', 'tv_weight', 'normalize_gradients', 'pooling',
@@ -48,7 +48,10 @@ ADDED_SINCE = {"temporal_weight", "overwrite",  # options added after the lists 
                # --overwrite, issue 31: how a run starts, not its result, so a resumed run may change it and a job's
                # id leaves it out)
                "style_mask", "style_region_mask", "guidance", "color_control",  # control, issue 28: its own group
-               "style_fine", "style_coarse", "fine_layers"}  # scale control (issue 28, section 6), in it too
+               # --tensorboard DIR, issue 30: a folder of one run's files, so a sweep sets it per job, and like
+               # --tensorboard-every not the result
+               "tensorboard", "tensorboard_every",
+               "style_fine", "style_coarse", "fine_layers"}  # scale control (issue 28, section 6), in "control" too
 ADDED_GROUPS = {"control": ("style_mask", "style_region_mask", "guidance", "color_control",  # after "algorithm"
                             "style_fine", "style_coarse", "fine_layers")}
 ADDED_PATHS = ("style_mask", "style_region_mask", "style_fine", "style_coarse")  # paths a spec resolves
@@ -71,10 +74,12 @@ def test_what_a_resumed_run_may_change_is_the_old_list():
 
 def test_the_sweeps_lists_are_the_old_ones():
     assert tuple(spec.PATH_OPTIONS) == OLD_PATH_OPTIONS[:1] + ADDED_PATHS + OLD_PATH_OPTIONS[1:]  # Config's order
-    assert tuple(spec.PER_JOB_OPTIONS) == OLD_PER_JOB_OPTIONS
+    assert tuple(n for n in spec.PER_JOB_OPTIONS if n not in ADDED_SINCE) == OLD_PER_JOB_OPTIONS
+    assert "tensorboard" in spec.PER_JOB_OPTIONS and "tensorboard" not in spec.PATH_OPTIONS
     assert tuple(spec.SINGLE_RUN_OPTIONS) == OLD_SINGLE_RUN_OPTIONS
     assert set(spec.NOT_IN_ID) - ADDED_SINCE == OLD_NOT_IN_ID
     assert "overwrite" in spec.NOT_IN_ID and "temporal_weight" not in spec.NOT_IN_ID
+    assert {"tensorboard", "tensorboard_every"} <= set(spec.NOT_IN_ID) & set(checkpoints.RUN_OPTIONS)
 
 
 def test_compare_and_score_take_the_old_options():

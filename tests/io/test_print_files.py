@@ -255,3 +255,26 @@ def test_the_command_writes_sixteen_bits_from_the_float_image_with_the_alpha(tmp
     notes = json.loads((tmp_path / "run.json").read_text())["image_notes"]
     assert notes == [f"{content}: transparent pixels composited onto white (--keep-alpha carries the alpha to "
                      "the output)", f"{content}: colours converted from its ICC profile 'Adobe-like RGB' to sRGB"]
+
+
+@pytest.mark.parametrize("name, decode", [("ramp.png", lambda p: png16_levels(p, 3)), ("ramp.tif", tiff16_levels)])
+def test_a_sixteen_bit_input_is_read_at_full_depth(tmp_path, name, decode):
+    """issue 30: content, style and scored images keep their 16 bits (Pillow would keep the high byte): the pixels
+    read are the file's levels / 257, decoded independently."""
+    images.save_image(tmp_path / name, float_ramp(), bit_depth=16)
+    read = images.read_image_with_notes(tmp_path / name)
+    np.testing.assert_allclose(read.pixels, decode(tmp_path / name) / 257.0, rtol=0, atol=1e-4)
+    assert read.pixels.dtype == np.float32 and len(np.unique(read.pixels[..., 0])) > 1000
+    assert read.alpha is None and "16 bits per channel kept" in read.notes[0]
+    half = images.resize(read.pixels, (1, 1024))
+    assert half.dtype == np.float32 and len(np.unique(half[..., 0])) > 256
+
+
+def test_a_sixteen_bit_input_with_alpha_is_composited_onto_white_at_full_depth(tmp_path):
+    ramp, alpha = float_ramp(512), np.full((2, 512), 51, np.uint8)  # opacity 0.2
+    images.save_image(tmp_path / "a.png", ramp, bit_depth=16, alpha=alpha)
+    read = images.read_image_with_notes(tmp_path / "a.png")
+    levels = png16_levels(tmp_path / "a.png", 4).astype(np.float64)
+    opacity = levels[..., 3:] / 65535
+    np.testing.assert_allclose(read.pixels, levels[..., :3] / 257 * opacity + 255 * (1 - opacity), atol=1e-3)
+    np.testing.assert_array_equal(read.alpha, alpha)

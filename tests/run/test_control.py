@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from legacy_nst import stylize
+from legacy_nst.cli.score import columns
 from legacy_nst.config import Config
 from legacy_nst.losses.guided import GuidedStyleTerm
 from legacy_nst.run import levels
@@ -93,6 +94,8 @@ def test_score_gives_the_masked_runs_last_logged_losses(split_run, vgg):
     last = split_run.history[-1]
     for name in ("total", "content", "style"):
         assert scored.losses[name] == pytest.approx(last[name], rel=1e-5), name
+    assert [term.region for term in scored.terms if term.group == "style"] == [0, 0, 0, 1, 1, 1]
+    assert [header for header, _ in columns(scores)][-3:] == ["s2:conv1_1", "s2:conv2_1", "s2:conv3_1"]
 
 
 def test_luminance_control_keeps_the_contents_chroma_within_one_level(vgg):
@@ -122,6 +125,7 @@ def test_colour_control_gives_the_network_the_images_it_names():
     assert plain.content_rgb is content and plain.styles_rgb[0] is style and not plain.inputs
 
 
+@pytest.mark.slow
 def test_masks_reach_every_multiscale_level_at_its_size(vgg, masks, monkeypatch):
     built = []
 

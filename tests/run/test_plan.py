@@ -126,3 +126,41 @@ def test_a_tiled_level_with_workers_says_where_its_tiles_run_and_an_untiled_run_
         make_plan(Config(workers=4), (384, 512), limit=ROOMY)  # auto: the untiled run fits
     assert str(refused.value).startswith("--workers ")
     assert_says(refused.value, "--tile auto", "untiled run fits", "--tile 256", "drop --workers")
+
+
+def test_the_documented_recipe_shrinks_to_the_users_iterations_in_its_proportions(native_bfloat16, capsys):
+    """issue 30: `--preset jcjohnson --schedule fast --width 128 --iterations 40` runs 40 steps, shared as the
+    schedule's 80 half-size + 80 bfloat16 full-size + 30 float32 steps are (of 190), and the plan says so."""
+    from legacy_nst.cli.parser import config_from_args
+    from legacy_nst.cli.transfer import transfer_parser
+
+    config = config_from_args(transfer_parser().parse_args(
+        ["--content", "c.jpg", "--style", "s.jpg", "--output", "o.png", "--preset", "jcjohnson", "--schedule", "fast",
+         "--width", "128", "--iterations", "40"]))
+    plan = make_plan(config, (96, 128), limit=ROOMY)
+    assert levels(plan) == [((48, 64), 17, 0.5, "bfloat16"), ((96, 128), 17, 1.0, "bfloat16"),
+                            ((96, 128), 6, 1.0, "float32")]
+    assert [line.split(": ")[1].split(", ")[1] for line in plan.lines()] == ["17 steps", "17 steps", "6 steps"]
+
+
+@pytest.mark.parametrize("schedule", ["fast", "print"])
+def test_every_smaller_budget_is_shared_in_the_schedules_proportions(schedule, native_bfloat16):
+    """Each level within one step of budget * its share of the recipe (largest remainders), at least one step,
+    and the levels summing to the budget."""
+    from legacy_nst.config.presets import SCHEDULES
+
+    recipe = SCHEDULES[schedule]
+    counts = list(recipe["multiscale_iterations"]) if isinstance(recipe["multiscale_iterations"], tuple) else \
+        [recipe["multiscale_iterations"]] * len(recipe["multiscale"])
+    own = [*counts, recipe["iterations"] - sum(counts) - recipe["float32_finish"], recipe["float32_finish"]]
+    own = [steps for steps in own if steps]
+    for budget in range(len(own), recipe["iterations"]):
+        steps = [level.steps for level in make_plan(Config.from_options(schedule=schedule, iterations=budget),
+                                                    (64, 64), limit=ROOMY).levels]
+        exact = [part * budget / recipe["iterations"] for part in own]
+        assert sum(steps) == budget and min(steps) >= 1, (budget, steps)
+        if min(exact) >= 1:  # below, the one-step floor decides
+            assert all(abs(got - want) < 1 for got, want in zip(steps, exact)), (budget, steps, exact)
+    with pytest.raises(ConfigError) as refused:
+        Config.from_options(schedule=schedule, iterations=len(own) - 1)
+    assert_says(refused.value, f"--iterations {len(own) - 1}", f"--schedule {schedule}", f"{len(own)} or more")

@@ -85,3 +85,23 @@ def test_the_size_defaults_to_the_runs_working_size(vgg, content_path, style_pat
 def test_a_float_image_at_another_size_is_refused(vgg, content_path, style_path):
     with pytest.raises(ConfigError, match=r"network-space \(1, 24, 32, 3\).*pass uint8 RGB"):
         score(str(content_path), str(style_path), [np.zeros((1, 30, 40, 3), np.float32)], Config(width=32), vgg=vgg)
+
+
+def test_a_16_bit_output_scores_as_its_float_image_where_8_bits_do_not(vgg, content_path, style_path, tmp_path):
+    """issue 30: a 16-bit PNG is read at full depth (OpenCV), so a --bit-depth 16 output, re-read and scored, gives
+    the float image's losses within 1e-4 when no pixel was clipped; its 8-bit twin does not (tests/io holds the
+    TIFF's pixels)."""
+    from legacy_nst.io.images import from_network, save_image
+
+    config = Config(width=SIZE[1], height=SIZE[0])
+    content = resize(read_image(content_path), SIZE).astype(np.float64)
+    texture = np.random.RandomState(3).uniform(-40, 40, content.shape)
+    image = to_network(np.clip(content * 0.8 + 25 + texture, 5, 250), vgg.mean_pixel)  # 5-250: nothing clipped
+    paths = [tmp_path / "out16.png", tmp_path / "out8.png"]
+    for path, depth in zip(paths, (16, 8)):
+        save_image(path, from_network(image, vgg.mean_pixel, bit_depth=depth), bit_depth=depth)
+    floats, sixteen, eight = score(str(content_path), str(style_path), [image, *map(str, paths)], config,
+                                   vgg=vgg).images
+    for name, value in floats.losses.items():
+        assert sixteen.losses[name] == pytest.approx(value, rel=1e-4), name
+    assert any(eight.losses[name] != pytest.approx(value, rel=1e-4) for name, value in floats.losses.items())

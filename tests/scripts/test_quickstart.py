@@ -35,6 +35,7 @@ def checkout(tmp_path):
     command.parent.mkdir(parents=True)
     command.write_text(f"#!/bin/sh\nexec {sys.executable} -m legacy_nst.cli \"$@\"\n")
     command.chmod(0o755)
+    (root / ".venv" / "bin" / "python").symlink_to(sys.executable)
     return root
 
 
@@ -52,10 +53,18 @@ def test_offline_the_quickstart_uses_the_approximate_weights_and_says_so(checkou
     notes = [line for line in done.stderr.splitlines() if "approximate weights" in line]
     assert len(notes) == 1 and str(shared_dir / "weights" / "vgg19-approx.mat") in notes[0], done.stderr
     assert "cannot download the VGG-19 weights" in notes[0]
-    output = checkout / "out" / "tubingen-starry_night.png"
-    assert output.is_file()
+    output = checkout / "out" / "tubingen-starry_night-width-64-iterations-3-multiscale-iterations-1-float32-finish-1.png"
+    assert output.is_file()  # named after the options that change it
     record = json.loads(output.with_suffix(".json").read_text())
     assert Path(record["config"]["weights"]) == shared_dir / "weights" / "vgg19-approx.mat"
+    lines = done.stdout.splitlines()
+    assert [line for line in lines if "install" in line] == [lines[0]] and "installed (stub)" in lines[0]
+    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.split("Model name:")[1].splitlines()[0]
+    assert lines[-1].startswith(f"quickstart: out/{output.name} in ") and f" s on {cpu.strip()} (" in lines[-1]
+    again = quickstart(checkout, shared_dir, *TINY)  # installed now: no install; the output is kept
+    assert again.returncode == 2 and again.stdout == ""
+    assert again.stderr.strip() == (f"quickstart: error: out/{output.name} already exists, will not replace it; "
+                                    "add --overwrite or name another output")
 
 
 @pytest.mark.parametrize("how", ["--weights", "LEGACY_NST_WEIGHTS"])

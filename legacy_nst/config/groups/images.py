@@ -42,6 +42,11 @@ class ImageOptions:
         "standard deviation, in network units around the mean pixel, of --init randn's normal noise (jcjohnson: "
         "0.001; anishathalye: 0.256), drawn with numpy's RandomState(--seed)", metavar="SIGMA", roles=(RESULT,),
         number=Number(0))
+    init_noiseblend: float = _images(
+        0.0,
+        "start from (1 - B) * the --init image + B * normal noise of --init-std, in network units around the mean "
+        "pixel (anishathalye's --initial-noiseblend); 0: the --init image alone", metavar="B", roles=(RESULT,),
+        number=FRACTION)
     seed: Optional[int] = _images(
         None, "seed of numpy's RandomState for the noise (same draws as art.py after np.random.seed(S))", metavar="S",
         roles=(RESULT,), number=Number(0, 2 ** 32 - 1, whole=True))

@@ -1,4 +1,4 @@
-"""The --help group "run": checkpoints, resuming, progress and figures.
+"""The --help group "run": checkpoints, resuming, progress, figures and TensorBoard.
 
 Config (config.options) is made of these groups' fields, in GROUP_NAMES' order.
 """
@@ -15,7 +15,7 @@ _run = functools.partial(option, group="run")
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Checkpoints, resuming, progress and figures."""
+    """Checkpoints, resuming, progress, figures and TensorBoard."""
 
     checkpoint_every: int = _run(
         0, "write the image and the resumable state every K iterations (art.py: 100; 0: never)", metavar="K",
@@ -39,3 +39,11 @@ class RunOptions:
     strip: Optional[str] = _run(
         None, "write a grid of the checkpoint images (needs --checkpoint-every) at the end and on interrupt",
         metavar="PATH", roles=(PER_JOB, PATH))
+    tensorboard: Optional[str] = _run(
+        None, "write TensorBoard event files into DIR as the run goes: every loss (weighted and unweighted), the "
+        "learning rate and step size, seconds per step, memory, the image, the options, the graph backend's network "
+        "(needs `pip install '.[tensorboard]'`; view with `tensorboard --logdir DIR`)", metavar="DIR",
+        roles=(PER_JOB, PATH))
+    tensorboard_every: int = _run(
+        100, "with --tensorboard: write the current image every K iterations (0: the first and last only)",
+        metavar="K", number=COUNT)
