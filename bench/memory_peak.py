@@ -98,17 +98,19 @@ def run_case(case, iterations):
                 "seconds": round(time.time() - started, 1)}
 
 
-HEADER = ("| size | tile | iterations | measured peak MB | estimate MB | est/meas | s |\n"
-          "|---|---|---|---|---|---|---|")
+HEADER = ("| size | tile | iterations | measured peak MB | estimate MB | est/meas | plan's estimate when run, MB "
+          "| s |\n|---|---|---|---|---|---|---|---|")
 
 
 def table_row(entry):
+    """One case: its peak, the current model's estimate, and the estimate the plan printed when it ran."""
     case = entry["case"]
     head = f"| {case['width']}x{case['height']} | {case['tile']} | {entry['iterations']} |"
     if entry.get("skipped"):
-        return f"{head} skipped: {entry['skipped']} | {entry['estimate'] / 1e6:.0f} | | |"
+        return f"{head} skipped: {entry['skipped']} | {entry['estimate'] / 1e6:.0f} | | | |"
     return (f"{head} {entry['peak'] / 1e6:.0f} | {entry['estimate'] / 1e6:.0f} | "
-            f"{entry['estimate'] / entry['peak']:.2f} | {entry['seconds']} |")
+            f"{entry['estimate'] / entry['peak']:.2f} | {entry['plan_estimate'] / 1e6:.0f} "
+            f"({entry['plan_estimate'] / entry['peak']:.2f}) | {entry['seconds']} |")
 
 
 def measure_case(case, iterations):
