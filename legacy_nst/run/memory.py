@@ -14,7 +14,7 @@ up to the deepest one in use (the forward pass keeps them for the gradient, the 
 again: F copies of the whole image's, Fw of one window's in a tiled run, which differentiates one window at a
 time and frees it); optimizer the optimizer's image-sized state (2·M copies of the image for L-BFGS); image(h·w)
 one float32 image, of which a run keeps I (content, style, start, the variable, its gradient, the fetched copy,
-the checkpoint snapshot) and a tiled run It more (the summed gradient); content
+the checkpoint snapshot) and a tiled run It more (the summed gradient, temporaries); content
 targets the conv4_2 features of the whole image a tiled run keeps. The constants and where they come from are
 below. The estimate is checked before the graph is built against the memory the whole process can have (what is
 available plus what it already holds), so a size that cannot fit is refused in a second rather than after
@@ -42,13 +42,14 @@ FLOAT64 = 8
 # untiled 256x256 to 1600x1200 and tiled; with bench/memory_estimate.py's 2026-12-05 rows as baseline + peak, up
 # to 6000x4000 tiled): the process before its first step, 1.3 GB (Python, TensorFlow and its thread pools, oneDNN,
 # the .mat weights and the decoded inputs; the 2026-12-05 model left out the 0.7 GB held once the weights were
-# loaded), the runtime's copies of the graph's constants, the feature maps (2.74 copies of the whole image's; 1.46
-# of one window's in a tiled run) and, when tiled, 0.25 GB for the tile network's own graph and session.
+# loaded), the runtime's copies of the graph's constants, the feature maps (2.74 copies of the whole image's; 1.24
+# of one window's in a tiled run) and, when tiled, 0.30 GB for the tile network's own graph and session and five
+# more image-sized arrays. Largest error: 6% untiled, 3% tiled.
 PROCESS_BYTES = 1.295 * GB
-TILE_NETWORK_BYTES = 0.25 * GB
+TILE_NETWORK_BYTES = 0.30 * GB
 WEIGHT_COPIES = 3.0
 FEATURE_MAP_COPIES = 2.74
-WINDOW_FEATURE_MAP_COPIES = 1.46
+WINDOW_FEATURE_MAP_COPIES = 1.24
 # The estimate is within 10% of measured peaks either way, so a run is planned into 90% of the memory the process
 # can have: what is free plus what it holds (an explicit --memory-limit is the whole process's, taken as it is).
 HEADROOM = 0.9
@@ -130,9 +131,9 @@ def estimate(height, width, config) -> Estimate:
         images=image_copies(config) * height * width * 3 * FLOAT32)
 
 
-# Image-sized float32 arrays a tiled run adds: the summed gradient (fitted; the TV term's temporaries are freed
-# before it peaks).
-TILED_IMAGE_COPIES = 1
+# Image-sized float32 arrays a tiled run adds (fitted): the summed gradient, the TV term's temporaries and the
+# optimizer step's.
+TILED_IMAGE_COPIES = 5
 
 
 def content_feature_bytes(height, width, config):

@@ -20,6 +20,7 @@ MEASURED = [  # (width, height, tile: None untiled, measured whole-process peak 
     (800, 600, None, 3096),
     (1600, 1200, None, 8581),
     (1600, 1200, 512, 2666),
+    (3000, 2000, 512, 3842),  # one iteration
 ]
 
 
@@ -28,7 +29,7 @@ def test_the_table_spans_small_to_large_sizes_tiled_and_untiled():
     peaks up to 6000x4000.)"""
     untiled = {(w, h) for w, h, tile, _ in MEASURED if tile is None}
     tiled = {(w, h) for w, h, tile, _ in MEASURED if tile is not None}
-    assert {(256, 256), (512, 512), (800, 600), (1600, 1200)} <= untiled and {(1600, 1200)} <= tiled
+    assert {(256, 256), (512, 512), (800, 600), (1600, 1200)} <= untiled and {(1600, 1200), (3000, 2000)} <= tiled
 
 
 @pytest.mark.parametrize("width, height, tile, peak_mb", MEASURED,
