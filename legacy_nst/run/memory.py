@@ -1,13 +1,24 @@
 """How much memory a run needs, how much there is, and the largest size that fits.
 
-The estimate is a model fitted to measured peak RSS (bench/memory_estimate.py,
-bench/results/2026-12-05-memory-model.md): a fixed cost of the TensorFlow
-runtime and the graph's weight constants, a multiple of the feature maps of
-every layer up to the deepest one in use (the forward pass keeps them for the
-gradient, the backward pass makes as many again; a tiled run holds one window's),
-and the optimizer's own state, which for L-BFGS is 2·M copies of the image. It
-is checked before the graph is built, so a size that cannot fit is refused in a
-second rather than after minutes of swapping.
+The estimate is the whole process's peak RSS (what `/usr/bin/time -v` and the kernel's out-of-memory killer see:
+Python, TensorFlow's runtime, the loaded weights, the decoded inputs and every array the run makes), a model
+fitted to runs measured as a user starts them (bench/memory_peak.py, bench/results/2026-12-07-memory-peak.md):
+
+    untiled:  peak = P + W·weights + F·maps(H, W) + optimizer(H·W) + I·image(H·W)
+    tiled:    peak = P + T + W·weights + Fw·maps(window) + optimizer(H·W) + (I + It)·image(H·W) + content targets
+
+P (PROCESS_BYTES) is the process before the first step (interpreter, TensorFlow, its thread pools and oneDNN,
+the .mat weights, the decoded inputs); T (TILE_NETWORK_BYTES) a tiled run's second graph, the tile network;
+W·weights the graph's constants and the runtime's copies of them; maps(h, w) the float32 outputs of every layer
+up to the deepest one in use (the forward pass keeps them for the gradient, the backward pass makes as many
+again: F copies of the whole image's, Fw of one window's in a tiled run, which differentiates one window at a
+time and frees it); optimizer the optimizer's image-sized state (2·M copies of the image for L-BFGS); image(h·w)
+one float32 image, of which a run keeps I (content, style, start, the variable, its gradient, the fetched copy,
+the checkpoint snapshot) and a tiled run It more (the summed gradient, temporaries); content
+targets the conv4_2 features of the whole image a tiled run keeps. The constants and where they come from are
+below. The estimate is checked before the graph is built against the memory the whole process can have (what is
+available plus what it already holds), so a size that cannot fit is refused in a second rather than after
+minutes of swapping.
 """
 import dataclasses
 import math
@@ -26,19 +37,21 @@ GB = 1e9
 FLOAT32 = 4
 FLOAT64 = 8
 
-# Fitted on peak RSS above the process's RSS once the weights are loaded, float32
-# (bench/results/2026-12-05-memory-model.md): the runtime's thread pools, oneDNN
-# and Grappler's copies of the constants (together 0.9 GB at 128x96), and the
-# feature maps: 2.7 copies of the whole image's (2.6 at 1024x1024, 2.9 at 2048x1536),
-# 1.55 of one window's in a tiled run, which differentiates one window at a time and
-# frees it (1.7 for a 592 px window, 1.3 for 1184x928). Small untiled runs hold
-# fewer copies (1.7 at 256x256), so they are overestimated, which is the safe side.
-RUNTIME_BYTES = 0.745 * GB
+# Fitted on the whole process's peak RSS (VmHWM) of runs in fresh processes, float32, the constants chosen to
+# make the largest error over every row smallest (bench/memory_peak.py: bench/results/2026-12-07-memory-peak.md,
+# untiled 256x256 to 1600x1200 and tiled; with bench/memory_estimate.py's 2026-12-05 rows as baseline + peak, up
+# to 6000x4000 tiled): the process before its first step, 1.3 GB (Python, TensorFlow and its thread pools, oneDNN,
+# the .mat weights and the decoded inputs; the 2026-12-05 model left out the 0.7 GB held once the weights were
+# loaded), the runtime's copies of the graph's constants, the feature maps (2.74 copies of the whole image's; 1.24
+# of one window's in a tiled run) and, when tiled, 0.30 GB for the tile network's own graph and session and five
+# more image-sized arrays. Largest error: 6% untiled, 3% tiled.
+PROCESS_BYTES = 1.295 * GB
+TILE_NETWORK_BYTES = 0.30 * GB
 WEIGHT_COPIES = 3.0
-FEATURE_MAP_COPIES = 2.7
-WINDOW_FEATURE_MAP_COPIES = 1.55
-# The estimate is within 10% of measured peaks either way, so a run is planned into 90% of the memory that is
-# free (an explicit --memory-limit is taken as it is).
+FEATURE_MAP_COPIES = 2.74
+WINDOW_FEATURE_MAP_COPIES = 1.24
+# The estimate is within 10% of measured peaks either way, so a run is planned into 90% of the memory the process
+# can have: what is free plus what it holds (an explicit --memory-limit is the whole process's, taken as it is).
 HEADROOM = 0.9
 # Image-sized float32 arrays besides the slots: content, style, start image, the
 # variable, its gradient, the fetched copy and the checkpoint snapshot.
@@ -49,7 +62,8 @@ AVERAGE_COPIES = 3
 
 @dataclass(frozen=True)
 class Estimate:
-    """Peak memory a run needs above what the process already holds, in bytes, by part."""
+    """The whole process's peak memory in a run, in bytes, by part (`runtime`: the process before its first
+    step, and a tiled run's tile network)."""
 
     height: int
     width: int
@@ -110,15 +124,16 @@ def estimate(height, width, config) -> Estimate:
     """The modelled peak memory of a run at `height` x `width` with `config`."""
     deepest = deepest_layer(layers_in_use(config), config.pooling)
     return Estimate(
-        height=height, width=width, runtime=int(RUNTIME_BYTES),
+        height=height, width=width, runtime=int(PROCESS_BYTES),
         weights=int(WEIGHT_COPIES * weight_bytes(deepest, config.pooling)),
         feature_maps=int(FEATURE_MAP_COPIES * feature_map_bytes(height, width, deepest, config.pooling)),
         optimizer=int(optimizer_bytes(height, width, config)),
         images=image_copies(config) * height * width * 3 * FLOAT32)
 
 
-# Image-sized float32 arrays a tiled run adds: the summed gradient and the TV term's temporaries.
-TILED_IMAGE_COPIES = 3
+# Image-sized float32 arrays a tiled run adds (fitted): the summed gradient, the TV term's temporaries and the
+# optimizer step's.
+TILED_IMAGE_COPIES = 5
 
 
 def content_feature_bytes(height, width, config):
@@ -133,7 +148,7 @@ def tiled_estimate(height, width, config, core) -> Estimate:
     halo = halo_for(layers_in_use(config), config.pooling)
     rows, cols = window_lengths(height, core, halo), window_lengths(width, core, halo)
     return Estimate(
-        height=height, width=width, runtime=int(RUNTIME_BYTES),
+        height=height, width=width, runtime=int(PROCESS_BYTES + TILE_NETWORK_BYTES),
         weights=int(WEIGHT_COPIES * weight_bytes(deepest, config.pooling)),  # one graph serves every window shape
         feature_maps=int(WINDOW_FEATURE_MAP_COPIES * feature_map_bytes(max(rows), max(cols), deepest,
                                                                        config.pooling)),
@@ -143,12 +158,18 @@ def tiled_estimate(height, width, config, core) -> Estimate:
         tile=core, halo=halo)
 
 
+def peak_estimate(height, width, config, core=None) -> Estimate:
+    """The whole process's modelled peak at `height` x `width`: untiled (`core` None) or in tiles of `core`. The
+    one function the plan's printed peak, the --memory-limit check and --tile auto's choice all read."""
+    return estimate(height, width, config) if core is None else tiled_estimate(height, width, config, core)
+
+
 def largest_fitting_tile(height, width, config, limit) -> Optional[Estimate]:
     """The tiled estimate with the largest core (a multiple of 16, at least the halo) within `limit`."""
     halo = halo_for(layers_in_use(config), config.pooling)
     smallest = max(GRID, halo)
     for core in range(GRID * math.ceil(max(height, width) / GRID), smallest - 1, -GRID):
-        needed = tiled_estimate(height, width, config, core)
+        needed = peak_estimate(height, width, config, core)
         if needed.total <= limit:
             return needed
     return None
@@ -203,24 +224,33 @@ def available_bytes():
     return min(candidates) if candidates else None
 
 
+def resident_bytes(path="/proc/self/status") -> int:
+    """What this process holds now (VmRSS; 0 when unknown): part of the peak the estimate models."""
+    try:
+        with open(path) as status:
+            return next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:")), 0)
+    except OSError:
+        return 0
+
+
 def memory_limit_bytes(config) -> Optional[int]:
-    """--memory-limit in bytes, or HEADROOM of what is available; None when the check is off (--memory-limit 0)
-    or nothing is known."""
+    """--memory-limit in bytes (the whole process's), or HEADROOM of what the whole process can have: what is
+    available plus what it already holds; None when the check is off (--memory-limit 0) or nothing is known."""
     if config.memory_limit is not None:
         return None if config.memory_limit == 0 else int(config.memory_limit * GB)
     available = available_bytes()
-    return None if available is None else int(HEADROOM * available)
+    return None if available is None else int(HEADROOM * (available + resident_bytes()))
 
 
 def largest_fitting(height, width, config, limit) -> Optional[tuple]:
     """The largest (height, width) with the same aspect ratio whose untiled estimate is within `limit`."""
-    return _largest_scaled(height, width, lambda h, w: estimate(h, w, config).total <= limit)
+    return _largest_scaled(height, width, lambda h, w: peak_estimate(h, w, config).total <= limit)
 
 
 def largest_fitting_tiled(height, width, config, limit) -> Optional[tuple]:
     """The largest (height, width) with the same aspect ratio that fits with some tile (the smallest core)."""
     core = max(GRID, halo_for(layers_in_use(config), config.pooling))
-    return _largest_scaled(height, width, lambda h, w: tiled_estimate(h, w, config, core).total <= limit)
+    return _largest_scaled(height, width, lambda h, w: peak_estimate(h, w, config, core).total <= limit)
 
 
 def _largest_scaled(height, width, fits) -> Optional[tuple]:
@@ -266,16 +296,16 @@ def check_fits(height, width, config, limit=None) -> Estimate:
     if config.tile not in ("auto", "off"):
         core = int(config.tile)
         check_tile(core, halo_for(layers_in_use(config), config.pooling))
-        needed = tiled_estimate(height, width, config, core)
+        needed = peak_estimate(height, width, config, core)
     else:
-        needed = estimate(height, width, config)
+        needed = peak_estimate(height, width, config)
     if limit is None or needed.total <= limit:
         return needed
     tiled = largest_fitting_tile(height, width, config, limit)
     if config.tile == "auto" and tiled is not None:
         return tiled
     if tiled is None and config.tile != "off":  # what the smallest tiles would still need
-        needed = tiled_estimate(height, width, config, max(GRID, halo_for(layers_in_use(config), config.pooling)))
+        needed = peak_estimate(height, width, config, max(GRID, halo_for(layers_in_use(config), config.pooling)))
     advice = []
     if tiled is not None:
         advice.append(f"the tiled run fits: --tile {tiled.tile} (or auto)")

@@ -51,8 +51,9 @@ MEASURED = Path(__file__).resolve().parents[2] / "bench" / "results" / "2026-12-
 
 def measured_cases():
     """bench/memory_estimate.py's committed float32 measurements at 1024x1024 and above: each case's options, the
-    tile it ran with (None untiled) and its peak RSS above the process's once the weights were loaded. (The
-    model is float32's; bfloat16 runs need less, tiled ones much less, and are overestimated: docs/long-runs.md.)"""
+    tile it ran with (None untiled), the process's RSS once the weights were loaded (`baseline`) and its peak
+    above it (`peak`): the whole process's peak is their sum. (The model is float32's; bfloat16 runs need less,
+    tiled ones much less, and are overestimated: docs/long-runs.md.)"""
     cases = json.loads(MEASURED.read_text())["cases"]
     return [case for case in cases if case["options"]["width"] * case["options"]["height"] >= 1024 * 1024
             and case["options"]["precision"] == "float32"]
@@ -65,11 +66,13 @@ def test_the_committed_measurements_cover_the_sizes_the_model_is_held_to():
 
 @pytest.mark.parametrize("case", measured_cases(), ids=lambda c: "{width}x{height}-{optimizer}-{precision}".format(
     **c["options"]) + f"-tile{c['tile']}")
-def test_the_estimate_is_within_ten_percent_of_the_measured_peak(case):
+def test_the_estimate_is_within_ten_percent_of_the_measured_process_peak(case):
+    """The estimate is the whole process's peak (issue 31): against the baseline plus the peak above it."""
     options, tile = case["options"], case["tile"]
     config = Config(init="content", **{**options, "tile": "off" if tile is None else str(tile), "memory_limit": 0})
     modelled = check_fits(options["height"], options["width"], config).total  # the estimate of the run as it ran
-    assert 0.9 <= modelled / case["peak"] <= 1.1, (modelled / 1e6, case["peak"] / 1e6)
+    measured = case["baseline"] + case["peak"]
+    assert 0.9 <= modelled / measured <= 1.1, (modelled / 1e6, measured / 1e6)
 
 
 def test_largest_fitting_size_is_the_boundary():
@@ -104,8 +107,9 @@ def test_multiscale_is_not_offered_as_a_memory_fix():
 def test_memory_limit_option(monkeypatch):
     from legacy_nst.run import memory
 
-    monkeypatch.setattr(memory, "available_bytes", lambda: int(1.0 * GB))
-    with pytest.raises(ConfigError, match="only 0.9 GB"):  # 90% of what is free: the estimate's headroom
+    monkeypatch.setattr(memory, "available_bytes", lambda: int(0.2 * GB))
+    monkeypatch.setattr(memory, "resident_bytes", lambda: int(0.8 * GB))
+    with pytest.raises(ConfigError, match="only 0.9 GB"):  # 90% of what is free and held: the estimate's headroom
         check_fits(96, 128, Config())
     assert check_fits(96, 128, Config(memory_limit=0)).total > 0, "0 switches the check off"
     with pytest.raises(ConfigError, match="only 0.5 GB"):
