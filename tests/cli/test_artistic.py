@@ -7,12 +7,14 @@ import pytest
 from PIL import Image
 
 from clips import pan, photo
-from legacy_nst.cli.artistic import translate
+from legacy_nst.cli.artistic import clip_options, given_flows, translate
 from legacy_nst.cli.main import main
 from legacy_nst.config import Config
 from legacy_nst.config.groups.video import VideoOptions
 from legacy_nst.errors import ConfigError
+from legacy_nst.io.video import open_clip
 from legacy_nst.motion.files import write_flo, write_pgm
+from legacy_nst.video.run import plan_video
 
 SIZE = (24, 32)  # (height, width)
 STEP = 2  # the camera pans STEP px right a frame
@@ -128,13 +130,25 @@ def test_a_run_on_his_flow_files_equals_legacy_nst_video_on_the_same_flows(his_f
     assert not list(frames.glob("forward_*.flo"))  # his flows were read, none computed
 
 
-def test_a_missing_flow_file_is_one_line_exit_2_and_nothing_is_written(his_folder, capsys):
-    (his_folder / "deepflow" / "backward_3_2.flo").unlink()
+@pytest.mark.parametrize("name, option", [("backward_3_2.flo", "-flow_pattern"),
+                                          ("reliable_3_2.pgm", "-flowWeight_pattern")])
+def test_a_missing_flow_file_is_one_line_exit_2_and_nothing_is_written(his_folder, capsys, name, option):
+    (his_folder / "deepflow" / name).unlink()
     before = sorted(his_folder.rglob("*"))
     assert main(his_argv(his_folder)) == 2
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "backward_3_2.flo: no such file (-flow_pattern, frame 3)" in lines[0], lines
+    assert len(lines) == 1 and f"{name}: no such file ({option}, frame 3)" in lines[0], lines
     assert sorted(his_folder.rglob("*")) == before
+
+
+def test_without_any_of_his_flow_files_the_flows_are_computed(his_folder):
+    for path in (his_folder / "deepflow").iterdir():
+        path.unlink()
+    job = translate(his_argv(his_folder)[1:])
+    config, video = clip_options(job, open_clip(job.content))
+    setup = plan_video(job.content, job.styles, job.output, config, video)
+    assert (setup.size, list(setup.selection)) == (SIZE, [0, 1, 2])
+    assert given_flows(job, setup) == {}  # run_artistic notes it; motion.cache computes them
 
 
 def test_a_flow_file_of_another_size_is_one_line_exit_2_and_nothing_is_written(his_folder, capsys):
