@@ -95,9 +95,10 @@ def markdown(result):
     lines = [f"# legacy-nst video at {result['size']}: frames per hour ({result['date']})", "",
              f"CPU: {result['cpu']} ({result['cores']} cores, shared with other jobs); load average "
              f"{result['load_start']} at start, {result['load_end']} at end.", "",
-             f"A {result['frames']}-frame pan ({STEP} px a frame) of tubingen.jpg, starry_night.jpg, L-BFGS, approximate "
-             f"weights, seed 0, {s['first_steps']} steps for the first frame and {s['later_steps']} for each later "
-             f"one; one `legacy-nst video` process, {result['wall_s']:.0f} s wall (TensorFlow and weights loaded once).",
+             f"A {result['frames']}-frame pan ({STEP} px a frame) of tubingen.jpg, starry_night.jpg, L-BFGS, "
+             f"approximate weights, seed 0, {s['first_steps']} steps for the first frame and {s['later_steps']} for "
+             f"each later one; one `legacy-nst video` process, {result['wall_s']:.0f} s wall (TensorFlow and weights "
+             f"loaded once).",
              "", "| frame | seconds | steps | s/step | set-up s (flows, graph) |", "|---|---|---|---|---|"]
     lines += [f"| {f['index']} | {f['seconds']:.1f} | {f['steps']} | {f['s_per_step']:.3f} | {f['setup_s']:.1f} |"
               for f in result["figures"]]

@@ -27,7 +27,8 @@ from ..motion.cache import flow_paths
 from ..motion.files import read_flo, read_pgm, write_flo, write_pgm
 from ..video.run import plan_video, run_video
 from .parser import PROG
-from .peers import FLAG, JCJOHNSON, DEVICE, Ignored, Row, To, comma_list, in_their_words, read_cmdline, whole
+from .peers import (DEVICE, JCJOHNSON, Ignored, Row, To, comma_list, describe, in_their_words, read_cmdline,
+                    whole)
 from .progress import Progress
 
 NAME = "artistic-video"
@@ -79,7 +80,8 @@ RUDER = (
     Row("-flowWeight_pattern",        "example/deepflow/reliable_[%d]_{%d}.pgm", str,   To("weights_pattern")),
     Row("-flow_relative_indices",     "1",                                       str,   To("temporal_frames",
                                                                                            parse_frame_offsets)),
-    Row("-use_flow_every",            -1,                                        whole, _only(-1, "-flow_relative_indices")),
+    Row("-use_flow_every",            -1,                                        whole, _only(-1,
+                                                                                            "-flow_relative_indices")),
     Row("-invert_flowWeights",        0,                                         whole, _only(0, "weights as given")),
     _JC["-content_weight"], _JC["-style_weight"],
     Row("-temporal_weight",           1e3,                                       float, To("temporal_weight")),
@@ -88,7 +90,8 @@ RUDER = (
     Row("-num_iterations",            "2000,1000",                               str,   num_iterations),
     Row("-tol_loss_relative",         1e-4,                                      float, Ignored(
         "each frame runs its -num_iterations steps (no relative-tolerance stop here)")),
-    Row("-tol_loss_relative_interval", 50,                                       whole, Ignored("as -tol_loss_relative")),
+    Row("-tol_loss_relative_interval", 50,                                       whole, Ignored(
+        "as -tol_loss_relative")),
     _JC["-normalize_gradients"],
     Row("-init",                      "random,prevWarped",                       str,   ruder_init),
     _JC["-optimizer"], _JC["-learning_rate"],
@@ -98,7 +101,8 @@ RUDER = (
     Row("-output_image",              "out.png",                                 str,   To("output_image")),
     Row("-output_folder",             "",                                        str,   To("output_folder")),
     Row("-number_format",             "%04d",                                    str,   To("number_format")),
-    Row("-save_init",                 0,                                         whole, Ignored("no init images saved")),
+    Row("-save_init",                 0,                                         whole, Ignored(
+        "no init images saved")),
     _JC["-style_scale"], _JC["-pooling"], _JC["-proto_file"], _JC["-model_file"], _JC["-backend"],
     _JC["-cudnn_autotune"], _JC["-seed"], _JC["-content_layers"], _JC["-style_layers"],
     Row("-args",                      "",                                        str,   To("args")),
@@ -106,6 +110,19 @@ RUDER = (
                                                                                               "closestFirst")),
 )
 VIDEO_KEYS = ("frame_iterations", "temporal_frames")
+HERE = {  # what his options that are not one of our flags become, for -help
+    "-content_pattern": "--content", "-style_image": "--style", "-num_images": "--end-frame START+N-1 (0: all)",
+    "-start_number": "--start-frame", "-continue_with": "--resume (N > 1)", "-gpu": "-1 (others noted)",
+    "-flow_pattern": "read into the frames folder (computed when none exists)",
+    "-flowWeight_pattern": "as -flow_pattern",
+    "-flow_relative_indices": "--temporal-frames", "-use_flow_every": "-1 only", "-invert_flowWeights": "0 only",
+    "-temporal_loss_criterion": "mse only", "-num_iterations": "--iterations,--frame-iterations",
+    "-init": "random: --init randn --init-std 0.001; image: --init content; then prevWarped only",
+    "-output_image": "its name and extension",
+    "-output_folder": "FOLDER + NAME-%04d.png, the frames folder FOLDER + NAME-frames",
+    "-number_format": "the frames' numbers", "-args": "a file of options, one a line",
+    "-combine_flowWeights_method": "closestFirst only",
+}
 
 
 @dataclass
@@ -144,7 +161,9 @@ def translate(argv):
     given = read_cmdline(expand_args_file(list(argv)), RUDER, peer=NAME)
     if given is None:
         print("\n".join([f"usage: {PROG} {NAME} [options]: a command line of artistic_video.lua, run by "
-                         f"{PROG} video (docs/video.md)"] + [f"  {row.name:<28} [{row.default}]" for row in RUDER]))
+                         f"{PROG} video (docs/video.md)"] + [f"  {row.name:<28} [{row.default}]  here: "
+                                                                 f"{HERE.get(row.name) or describe(row)}"
+                                                                 for row in RUDER]))
         return None
     fields, files, notes = {}, {}, []
     for row in RUDER:
