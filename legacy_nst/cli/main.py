@@ -8,12 +8,14 @@
     legacy-nst sweep SPEC.toml --out DIR [--jobs N]                  many runs from a TOML spec, on Ray
     legacy-nst score CONTENT STYLE IMAGE... [options]                any images' losses under a run's objective
     legacy-nst video --content CLIP --style PATH --output CLIP       a clip, temporally consistent (Ruder et al.)
+    legacy-nst artistic-video -content_pattern P -style_image S ...  artistic_video.lua's command line (Ruder)
     legacy-nst jcjohnson -style_image A -content_image C ...         neural_style.lua's command line, unchanged
     legacy-nst anishathalye --content C --styles A --output O ...    neural_style.py's command line, unchanged
     legacy-nst --version                                             the package's version
 
 The options are the fields of `legacy_nst.config.Config` (cli.parser). Each
-subcommand has its module: cli.transfer, cli.weights, cli.compare, cli.sweep, cli.score, cli.video.
+subcommand has its module: cli.transfer, cli.weights, cli.compare, cli.sweep, cli.score, cli.video,
+cli.artistic.
 Problems with the input are reported in one line on stderr with exit status 2, never a traceback.
 """
 import difflib
@@ -22,6 +24,7 @@ import sys
 from .. import __version__
 from ..errors import NSTError
 from ..record.interrupts import Interrupted
+from .artistic import run_artistic
 from .compare import run_compare
 from .parser import PROG, UsageError
 from .peers import PEERS, run_peer
@@ -33,7 +36,7 @@ from .weights import run_weights
 
 
 SUBCOMMANDS = {"weights": run_weights, "compare": run_compare, "sweep": run_sweep_command, "score": run_score,
-               "video": run_video_command}
+               "video": run_video_command, "artistic-video": run_artistic}
 
 
 def main(argv=None):

@@ -291,7 +291,7 @@ def our_flags(*tables) -> dict:
 PEER_FLAGS = our_flags(JCJOHNSON, ANISHATHALYE)
 
 
-def read_cmdline(argv, rows):
+def read_cmdline(argv, rows, peer="jcjohnson"):
     """torch.CmdLine's parse (jcjohnson): {option: value}, or None for -h/-help/--help.
 
     Names are matched exactly (no abbreviations); a boolean option is switched on by its name
@@ -307,14 +307,14 @@ def read_cmdline(argv, rows):
         row = by_name.get(word)
         if row is None:
             raise UsageError(f"unknown option {word}{closest_option([word], list(by_name))} "
-                             f"(see {PROG} jcjohnson -help)")
+                             f"(see {PROG} {peer} -help)")
         if row.read == FLAG:
             given[word] = True
             if i < len(argv) and re.fullmatch(r"\d+(\.\d*)?", argv[i]):
                 given[word], i = float(argv[i]), i + 1
             continue
         if i == len(argv):
-            raise UsageError(f"missing argument for option {word} (see {PROG} jcjohnson -help)")
+            raise UsageError(f"missing argument for option {word} (see {PROG} {peer} -help)")
         try:
             given[word] = row.read(argv[i])
         except ValueError:
