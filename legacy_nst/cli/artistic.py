@@ -19,7 +19,7 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 
-from ..config import FIELD_NAMES, Config, require_weights
+from ..config import Config, require_weights
 from ..config.groups.video import VideoOptions, parse_frame_offsets
 from ..errors import ConfigError, NSTError
 from ..io.video import open_clip
@@ -27,8 +27,8 @@ from ..motion.cache import flow_paths
 from ..motion.files import read_flo, read_pgm, write_flo, write_pgm
 from ..video.run import plan_video, run_video
 from .parser import PROG
-from .peers import (DEVICE, JCJOHNSON, Ignored, Row, To, comma_list, describe, in_their_words, read_cmdline,
-                    whole)
+from .peers import (DEVICE, JCJOHNSON, Ignored, Row, To, comma_list, converted, describe, in_their_words,
+                    read_cmdline, whole)
 from .progress import Progress
 
 NAME = "artistic-video"
@@ -165,17 +165,7 @@ def translate(argv):
                                                                  f"{HERE.get(row.name) or describe(row)}"
                                                                  for row in RUDER]))
         return None
-    fields, files, notes = {}, {}, []
-    for row in RUDER:
-        value = given.get(row.name, row.default)
-        if isinstance(row.to, Ignored) and row.name in given:
-            notes.append(f"{row.name} {value} ignored: {row.to.reason}")
-        try:
-            converted = row.to(value)
-        except ValueError as error:
-            raise ConfigError(f"{row.name} {value}: {error}") from None
-        for key, item in converted.items():
-            (fields if key in FIELD_NAMES else files)[key] = item
+    fields, files, notes = converted(RUDER, given)
     if files.pop("gpu") != -1 and "-gpu" in given:
         notes.append(f"-gpu {given['-gpu']} ignored: {DEVICE}")
     config = in_their_words(RUDER, lambda: Config.from_options(preset="jcjohnson", **fields))

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Optional, Tuple
 
 from ..config import FIELD_NAMES, Config, require_weights
 from ..errors import ConfigError
@@ -372,6 +372,23 @@ def jcjohnson_help(rows):
     return "\n".join(lines)
 
 
+def converted(rows, given) -> Tuple[dict, dict, list]:
+    """(our Config fields, the files and other values, the notes) of a peer's options `given` ({name: value}),
+    each row's default where not given; a row's ValueError becomes one ConfigError naming the peer's option."""
+    fields, files, notes = {}, {}, []
+    for row in rows:
+        value = given.get(row.name, row.default)
+        if isinstance(row.to, Ignored) and row.name in given:
+            notes.append(f"{row.name}{'' if value is True else f' {value}'} ignored: {row.to.reason}")
+        try:
+            ours = row.to(value)
+        except ValueError as error:
+            raise ConfigError(f"{row.name} {value}: {error}") from None
+        for key, item in ours.items():
+            (fields if key in FIELD_NAMES else files)[key] = item
+    return fields, files, notes
+
+
 def translate(peer, argv) -> Optional[PeerRun]:
     """The PeerRun of a peer's command line; None for its help, which is printed."""
     rows, join = PEERS[peer]
@@ -379,17 +396,7 @@ def translate(peer, argv) -> Optional[PeerRun]:
     if given is None:
         print(jcjohnson_help(rows))
         return None
-    fields, files, notes = {}, {}, []
-    for row in rows:
-        value = given.get(row.name, row.default)
-        if isinstance(row.to, Ignored) and row.name in given:
-            notes.append(f"{row.name}{'' if value is True else f' {value}'} ignored: {row.to.reason}")
-        try:
-            converted = row.to(value)
-        except ValueError as error:
-            raise ConfigError(f"{row.name} {value}: {error}") from None
-        for key, item in converted.items():
-            (fields if key in FIELD_NAMES else files)[key] = item
+    fields, files, notes = converted(rows, given)
     notes += join(fields, files)
     config = in_their_words(rows, lambda: Config.from_options(preset=peer, **fields))
     return PeerRun(config=config, notes=notes, **files)
