@@ -52,6 +52,11 @@ class Engine:
         where the engine can avoid it)."""
         return self.compute_loss_and_grads(image)[0]
 
+    def evaluate_terms(self, image):
+        """(the losses as evaluate gives them, each term's unweighted value in objective.terms order) at a
+        (1, H, W, 3) image; None from an engine that sums its terms where they cannot be told apart (tiled)."""
+        return None
+
     def stepper(self, config):
         """A first-order optimizer (config.optimizer) starting at the problem's start image."""
         raise NotImplementedError

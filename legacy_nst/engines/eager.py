@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from ..errors import ConfigError
 from ..losses.targets import gram_targets, guided, make_targets
-from ..losses.terms import build_losses
+from ..losses.terms import build_losses, term_losses, weigh_terms
 from ..optim.optimizers import first_order, with_keras_twin
 from ..vgg.keras import vgg19_model
 from .base import Engine, Stepper, loss_values
@@ -96,6 +96,8 @@ class EagerEngine(Engine):
             return losses, tape.gradient(losses["total"], image)
 
         self.losses_at = losses_at
+        self.terms_at = lambda image: term_losses(problem.objective, {**model(image), "image": image}, targets)
+        self.objective = problem.objective
         self._losses_and_gradient = compiled(self.backend, losses_and_gradient)
 
     def compute_loss_and_grads(self, image):
@@ -104,6 +106,10 @@ class EagerEngine(Engine):
 
     def evaluate(self, image):
         return loss_values(self.losses_at(tf.constant(image)))
+
+    def evaluate_terms(self, image):
+        terms = self.terms_at(tf.constant(image))
+        return loss_values(weigh_terms(self.objective, terms)), tuple(float(value) for value in terms)
 
     def stepper(self, config):
         return EagerStepper(self, config)

@@ -62,6 +62,13 @@ class Term:
     def on_image(self) -> bool:
         return self.layer == "image"
 
+    @property
+    def label(self) -> str:
+        """The term's name where it is shown on its own (TensorBoard's per-term scalars): group/layer, and a
+        guided term's region."""
+        region = getattr(self, "region", None)
+        return f"{self.group}/{self.layer}" + ("" if region is None else f"/region_{region}")
+
     def loss(self, x, target):
         """The term's value (TensorFlow) at the features `x` of its layer (or the image), unweighted."""
         raise NotImplementedError

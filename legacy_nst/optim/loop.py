@@ -35,13 +35,16 @@ class Step:
     image (float32 (1, H, W, 3), network space); `state`: where the optimizer stands after the step that came
     with this entry (the first-order loop: the step taken from this image; L-BFGS: the iteration that reached
     it), None when none did (L-BFGS's start, the first-order loop's last entry); `level`: the run's level
-    (run.levels numbers them; a loop's own steps are level 0)."""
+    (run.levels numbers them; a loop's own steps are level 0); `terms`: when set (run.levels), a call that
+    evaluates each term of the objective at the image (one more forward pass: only where someone shows them),
+    valid while the entry is the newest one."""
 
     iteration: int
     losses: dict
     image: np.ndarray
     state: Optional[State] = None
     level: int = 0
+    terms: Optional[Callable] = None
 
 
 @dataclass(frozen=True)

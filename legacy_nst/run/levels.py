@@ -143,6 +143,26 @@ def solve(problem, level, vgg, config, saved=None, on_tile=None, stopwatch=None)
         saved, first = None, ended.state.steps
 
 
+@dataclass(frozen=True)
+class TermValue:
+    """One term of the objective at an image: its label (losses.term.Term.label), its value unweighted and
+    weighted (its layer weight and its group's weight applied: a group's terms add up to its weighted total)."""
+
+    label: str
+    value: float
+    weighted: float
+
+
+def term_values(engine, objective, image):
+    """Each term's TermValue at `image`, or None from an engine that cannot tell its terms apart (tiled)."""
+    evaluated = engine.evaluate_terms(image)
+    if evaluated is None:
+        return None
+    weights = objective.group_weights
+    return tuple(TermValue(term.label, value, weights[term.group] * term.weight * value)
+                 for term, value in zip(objective.terms, evaluated[1]))
+
+
 def _falls_back(part, ended):
     """Whether a level's part ended in bfloat16 with L-BFGS stopped before the level's steps were spent."""
     return part.precision == "bfloat16" and bool(part.lbfgs) and bool(ended.stopped_early) and \
@@ -160,11 +180,10 @@ def _part(engine, problem, part, config, saved, stopwatch, average, first=None):
                 if event.iteration == first:
                     continue
                 event = replace(event, losses={**event.losses, "precision": part.precision})
-            if average is None:
-                yield event
-            else:
+            if average is not None:
                 average.update(event.iteration, event.image)
-                yield replace(event, image=average.image(), state=average.carried_by(event.state))
+                event = replace(event, image=average.image(), state=average.carried_by(event.state))
+            yield replace(event, terms=partial(term_values, engine, problem.objective, event.image))
 
 
 def _minimize(engine, problem, level, config, saved, stopwatch, first=None):

@@ -48,4 +48,5 @@ def numbered(step, level, index, offset, count, elapsed):
     if count == 1:
         return replace(step, losses={**step.losses, **tags})
     state = step.state and State(offset + step.state.steps, step.state.variables, resumable=False)
-    return Step(offset + step.iteration, {**step.losses, "scale": level.scale, **tags}, step.image, state, index)
+    return Step(offset + step.iteration, {**step.losses, "scale": level.scale, **tags}, step.image, state, index,
+                step.terms)

@@ -94,13 +94,36 @@ def test_the_image_every_k_steps_and_at_the_end_the_inputs_the_options_and_the_g
     assert events.Graph().ByteSize() < 100_000  # the kernels' values left out
 
 
-def test_the_eager_backend_writes_the_same_scalars_without_a_graph(reader, tmp_path, vgg, approx_weights_path,
-                                                                  content_path, style_path):
+LAYERS = {"content": ("conv4_2",), "style": ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"),
+          "tv": ("image",)}
+
+
+def test_each_term_is_on_the_board_layer_by_layer_with_each_image_adding_up_to_its_group(adam_run):
+    config, log, events = adam_run
+    weights = {"content": config.beta, "style": config.alpha, "tv": config.tv_weight}
+    for group, layers in LAYERS.items():
+        shown = [scalars(events, f"terms_weighted/{group}/{layer}") for layer in layers]
+        assert all([step for step, _ in values] == [0, 2, 4] for values in shown), group
+        added = np.sum([[value for _, value in values] for values in shown], axis=0)
+        assert added == pytest.approx([weights[group] * log[i][group] for i in (0, 2, 4)], rel=1e-5), group
+    conv1_1 = [value for _, value in scalars(events, "terms/style/conv1_1")]
+    assert [value for _, value in scalars(events, "terms_weighted/style/conv1_1")] == \
+        pytest.approx([config.alpha * 0.5 * value for value in conv1_1], rel=1e-6)  # art.py's conv1_1 weight 0.5
+
+
+def test_the_eager_backend_writes_the_same_scalars_and_terms_without_a_graph(reader, tmp_path, vgg, adam_run,
+                                                                            approx_weights_path, content_path,
+                                                                            style_path):
     config = Config.from_options(**options(approx_weights_path, tmp_path, iterations=2, backend="eager"))
     result = run_to_files(str(content_path), str(style_path), tmp_path / "out.png", config, vgg=vgg)
     events = read_board(reader, tmp_path / "board")
     assert scalars(events, "loss/total") == [(entry["iteration"], entry["total"]) for entry in result.history]
     assert not events.Tags()["graph"]
+    graph = adam_run[2]  # the same start image (seed 0): entry 0's terms as the graph engine gave them
+    for group, layers in LAYERS.items():
+        for layer in layers:
+            tag = f"terms/{group}/{layer}"
+            assert scalars(events, tag)[0][1] == pytest.approx(scalars(graph, tag)[0][1], rel=1e-4), tag
 
 
 @pytest.mark.slow
