@@ -25,7 +25,7 @@ and pass 2 backpropagates dL/dF tile by tile:
 - `tile_gradient(x, core, inputs)`: dL/dx on the core, which pass 2 backpropagates through the tile.
 """
 from dataclasses import dataclass
-from typing import ClassVar, Optional
+from typing import ClassVar, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -39,6 +39,9 @@ class Term:
     weight_option: ClassVar[str] = ""
     source: ClassVar[Optional[str]] = None
     measure: ClassVar[Optional[str]] = None
+    #: the fields holding arrays of one problem (a video frame's warped earlier frame): an engine that takes
+    #: another problem of the same form (engines.base.Engine.reload) holds them where it can load new values
+    carried: ClassVar[Tuple[str, ...]] = ()
 
     layer: str
     weight: float
