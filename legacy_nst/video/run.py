@@ -260,10 +260,11 @@ def _stylise_frame(setup, vgg, styles_rgb, position, index, contents, stylised, 
 def warm_start(setup, prepared, position, index, contents, stylised):
     """(start, inputs) of a later frame: the previous stylised frame warped into this one, its unreliable pixels
     from the frame's own --init; and {"previous": [(warped, weights)]} for each --temporal-frames offset that
-    exists, closest first, in network space at the working size (losses.temporal)."""
-    size, mean, config = setup.size, prepared.vgg.mean_pixel, prepared.config
-    content = to_network(resize(prepared.inputs.content_rgb, size), mean)
-    style = to_network(resize(prepared.inputs.styles_rgb[0], size), mean)
+    exists, closest first, in network space at the working size (losses.temporal). All are the images as the
+    network sees them (run.control): under --color-control luminance, grey."""
+    size, mean, config, control = setup.size, prepared.vgg.mean_pixel, prepared.config, prepared.control
+    content = to_network(resize(control.content_rgb, size), mean)
+    style = to_network(resize(control.styles_rgb[0], size), mean)
     own = initial_image(config, content, style, size, mean)[0]
     warped = {}
     for offset in sorted(set(setup.video.temporal_frames) | {1}):
@@ -272,7 +273,7 @@ def warm_start(setup, prepared, position, index, contents, stylised):
             break
         flows = flows_for(setup.frames.folder, setup.selection[earlier], index, contents[earlier],
                           contents[position], size=size)
-        image = warp(to_network(stylised[earlier], mean)[0], flows.backward)
+        image = warp(to_network(control.network_view(stylised[earlier]), mean)[0], flows.backward)
         warped[offset] = (image, flows.backward_weights)
     image, weights = warped[1]
     start = np.where(weights[..., None] > RELIABLE, image, own)[None].astype(np.float32)
