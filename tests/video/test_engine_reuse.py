@@ -37,9 +37,9 @@ def stylise(folder, clip_path, style_path, weights, vgg, monkeypatch, reloadable
     with monkeypatch.context() as patch:
         patch.setattr(GraphEngine, "__init__", counted)
         patch.setattr(GraphEngine, "reloadable", reloadable)
-        config = Config(weights=str(weights), width=48, optimizer="lbfgs", iterations=5, seed=0)
+        config = Config(weights=str(weights), width=48, optimizer="lbfgs", iterations=4, seed=0)
         result = run_video(str(clip_path), str(style_path), str(folder / "out.mp4"), config,
-                           VideoOptions(frame_iterations=3, temporal_frames="1,2"), vgg=vgg)
+                           VideoOptions(frame_iterations=2, temporal_frames="1,2"), vgg=vgg)
     frames = [read_image(Path(result.frames_dir) / f"out-{index:05d}.png") for index in range(FRAMES)]
     losses = [{name: value for name, value in frame.losses.items() if name != "elapsed"} for frame in result.frames]
     return frames, losses, len(built)
