@@ -8,7 +8,9 @@ entry of losses.terms.TERMS. Its class data say what it is:
 - `source` and `measure`: the target image it is compared with ("content", "style", "region": a style image
   or a region of one, per guided term; or None for a term that carries its own target or needs none) and what
   of that image's features the target is ("features" or "gram"); losses.targets.make_targets measures them
-  once for every engine, and `target_in(targets)` finds the term's own.
+  once for every engine, and `target_in(targets)` finds the term's own;
+- `carried`: the fields holding arrays of one problem (the temporal term's warped frame and weights), which an
+  engine that reloads (engines.base.Engine.reload) holds as variables: its `loss` takes them as arrays or tensors.
 
 Its instances are the terms of one run (`terms(config, inputs)`, one per layer it reads), each with `layer`
 (a VGG layer, or "image" for a term on the pixels) and `weight` (its weight within the group). Its maths live in
