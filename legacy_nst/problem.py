@@ -10,6 +10,7 @@ of term, with the layer options (--content-weight-blend, --style-layer-weight-ex
 resolved there; `inputs` (Problem.inputs) holds the terms' extra arrays at this
 working size, e.g. the style masks of guided Gram matrices (prepare_inputs).
 """
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -200,3 +201,35 @@ def build_problem(config, content_rgb, styles_rgb, mean_pixel, size_hw, start=No
         objective=objective_of(config, inputs),
         start=np.asarray(start, np.float32), bounds=pixel_bounds(mean_pixel) if config.clip_pixels else None,
         mean_pixel=mean_pixel, pooling=config.pooling, kernel_layout=config.kernel_layout, inputs=inputs)
+
+
+def _same_value(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.shape(a) == np.shape(b) and np.array_equal(a, b)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def _same_term_form(a, b):
+    """Whether two terms are of one kind, layer and weights, their carried arrays (Term.carried) of one shape."""
+    if type(a) is not type(b):
+        return False
+    for field_ in dataclasses.fields(a):
+        x, y = getattr(a, field_.name), getattr(b, field_.name)
+        if not (np.shape(x) == np.shape(y) if field_.name in a.carried else _same_value(x, y)):
+            return False
+    return True
+
+
+def same_form(a: Problem, b: Problem) -> bool:
+    """Whether `b` differs from `a` only in its images' values (content, styles, start) and its terms' carried
+    arrays: an engine built for `a` can take `b` (engines.base.Engine.reload; a clip's later frames)."""
+    objective_a, objective_b = a.objective, b.objective
+    return (a.size == b.size and a.pooling == b.pooling and a.kernel_layout == b.kernel_layout
+            and _same_value(a.bounds, b.bounds) and _same_value(a.mean_pixel, b.mean_pixel)
+            and [s.shape for s in a.styles] == [s.shape for s in b.styles] and a.style_weights == b.style_weights
+            and objective_a.group_weights == objective_b.group_weights
+            and objective_a.normalization == objective_b.normalization
+            and len(objective_a.terms) == len(objective_b.terms)
+            and all(_same_term_form(x, y) for x, y in zip(objective_a.terms, objective_b.terms)))

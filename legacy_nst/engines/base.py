@@ -26,6 +26,8 @@ class Engine:
     refusal = "not available with this engine; drop them"
     #: whether a run on this engine can be saved and continued with --resume (its optimizer state is kept)
     resumable = True
+    #: whether `reload` can give the engine another problem of the same form (engines.kept: a clip's frames)
+    reloadable = False
 
     @classmethod
     def unsupported(cls, config, resuming=False):
@@ -42,6 +44,12 @@ class Engine:
         """The network this engine builds for run.plan's `level`, as a tf.compat.v1 GraphDef for TensorBoard's
         Graphs tab, or None when it builds no graph of its own (the eager engines, the tiled ones)."""
         return None
+
+    def reload(self, problem, config, level):
+        """Take `problem` (of the same form as the engine's: problem.same_form) in place of the engine's own,
+        as a new engine for_level(problem, vgg, config, level) would compute it; False when it cannot (a new
+        engine is then built). Only engines whose class says `reloadable` implement it."""
+        return False
 
     def compute_loss_and_grads(self, image):
         """({'total', 'content', 'style'[, 'tv']: float}, float32 gradient of 'total') at a (1, H, W, 3) image."""

@@ -10,12 +10,15 @@ losses and the image the step's gradient was taken at.
 L-BFGS evaluates by feeding net['image'] (the tensor the first convolution
 reads), so the variable is not touched while scipy searches.
 """
+from dataclasses import replace
+
 import numpy as np
 import tensorflow as tf
 
 from ..losses.targets import gram_targets, guided, make_targets
 from ..losses.terms import LOSS_NAMES, normalized_gradient, term_losses, weigh_terms
 from ..optim.optimizers import first_order
+from ..problem import same_form
 from .session import session_config
 from ..vgg.graph import build_graph
 from ..vgg19 import deepest_layer
@@ -36,25 +39,80 @@ def features_at_own_size(vgg, image, layers, problem):
 
 class GraphEngine(Engine):
     backends = ("graph",)
+    reloadable = True
 
     def __init__(self, problem, vgg, config, precision="float32"):
-        """`config`: the run's options; None for an engine that only evaluates (engines.evaluation_engine)."""
-        self.problem = problem
+        """`config`: the run's options; None for an engine that only evaluates (engines.evaluation_engine).
+
+        The targets and the terms' carried arrays (losses.term.Term.carried) sit in tf.Variables, loaded
+        from fed values, so that `reload` can put another problem's there without building the graph again."""
+        self.problem, self.vgg = problem, vgg
         self.graph = tf.Graph()
         training = config is not None and config.optimizer != "lbfgs"  # a tf.compat.v1 train op will run here
+        self.form = (precision, training, config is not None and bool(config.normalize_gradients))
         self.sess = tf1.Session(graph=self.graph, config=session_config(precision, training=training))
+        self._held, self._stepper = [], None  # [(variable, where its value is in targets or terms)]
         with self.graph.as_default():
             self.net = build_graph(vgg, *problem.size, pooling=problem.pooling, kernel_layout=problem.kernel_layout,
                                    deepest=problem.deepest, precision=precision)
             self.sess.run(self.net["input"].initializer)
             self.targets = self.materialize_targets(vgg)
-            self.terms = term_losses(problem.objective, self.net, self.targets)  # what self.losses sums
-            self.losses = weigh_terms(problem.objective, self.terms)
+            targets, objective = self._hold(self.targets, problem.objective)
+            self.terms = term_losses(objective, self.net, targets)  # what self.losses sums
+            self.losses = weigh_terms(objective, self.terms)
             self.fetch = {name: self.losses[name] for name in LOSS_NAMES if name in self.losses}
-            self.direction = (normalized_gradient(problem.objective, self.net, self.targets)
-                              if config is not None and config.normalize_gradients else None)
-            self.sess.run(self.net["input"].assign(problem.start))
+            self.direction = (normalized_gradient(objective, self.net, targets) if self.form[2] else None)
+            self._load(self.targets, problem)
         self._gradient = self.direction
+
+    def _hold(self, targets, objective):
+        """(targets, objective) with each target array and each term's carried array replaced by a tf.Variable
+        of its shape, which `_load` fills."""
+        def held(value, where):
+            variable = tf1.Variable(tf1.placeholder(tf.float32, np.shape(value)), trainable=False,
+                                    use_resource=True)
+            self._held.append((variable, where))
+            return variable
+
+        targets = {source: {key: held(value, ("target", source, key)) for key, value in by_key.items()}
+                   for source, by_key in targets.items()}
+        terms = tuple(replace(term, **{name: held(getattr(term, name), ("term", index, name))
+                                       for name in term.carried})
+                      for index, term in enumerate(objective.terms))
+        return targets, replace(objective, terms=terms)
+
+    def _load(self, targets, problem):
+        """Fill the held variables from `targets` and `problem`'s terms, and the input with its start."""
+        def value(where):
+            if where[0] == "target":
+                return targets[where[1]][where[2]]
+            return getattr(problem.objective.terms[where[1]], where[2])
+
+        feeds = {variable.initial_value: np.asarray(value(where), np.float32) for variable, where in self._held}
+        self.sess.run([variable.initializer for variable, _ in self._held], feeds)
+        self._set_input(problem.start)
+
+    def _set_input(self, image):
+        """Put `image` in the input variable (as art.py's assign, through ops built once: the graph stays)."""
+        self.sess.run(self.net["input"].initializer, {self.net["input"].initial_value: image})
+
+    def reload(self, problem, config, level):
+        """Take `problem` in place of the engine's own when it has the same form (problem.same_form) and `config`
+        and `level` would build the same engine: its content targets measured again (its style targets too when
+        the style images changed), its carried arrays and start loaded; False (nothing changed) otherwise."""
+        training = config is not None and config.optimizer != "lbfgs"
+        form = (level.precision, training, config is not None and bool(config.normalize_gradients))
+        if form != self.form or not same_form(self.problem, problem):
+            return False
+        styles_kept = all(np.array_equal(a, b) for a, b in zip(self.problem.styles, problem.styles))
+        self.problem = problem
+        objective = problem.objective
+        if styles_kept:  # only the content image's features to measure again
+            objective = replace(objective, terms=tuple(t for t in objective.terms if t.source == "content"))
+        with self.graph.as_default():  # the variables' initial values are graph tensors
+            self.targets = {**self.targets, **self.materialize_targets(self.vgg, objective)}
+            self._load(self.targets, problem)
+        return True
 
     @classmethod
     def network_graph(cls, vgg, config, level):
@@ -70,17 +128,18 @@ class GraphEngine(Engine):
                 node.attr["value"].tensor.ClearField("tensor_content")
         return graph_def
 
-    def materialize_targets(self, vgg):
-        """art.py's targets: assign each image to the input, sess.run the layers, keep the values (numpy)."""
+    def materialize_targets(self, vgg, objective=None):
+        """art.py's targets: assign each image to the input, sess.run the layers, keep the values (numpy);
+        those of `objective`'s terms (the problem's by default)."""
         def measure(image, layers, what, guides=None):
             if image.shape == self.problem.content.shape:  # art.py's way, on this graph
-                self.sess.run(self.net["input"].assign(image))
+                self._set_input(image)
                 features = self.sess.run({name: self.net[name] for name in layers})
             else:
                 features = features_at_own_size(vgg, image, layers, self.problem)
             return gram_targets(guided(features, guides)) if what == "gram" else features
 
-        return make_targets(self.problem.objective, self.problem, measure)
+        return make_targets(objective or self.problem.objective, self.problem, measure)
 
     def compute_loss_and_grads(self, image):
         if self._gradient is None:
@@ -99,7 +158,13 @@ class GraphEngine(Engine):
         return loss_values(fetched), tuple(float(value) for value in terms)
 
     def stepper(self, config):
-        return GraphStepper(self, config)
+        """The optimizer on the input variable, its state new: built once per options, its variables
+        initialized again when asked for again (a reloaded engine's next problem)."""
+        if self._stepper is None or self._stepper.config != config.replace(iterations=0):
+            self._stepper = GraphStepper(self, config)
+        else:
+            self._stepper.reset()
+        return self._stepper
 
     def __enter__(self):
         """While in use, the engine's graph is the default one, as in art.py's script (a test counts its ops)."""
@@ -123,7 +188,7 @@ class GraphStepper(Stepper):
 
     def __init__(self, engine, config):
         self.sess, net = engine.sess, engine.net
-        self.engine = engine
+        self.engine, self.config = engine, config.replace(iterations=0)
         with engine.graph.as_default():
             trainer = first_order(config.optimizer).graph(config)
             if engine.direction is None:
@@ -133,9 +198,14 @@ class GraphStepper(Stepper):
             if engine.problem.bounds is not None:
                 with tf1.control_dependencies([train]):
                     train = net["input"].assign(tf.clip_by_value(net["input"], *engine.problem.bounds)).op
-            self.sess.run(tf1.variables_initializer(trainer.variables()))
+            self.initializer = tf1.variables_initializer(trainer.variables())
+        self.sess.run(self.initializer)
         self.train = train
         self._variables = [net["input"], *trainer.variables()]
+
+    def reset(self):
+        """The optimizer's variables as a new one's (the engine's input holds the new start)."""
+        self.sess.run(self.initializer)
 
     def step(self):
         _, fetched, image = self.sess.run([self.train, self.engine.fetch, self.engine.net["image"]])

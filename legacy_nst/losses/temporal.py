@@ -61,6 +61,8 @@ class TemporalTerm(Term):
 
     group: ClassVar[str] = "temporal"
     weight_option: ClassVar[str] = "temporal_weight"
+    carried: ClassVar[tuple] = ("warped", "weights")
+
     layer: str = "image"
     weight: float = 1.0
     warped: np.ndarray = field(default=None, repr=False)   # (1, H, W, 3) float32, network space
@@ -84,8 +86,10 @@ class TemporalTerm(Term):
         return tuple(cls(warped=np.asarray(warped, np.float32), weights=c) for (warped, _), c in zip(previous, reduced))
 
     def loss(self, image, target=None):
-        difference = image - tf.constant(self.warped)
-        return tf.reduce_sum(tf.constant(self.weights) * tf.square(difference)) / float(np.prod(self.warped.shape))
+        """`warped` and `weights` as arrays or as tensors (an engine's variables holding them: Term.carried)."""
+        difference = image - tf.convert_to_tensor(self.warped)
+        values = float(np.prod([int(side) for side in self.warped.shape]))
+        return tf.reduce_sum(tf.convert_to_tensor(self.weights) * tf.square(difference)) / values
 
     def loss_and_grad(self, image):
         difference = image - self.warped

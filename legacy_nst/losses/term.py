@@ -8,7 +8,9 @@ entry of losses.terms.TERMS. Its class data say what it is:
 - `source` and `measure`: the target image it is compared with ("content", "style", "region": a style image
   or a region of one, per guided term; or None for a term that carries its own target or needs none) and what
   of that image's features the target is ("features" or "gram"); losses.targets.make_targets measures them
-  once for every engine, and `target_in(targets)` finds the term's own.
+  once for every engine, and `target_in(targets)` finds the term's own;
+- `carried`: the fields holding arrays of one problem (the temporal term's warped frame and weights), which an
+  engine that reloads (engines.base.Engine.reload) holds as variables: its `loss` takes them as arrays or tensors.
 
 Its instances are the terms of one run (`terms(config, inputs)`, one per layer it reads), each with `layer`
 (a VGG layer, or "image" for a term on the pixels) and `weight` (its weight within the group). Its maths live in
@@ -25,7 +27,7 @@ and pass 2 backpropagates dL/dF tile by tile:
 - `tile_gradient(x, core, inputs)`: dL/dx on the core, which pass 2 backpropagates through the tile.
 """
 from dataclasses import dataclass
-from typing import ClassVar, Optional
+from typing import ClassVar, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -39,6 +41,9 @@ class Term:
     weight_option: ClassVar[str] = ""
     source: ClassVar[Optional[str]] = None
     measure: ClassVar[Optional[str]] = None
+    #: the fields holding arrays of one problem (a video frame's warped earlier frame): an engine that takes
+    #: another problem of the same form (engines.base.Engine.reload) holds them where it can load new values
+    carried: ClassVar[Tuple[str, ...]] = ()
 
     layer: str
     weight: float

@@ -106,7 +106,7 @@ class Note:
     text: str
 
 
-def solve(problem, level, vgg, config, saved=None, on_tile=None, stopwatch=None):
+def solve(problem, level, vgg, config, saved=None, on_tile=None, stopwatch=None, engines=None):
     """Minimise one Problem as the plan's `level` says (its precision, tile and optimizer): its Steps, then
     Solved. The one place the engine is called.
 
@@ -126,7 +126,8 @@ def solve(problem, level, vgg, config, saved=None, on_tile=None, stopwatch=None)
     stopwatch, part, first, restarts = stopwatch or Stopwatch(), level, None, 0
     where = f" (at {problem.size[1]}x{problem.size[0]})"
     while True:
-        with create_engine(problem, vgg, config, part, on_tile=on_tile) as engine:
+        with (engines.engine_for(problem, vgg, config, part, on_tile) if engines is not None and part is level
+              else create_engine(problem, vgg, config, part, on_tile=on_tile)) as engine:
             ended = yield from _part(engine, problem, part, config, saved, stopwatch, average, first)
             restarts += ended.restarts
             if not _falls_back(part, ended):
@@ -209,13 +210,14 @@ def _minimize(engine, problem, level, config, saved, stopwatch, first=None):
                        hint=f"lower --learning-rate (now {config.learning_rate:g})", at_start=at_start)
 
 
-def run_levels(prepared, saved=None, on_tile=None, start=None, inputs=None):
+def run_levels(prepared, saved=None, on_tile=None, start=None, inputs=None, engines=None):
     """The run's events (see the module's docstring): for each level, its problem (the previous level's
     image, upsampled, as the start), solved; its Steps numbered for the run; then Finished.
 
     `saved` (record.checkpoints.SavedState) continues a saved run; `on_tile(pass, done, total)` sees a tiled
     evaluation's progress; `start` (network space, at the first level's size) replaces --init; `inputs`, the
-    terms' extra inputs, go to every level's problem (a video frame's warped previous frames: video.run).
+    terms' extra inputs, go to every level's problem (a video frame's warped previous frames: video.run);
+    `engines` (engines.kept.KeptEngine) keeps the levels' engines across runs of the same form (a clip's frames).
     Each Step's losses carry `elapsed` (seconds since the first level's loop began)
     and the size and precision they were computed at (a --multiscale level's or a bfloat16 part's entries
     told apart).
@@ -230,7 +232,7 @@ def run_levels(prepared, saved=None, on_tile=None, start=None, inputs=None):
                                 inputs=inputs)
         stopwatch, dropped = Stopwatch(), None
         try:
-            with closing(solve(problem, level, vgg, config, saved, on_tile, stopwatch)) as events:
+            with closing(solve(problem, level, vgg, config, saved, on_tile, stopwatch, engines)) as events:
                 for event in events:
                     if isinstance(event, Solved):  # the level's engine is still open: its states can be read
                         solved.append(replace(event, state=None))

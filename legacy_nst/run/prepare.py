@@ -13,6 +13,7 @@ import numpy as np
 
 from ..config import Config
 from ..engines import check_supported
+from ..errors import ConfigError
 from ..cluster import check_reachable
 from ..io.checksums import fingerprint
 from ..io.images import as_rgb_image, read_input
@@ -82,12 +83,8 @@ def prepare(content, style, config: Config, vgg=None, resuming=False) -> Prepare
     them. `resuming`: the run continues a saved state (record.checkpoints), which the plan and
     the engines may refuse. Each refusal is a one-line ConfigError before any graph is built."""
     vgg = load_network(config, vgg)
-    inputs = Inputs.read(content, style, config.keep_alpha)
+    inputs, control = _read(content, style, config)
     size = config.working_size(inputs.content_rgb.shape[:2])
-    check_styles(config, inputs.styles_rgb, size)
-    control = control_of(config, inputs.content_rgb, inputs.styles_rgb)
-    inputs = replace(inputs, fingerprints={**inputs.fingerprints, **control.fingerprints},
-                     notes=[*inputs.notes, *control.notes])
     plan = make_plan(config, size, resuming=resuming)
     check_supported(config, resuming=resuming)
     for address in sorted({level.tile_workers.address for level in plan.levels
@@ -95,3 +92,27 @@ def prepare(content, style, config: Config, vgg=None, resuming=False) -> Prepare
         check_reachable(address)  # now, not after the untiled levels before it
     return Prepared(config, inputs, plan, vgg, control)
 
+
+
+def _read(content, style, config):
+    """(Inputs, Control) of a run: the images read, the styles checked at the working size, the colours
+    controlled (control's mask checksums and notes joined to the inputs')."""
+    inputs = Inputs.read(content, style, config.keep_alpha)
+    check_styles(config, inputs.styles_rgb, config.working_size(inputs.content_rgb.shape[:2]))
+    control = control_of(config, inputs.content_rgb, inputs.styles_rgb)
+    return replace(inputs, fingerprints={**inputs.fingerprints, **control.fingerprints},
+                   notes=[*inputs.notes, *control.notes]), control
+
+
+def with_content(prepared: Prepared, content) -> Prepared:
+    """`prepared` on another content image (path or uint8 RGB array) of the same working size, a clip's next
+    frame: what prepare reads and derives from the content (the inputs, the control: colour control follows the
+    content) again, its styles, plan, checks and weights kept. Equal to prepare(content, ...) of the same
+    styles; another working size is a one-line ConfigError."""
+    config = prepared.config
+    inputs, control = _read(content, prepared.inputs.styles_rgb, config)
+    size = config.working_size(inputs.content_rgb.shape[:2])
+    if tuple(size) != tuple(prepared.size):
+        raise ConfigError(f"a content image working at {size[1]}x{size[0]} in a run prepared at "
+                          f"{prepared.size[1]}x{prepared.size[0]}; prepare the run for it")
+    return replace(prepared, inputs=inputs, control=control)

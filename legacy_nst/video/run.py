@@ -42,6 +42,7 @@ from ..record.interrupts import Interrupted, StopRequest
 from ..run.levels import Finished, run_levels
 from ..run.prepare import prepare
 from ..vgg.matfile import load_vgg19
+from .clip import SharedByFrames
 from .frames import FORMAT, FramesDir, clip_checksum, default_frames_dir, result_options
 from .measure import temporal_error
 
@@ -197,7 +198,7 @@ def _stylise_clip(setup, vgg, styles_rgb, progress):
         progress.total = total
         progress.label = lambda done: f"frame {done}/{total}"
         progress.cost = lambda position: setup.iterations(position - 1)
-    with StopRequest() as stop:
+    with StopRequest() as stop, SharedByFrames(setup, vgg, styles_rgb) as shared:
         for position, (index, content_rgb) in enumerate(setup.clip.frames(setup.selection.start,
                                                                             setup.selection.stop,
                                                                             setup.selection.step)):
@@ -208,7 +209,8 @@ def _stylise_clip(setup, vgg, styles_rgb, progress):
                 if progress is not None and not any(not r.kept for r in results):
                     progress.update(position, f"{position} kept" if position else
                                     f"at {setup.size[1]}x{setup.size[0]}, frames in {setup.frames.folder}")
-                results.append(_stylise_frame(setup, vgg, styles_rgb, position, index, contents, stylised, stop))
+                results.append(_stylise_frame(setup, vgg, styles_rgb, position, index, contents, stylised, stop,
+                                              shared))
                 if progress is not None:
                     progress.update(position + 1, _frame_line(results[-1]))
             stylised[position] = read_image(setup.frames.frame(index))
@@ -224,17 +226,20 @@ def _frame_line(frame):
     return f"clip frame {frame.index}, total {losses['total']:.4g} ({terms}) in {frame.seconds:.1f} s"
 
 
-def _stylise_frame(setup, vgg, styles_rgb, position, index, contents, stylised, stop) -> FrameResult:
+def _stylise_frame(setup, vgg, styles_rgb, position, index, contents, stylised, stop, shared=None) -> FrameResult:
     """One frame: its problem (the first frame's recipe, or the warm start and the temporal term), solved;
-    its losses and then its PNG written, atomically (the PNG says the frame is done)."""
+    its losses and then its PNG written, atomically (the PNG says the frame is done). `shared`
+    (video.clip.SharedByFrames): the clip's prepared runs and kept engine; without it, all made for the frame."""
     began = time.perf_counter()
     config = setup.config if position == 0 else setup.later
-    prepared = prepare(contents[position], styles_rgb, config, vgg=vgg)
+    prepared = (shared.prepared_for(position, contents[position]) if shared is not None
+                else prepare(contents[position], styles_rgb, config, vgg=vgg))
+    engines = shared.engines_for(position) if shared is not None else None
     start = inputs = None
     if position > 0:
         start, inputs = warm_start(setup, prepared, position, index, contents, stylised)
     result = None
-    with closing(run_levels(prepared, start=start, inputs=inputs)) as events:
+    with closing(run_levels(prepared, start=start, inputs=inputs, engines=engines)) as events:
         for event in events:
             if isinstance(event, Finished):
                 result = event.result
@@ -255,10 +260,11 @@ def _stylise_frame(setup, vgg, styles_rgb, position, index, contents, stylised, 
 def warm_start(setup, prepared, position, index, contents, stylised):
     """(start, inputs) of a later frame: the previous stylised frame warped into this one, its unreliable pixels
     from the frame's own --init; and {"previous": [(warped, weights)]} for each --temporal-frames offset that
-    exists, closest first, in network space at the working size (losses.temporal)."""
-    size, mean, config = setup.size, prepared.vgg.mean_pixel, prepared.config
-    content = to_network(resize(prepared.inputs.content_rgb, size), mean)
-    style = to_network(resize(prepared.inputs.styles_rgb[0], size), mean)
+    exists, closest first, in network space at the working size (losses.temporal). All are the images as the
+    network sees them (run.control): under --color-control luminance, grey."""
+    size, mean, config, control = setup.size, prepared.vgg.mean_pixel, prepared.config, prepared.control
+    content = to_network(resize(control.content_rgb, size), mean)
+    style = to_network(resize(control.styles_rgb[0], size), mean)
     own = initial_image(config, content, style, size, mean)[0]
     warped = {}
     for offset in sorted(set(setup.video.temporal_frames) | {1}):
@@ -267,7 +273,7 @@ def warm_start(setup, prepared, position, index, contents, stylised):
             break
         flows = flows_for(setup.frames.folder, setup.selection[earlier], index, contents[earlier],
                           contents[position], size=size)
-        image = warp(to_network(stylised[earlier], mean)[0], flows.backward)
+        image = warp(to_network(control.network_view(stylised[earlier]), mean)[0], flows.backward)
         warped[offset] = (image, flows.backward_weights)
     image, weights = warped[1]
     start = np.where(weights[..., None] > RELIABLE, image, own)[None].astype(np.float32)

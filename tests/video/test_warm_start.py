@@ -46,3 +46,25 @@ def test_earlier_frames_are_warped_into_the_frame_closest_first_and_start_it_whe
     reliable = previous[0][1][0, ..., 0] > 0.5
     assert np.array_equal(start[0][reliable], previous[0][0][0][reliable])
     assert np.array_equal(start[0][~reliable], own[~reliable])
+
+
+def test_under_luminance_control_a_later_frame_starts_and_is_held_on_grey_images_as_the_network_sees_them(
+        tmp_path, clip_path, style_path, approx_weights_path, vgg):
+    # --color-control luminance: the levels optimise on the content's luminance as a grey image (run.control);
+    # the frame's own init for the unreliable pixels and the warped earlier frames must be grey too.
+    config = Config(weights=str(approx_weights_path), width=48, seed=0, init="content", color_control="luminance")
+    (tmp_path / "frames").mkdir()
+    setup = plan_video(str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config,
+                       VideoOptions(temporal_frames="1", frames_dir=str(tmp_path / "frames")))
+    contents = dict(enumerate(image for _, image in open_clip(clip_path).frames()))
+    stylised = {position: resize(image, setup.size) for position, image in contents.items()}  # in colour
+    prepared = prepare(contents[1], str(style_path), setup.later, vgg=vgg)
+    start, inputs = warm_start(setup, prepared, 1, 1, contents, stylised)
+    reliable = inputs["previous"][0][1][0, ..., 0] > 0.5
+    assert 0 < reliable.mean() < 1
+    for image in (start[0], inputs["previous"][0][0][0]):
+        rgb = image + vgg.mean_pixel
+        assert np.abs(rgb[..., 0] - rgb[..., 1]).max() < 1e-3 and np.abs(rgb[..., 1] - rgb[..., 2]).max() < 1e-3
+    # The unreliable pixels are the frame's own --init content: its luminance (YIQ's Y, rounded as the control's).
+    luma = np.rint(resize(contents[1], setup.size).astype(np.float64) @ [0.299, 0.587, 0.114])
+    assert np.abs((start[0] + vgg.mean_pixel)[..., 0][~reliable] - luma[~reliable]).max() <= 1.0
