@@ -146,7 +146,8 @@ def figure(workdir, path, gain=4):
             if r >= 3 and k == 0:
                 continue
             canvas.paste(Image.fromarray(frame), (label + k * (width + gap), top))
-    canvas.save(path, optimize=True)
+    # 256 colours, no dithering: 0.75 MB instead of 2.4 (the difference images compress badly), no visible change
+    canvas.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
     return path
 
 
