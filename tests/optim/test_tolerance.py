@@ -92,3 +92,15 @@ def test_a_tiny_run_stops_early_where_the_rule_says_and_says_why(run):
     expected = ruder_stop(losses, 0.35, 3)
     assert expected is not None and len(result.history) == expected + 1 < 17
     assert "--tol-loss-relative 0.35" in result.stopped_early
+
+
+def test_a_tolerance_stop_in_bfloat16_ends_the_level_instead_of_going_on_in_float32():
+    from types import SimpleNamespace
+
+    from legacy_nst.optim.loop import State
+    from legacy_nst.run.levels import _falls_back
+    part = SimpleNamespace(precision="bfloat16", lbfgs="float32", steps=100)
+    state = State(12, dict, True)
+    line_search = Minimized(np.zeros(1), state, "the line search found no lower loss")
+    assert _falls_back(part, line_search)  # bfloat16's noise floor: float32 takes over (run.levels.solve)
+    assert not _falls_back(part, Minimized(np.zeros(1), state, "below --tol-loss-relative", tolerance_stop=True))
