@@ -88,10 +88,9 @@ RUDER = (
     _JC["-tv_weight"],
     Row("-temporal_loss_criterion",   "mse",                                     str,   _only("mse", "mse")),
     Row("-num_iterations",            "2000,1000",                               str,   num_iterations),
-    Row("-tol_loss_relative",         1e-4,                                      float, Ignored(
-        "each frame runs its -num_iterations steps (no relative-tolerance stop here)")),
-    Row("-tol_loss_relative_interval", 50,                                       whole, Ignored(
-        "as -tol_loss_relative")),
+    Row("-tol_loss_relative",         1e-4,                                      float, To("tol_loss_relative")),
+    Row("-tol_loss_relative_interval", 50,                                       whole, To(
+        "tol_loss_relative_interval")),
     _JC["-normalize_gradients"],
     Row("-init",                      "random,prevWarped",                       str,   ruder_init),
     _JC["-optimizer"], _JC["-learning_rate"],
@@ -169,6 +168,8 @@ def translate(argv):
     if files.pop("gpu") != -1 and "-gpu" in given:
         notes.append(f"-gpu {given['-gpu']} ignored: {DEVICE}")
     config = in_their_words(RUDER, lambda: Config.from_options(preset="jcjohnson", **fields))
+    if config.optimizer != "lbfgs":  # his Adam loop never stops early (artistic_video_core.lua)
+        config = config.replace(tol_loss_relative=0.0)
     return _joined(config, files, notes)
 
 

@@ -2,6 +2,11 @@
 
     legacy-nst score CONTENT STYLE IMAGE... [--preset NAME] [--normalization NAME] [--size L | --width W
                      --height H] [--content-layers ...] [--style-layers ...] [--pooling ...] [--json PATH]
+    legacy-nst score --clip CONTENT_CLIP STYLE STYLISED_CLIP... [--flows-dir DIR] [the same options]
+
+With --clip, CONTENT and each IMAGE are clips (video files or image patterns, io.video.open_clip): each frame is
+scored as a still is, and each consecutive pair's temporal error is measured under the content clip's optical
+flows (video.score).
 
 The objective options are the main command's (same names, same preset
 values), so a run's objective options score its output as it was scored while
@@ -16,7 +21,8 @@ from ..config.roles import SCORING
 from ..io.atomic import atomic_write, check_directory, check_writable
 from ..record.run_record import run_record
 from ..run.score import score
-from .parser import PROG, Parser, add_config_options, config_from_args, style_paths
+from ..video.score import score_clip
+from .parser import PROG, Parser, UsageError, add_config_options, config_from_args, style_paths
 from .peers import PEER_FLAGS
 
 OWN_FLAGS = ("image_size", "loss_normalization")  # scoring options given as --size and --normalization, below
@@ -45,6 +51,13 @@ def score_parser():
                         help=f"the loss formulas: {', '.join(LOSS_NORMALIZATIONS)} (see {PROG} --help; "
                         "default: the preset's, else artpy)")
     images.add_argument("--json", metavar="PATH", help="also write the scores, the options and the versions as JSON")
+    images.add_argument("--clip", action="store_true", help="CONTENT and each IMAGE are clips (a video file or a "
+                        "pattern like frames/%%04d.png; each IMAGE of CONTENT's frame count, at the scoring size): "
+                        "each frame's losses, and each consecutive pair's temporal error under CONTENT's optical "
+                        "flows (docs/video.md)")
+    images.add_argument("--flows-dir", metavar="DIR", help="with --clip: read the content clip's flows from DIR, "
+                        "or compute and keep them there (a video run's --frames-dir holds them; default: computed, "
+                        "not kept)")
     add_config_options(parser, exclude=NOT_SCORE_OPTIONS)
     return parser
 
@@ -96,10 +109,35 @@ def run_score(argv):
     require_weights(config)  # before the images are read: refused in one line, or the approximate weights' note
     styles = style_paths([args.style])
     style = styles if len(styles) > 1 else styles[0]
-    scores = score(args.content, style, args.images, config)
-    print(table(scores))
+    if args.flows_dir and not args.clip:
+        raise UsageError("--flows-dir is for clips; add --clip or drop --flows-dir")
+    if args.clip:
+        scores = score_clip(args.content, style, args.images, config, flows_dir=args.flows_dir)
+        print(clip_table(scores))
+    else:
+        scores = score(args.content, style, args.images, config)
+        print(table(scores))
     if args.json:
         report = {**run_record(config, scores.size, args.content, style, exclude=NOT_SCORE_OPTIONS),
                   "precision": "float32", **scores.to_json()}
         atomic_write(Path(args.json), json.dumps(report, indent=1).encode())
     return 0
+
+
+def clip_table(scores):
+    """Each frame's losses (the still table, a row 'CLIP #k' a frame), then each pair's temporal error and the
+    means."""
+    lines = [table(scores.frame_scores()), "",
+             "temporal error of each pair k-1 -> k (RGB in 0-1, over the pixels the content's flow finds reliable)"]
+    first = max(len("clip"), *(len(clip.name) for clip in scores.clips))
+    pairs = range(1, len(scores.clips[0].frames))
+    lines.append(f"{'clip':<{first}}" + "".join(f"{k - 1}->{k}".rjust(12) for k in pairs) + f"{'mean':>12}")
+    for clip in scores.clips:
+        lines.append(f"{clip.name:<{first}}" + "".join(f"{_cell(e):>12}" for e in clip.temporal_errors)
+                     + f"{_cell(clip.mean_temporal_error):>12}")
+    lines.append("")
+    for clip in scores.clips:
+        means = ", ".join(f"{name} {_cell(value)}" for name, value in clip.mean_losses().items())
+        lines.append(f"{clip.name}: mean temporal error {_cell(clip.mean_temporal_error)} over "
+                     f"{len(clip.temporal_errors)} pairs; mean losses a frame: {means}")
+    return "\n".join(lines)

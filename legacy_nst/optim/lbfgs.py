@@ -32,7 +32,7 @@ class LbfgsOptions:
 
 
 def minimize_lbfgs(compute_loss_and_grads, x0, iterations, options=LbfgsOptions(), start=0, bounds=None,
-                   stopwatch=None, resumable=True, at_start=None):
+                   stopwatch=None, resumable=True, at_start=None, tolerance=None):
     """L-BFGS from the image `x0` (float32 (1, H, W, 3)) for steps start..iterations: Step events (entry
     `start` first, without a state), then Minimized.
 
@@ -42,7 +42,8 @@ def minimize_lbfgs(compute_loss_and_grads, x0, iterations, options=LbfgsOptions(
     The float32 implementation holds 2·M float32 image copies instead of scipy's (2·M + 12) float64 ones:
     what makes print sizes fit (tiled runs use it). An evaluation at the x just evaluated (the start: once
     for the log, once for the optimizer) is answered from the last one.
-    A resumed run starts from its saved image with an empty curvature history.
+    A resumed run starts from its saved image with an empty curvature history. `tolerance`
+    (optim.tolerance.RelativeTolerance) ends it at the entry where the rule fires, as Ruder's lbfgs.lua does.
     """
     shape = tuple(x0.shape)
     last = {}
@@ -68,37 +69,39 @@ def minimize_lbfgs(compute_loss_and_grads, x0, iterations, options=LbfgsOptions(
                     State(iteration, lambda: {"input": image}, resumable) if stepped else None)
 
     box = lbfgs_bounds(bounds, shape)
-    x = np.asarray(x0, dtype).ravel()
-    if box is not None:
-        x = np.clip(x, box.lb, box.ub)  # where L-BFGS-B starts
+    x = np.asarray(x0, dtype).ravel() if box is None else np.clip(np.asarray(x0, dtype).ravel(), box.lb, box.ub)
     stopwatch = stopwatch or Stopwatch()
     stopwatch.begin()
     yield entry(start, x, stepped=False)
     stopwatch.start()
-    done = start
-    with closing(_iterates(evaluate, x, iterations - start, options, box)) as run:  # closing it stops scipy
+    done, watch, by_tolerance, restarts = start, tolerance and tolerance.watch(), None, []
+    with closing(_iterates(evaluate, x, iterations - start, options, box, restarts)) as run:  # closing: scipy stops
         while True:
             try:
                 x = next(run)
             except StopIteration as end:
-                x, stopped_early, restarts = end.value
+                x, stopped_early = end.value
                 break
             stopwatch.lap()
             done += 1
             yield entry(done, x, stepped=True)
+            stopped_early = by_tolerance = watch and watch.check(done - start, last["values"]["total"])
+            if by_tolerance:
+                break
     final = x.reshape(shape).astype(np.float32)
-    yield Minimized(final, State(done, lambda: {"input": final}, resumable), stopped_early, restarts)
+    yield Minimized(final, State(done, lambda: {"input": final}, resumable), stopped_early, len(restarts),
+                    tolerance_stop=bool(by_tolerance))
 
 
-def _iterates(evaluate, x, iterations, options, box):
+def _iterates(evaluate, x, iterations, options, box, restarts):
     """Each iteration's x of the chosen implementation; returns (the last x, why the optimizer stopped before
-    `iterations` or None, restarts).
+    `iterations` or None); each restart is appended to `restarts` as it happens.
 
     With options.restart, an optimizer that stops early (scipy's L-BFGS-B does when an iteration leaves the
     loss unchanged, which jcjohnson's optim.lbfgs never does) is started again from its last iterate with an
     empty history until the iterations are spent, or until a fresh start makes no iteration at all.
     """
-    restarts, stopped, done = 0, None, 0
+    stopped, done = None, 0
     while done < iterations:
         reasons = []
         left = iterations - done
@@ -113,10 +116,10 @@ def _iterates(evaluate, x, iterations, options, box):
         stopped = reasons[0] if reasons else None
         if stopped is None or not options.restart or made == 0 or done >= iterations:
             break
-        restarts += 1
+        restarts.append(done)
     if stopped is not None and restarts:
-        stopped += f" (after {restarts} restart{'s' if restarts > 1 else ''})"
-    return x, stopped, restarts
+        stopped += f" (after {len(restarts)} restart{'s' if len(restarts) > 1 else ''})"
+    return x, stopped
 
 
 class _Closed(Exception):

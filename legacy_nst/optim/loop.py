@@ -49,13 +49,15 @@ class Step:
 
 @dataclass(frozen=True)
 class Minimized:
-    """Where a loop ended: its last image, its final state, why L-BFGS ended before its iterations (it does
-    when it converges) or None, and how often L-BFGS was restarted (--lbfgs-restart)."""
+    """Where a loop ended: its last image, its final state, why it ended before its iterations (L-BFGS does
+    when it converges; either loop under --tol-loss-relative, then `tolerance_stop`) or None, and how often
+    L-BFGS was restarted (--lbfgs-restart)."""
 
     image: np.ndarray
     state: State
     stopped_early: Optional[str] = None
     restarts: int = 0
+    tolerance_stop: bool = False  # ended by the relative-tolerance rule (optim.tolerance), not by the optimizer
 
 
 def check_finite(iteration, values, hint, at_start=None):
@@ -101,17 +103,25 @@ class Stopwatch:
         return median_step_seconds(self.steps)
 
 
-def first_order(stepper, iterations, start=0, stopwatch=None, hint="", at_start=None):
-    """Steps start..iterations of `stepper` (an engines.base.Stepper) as Step events, then Minimized."""
+def first_order(stepper, iterations, start=0, stopwatch=None, hint="", at_start=None, tolerance=None):
+    """Steps start..iterations of `stepper` (an engines.base.Stepper) as Step events, then Minimized.
+    `tolerance` (an optim.tolerance.RelativeTolerance) ends it early, one entry after the rule fires (the
+    step from that entry is already taken)."""
     stopwatch = stopwatch or Stopwatch()
     stopwatch.begin()
     stopwatch.start()
+    watch, stopped = tolerance and tolerance.watch(), None
     for iteration in range(start, iterations):
         values, image = stepper.step()
         stopwatch.lap()
         check_finite(iteration, values, hint, at_start if iteration == start else None)
         yield Step(iteration, values, image, State(iteration + 1, stepper.variables, stepper.resumable))
+        stopped = iteration > start and watch and watch.check(iteration - start, values["total"])
+        if stopped:
+            iterations = iteration + 1
+            break
     values, image = stepper.evaluate()
     check_finite(iterations, values, hint, at_start if iterations == start else None)
     yield Step(iterations, values, image)
-    yield Minimized(image, State(iterations, stepper.variables, stepper.resumable))
+    yield Minimized(image, State(iterations, stepper.variables, stepper.resumable), stopped or None,
+                    tolerance_stop=bool(stopped))

@@ -24,6 +24,7 @@ from ..io.colors import render
 from ..optim.average import IterateAverage, split_saved
 from ..optim.lbfgs import LbfgsOptions, minimize_lbfgs
 from ..optim.loop import Minimized, State, Stopwatch, first_order
+from ..optim.tolerance import relative_tolerance
 from ..losses.terms import TERMS
 from ..problem import build_problem
 from .multiscale import numbered, upsample
@@ -167,7 +168,7 @@ def term_values(engine, objective, image):
 def _falls_back(part, ended):
     """Whether a level's part ended in bfloat16 with L-BFGS stopped before the level's steps were spent."""
     return part.precision == "bfloat16" and bool(part.lbfgs) and bool(ended.stopped_early) and \
-        ended.state.steps < part.steps
+        not ended.tolerance_stop and ended.state.steps < part.steps
 
 
 def _part(engine, problem, part, config, saved, stopwatch, average, first=None):
@@ -201,13 +202,14 @@ def _minimize(engine, problem, level, config, saved, stopwatch, first=None):
         options = LbfgsOptions(level.lbfgs, config.lbfgs_num_correction, config.lbfgs_initial_step, restart)
         return minimize_lbfgs(engine.compute_loss_and_grads, x0, level.steps, options, start=start,
                               bounds=problem.bounds, stopwatch=stopwatch, resumable=engine.resumable,
-                              at_start=at_start)
+                              at_start=at_start, tolerance=relative_tolerance(config))
     stepper = engine.stepper(config)
     if saved is not None:
         check_restorable(saved.variables, stepper.variables(), saved.directory)
         stepper.restore(saved.variables)
     return first_order(stepper, level.steps, start=start, stopwatch=stopwatch,
-                       hint=f"lower --learning-rate (now {config.learning_rate:g})", at_start=at_start)
+                       hint=f"lower --learning-rate (now {config.learning_rate:g})", at_start=at_start,
+                       tolerance=relative_tolerance(config))
 
 
 def run_levels(prepared, saved=None, on_tile=None, start=None, inputs=None, engines=None):

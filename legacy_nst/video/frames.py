@@ -13,8 +13,8 @@ import os
 import re
 from pathlib import Path
 
-from ..config import fields_with
-from ..config.groups.video import VIDEO_FIELDS
+from ..config import Config, fields_with
+from ..config.groups.video import VIDEO_FIELDS, VideoOptions
 from ..config.roles import RESULT, names_with
 from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write, check_folder_writable
@@ -119,8 +119,9 @@ class FramesDir:
         if saved.get("size") != manifest["size"]:
             raise NSTError(f"--resume {self.folder}: its frames are {saved.get('size')} (height, width), this run's "
                            f"{manifest['size']}; give the run's size options, or another --frames-dir")
+        defaults = result_options(Config(), VideoOptions())  # an option added since the folder's run: its default
         for name, value in manifest["options"].items():
-            if saved.get("options", {}).get(name) != value:
+            if saved.get("options", {}).get(name, defaults.get(name)) != value:
                 flag = "--" + name.replace("_", "-")
                 raise ConfigError(f"--resume {self.folder}: the run used {flag} {saved['options'].get(name)}, not "
                                   f"{value}; give the run's {flag}, or start afresh with --overwrite")

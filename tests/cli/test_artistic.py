@@ -29,16 +29,15 @@ def test_his_command_line_becomes_our_options_exactly():
                      "-number_format", "%05d", "-seed", "7", "-gpu", "-1", "-tol_loss_relative", "0.001"])
     expected = Config.from_options(preset="jcjohnson", init="content", init_std=0.001, iterations=20,
                                    temporal_weight=50.0, beta=2.0, alpha=300.0, tv_weight=0.01, seed=7,
-                                   print_every=100, learning_rate=10.0, lbfgs_num_correction=100)
+                                   print_every=100, learning_rate=10.0, lbfgs_num_correction=100,
+                                   tol_loss_relative=0.001, tol_loss_relative_interval=50)
     assert job.config == expected
     assert job.video == VideoOptions(frames_dir="out/out-frames", resume=True, frame_iterations=10,
                                      temporal_frames=(1, 4))
     assert (job.content, job.styles, job.output) == ("in/frame_%04d.ppm", ["s.jpg"], "out/out-%05d.png")
     assert (job.flow_pattern, job.weights_pattern, job.start_number, job.num_images) == (
         "f/b_[%d]_{%d}.flo", "f/r_[%d]_{%d}.pgm", 3, 2)
-    assert job.notes == ["-tol_loss_relative 0.001 ignored: each frame runs its -num_iterations steps (no "
-                         "relative-tolerance stop here)",
-                         "-continue_with 2: continues the run kept in out/out-frames from its first unfinished "
+    assert job.notes == ["-continue_with 2: continues the run kept in out/out-frames from its first unfinished "
                          "frame (--resume)"]
 
 
@@ -51,6 +50,12 @@ def test_his_defaults_are_his_own():
     assert (job.content, job.output, job.video.temporal_frames, job.video.resume) == (
         "example/marple8_%02d.ppm", "out-%04d.png", (1,), False)
     assert (job.flow_pattern, job.start_number) == ("example/deepflow/backward_[%d]_{%d}.flo", 1)
+    assert (job.config.tol_loss_relative, job.config.tol_loss_relative_interval) == (1e-4, 50)
+
+
+def test_his_relative_tolerance_is_his_l_bfgs_alone():
+    job = translate(["-tol_loss_relative", "0.01", "-tol_loss_relative_interval", "20", "-optimizer", "adam"])
+    assert (job.config.tol_loss_relative, job.config.tol_loss_relative_interval) == (0.0, 20)
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -31,7 +31,8 @@ def test_the_numeric_fields_are_the_ones_expected():
         "width", "height", "image_size", "noise_ratio", "init_std", "init_noiseblend", "seed", "bit_depth", "alpha", "beta",
         "content_weight_blend", "style_layer_weight_exp", "tv_weight", "temporal_weight", "iterations", "learning_rate", "adam_beta1",
         "adam_epsilon", "lbfgs_num_correction", "lbfgs_initial_step", "average_iterates", "float32_finish",
-        "memory_limit", "workers", "checkpoint_every", "print_every", "tensorboard_every"}
+        "memory_limit", "workers", "checkpoint_every", "print_every", "tensorboard_every",
+        "tol_loss_relative", "tol_loss_relative_interval"}
     assert all("number" in FIELDS[name].metadata for name in NUMERIC if name != "bit_depth")  # bit_depth: 8 or 16
 
 

@@ -51,7 +51,9 @@ ADDED_SINCE = {"temporal_weight", "overwrite",  # options added after the lists 
                # --tensorboard DIR, issue 30: a folder of one run's files, so a sweep sets it per job, and like
                # --tensorboard-every not the result
                "tensorboard", "tensorboard_every",
-               "style_fine", "style_coarse", "fine_layers"}  # scale control (issue 28, section 6), in "control" too
+               "style_fine", "style_coarse", "fine_layers",  # scale control (issue 28, section 6), in "control" too
+               # Ruder's relative-tolerance stop (issue 29): Config options, since both loops and stills take it
+               "tol_loss_relative", "tol_loss_relative_interval"}
 ADDED_GROUPS = {"control": ("style_mask", "style_region_mask", "guidance", "color_control",  # after "algorithm"
                             "style_fine", "style_coarse", "fine_layers")}
 ADDED_PATHS = ("style_mask", "style_region_mask", "style_fine", "style_coarse")  # paths a spec resolves

@@ -1,6 +1,7 @@
 """The video run on a synthetic pan (a textured photo moving 2 px a frame, so the true flow is known exactly):
 less flicker than frame by frame at about the same style loss, the clip's frame count and rate kept, frames
 identical after a SIGKILL and --resume, and one line with nothing written for a folder of another run."""
+import json
 import os
 import shutil
 import signal
@@ -171,6 +172,23 @@ def test_resume_with_another_option_names_it_in_one_line(tmp_path, video_run, cl
                            str(tmp_path / "out.mp4"), "--frames-dir", str(folder), "--resume", "--weights",
                            str(approx_weights_path), *_flags(), "--temporal-frames", "1,2")
     assert status == 2 and "--temporal-frames" in line and not (tmp_path / "out.mp4").exists()
+
+
+def test_a_folder_from_before_an_option_was_added_resumes_with_that_options_default(
+        tmp_path, video_run, clip_path, style_path, approx_weights_path, capsys):
+    folder = tmp_path / "frames"
+    shutil.copytree(video_run[1], folder)
+    manifest = json.loads((folder / "video.json").read_text())
+    del manifest["options"]["tol_loss_relative"]  # as a folder written before --tol-loss-relative existed
+    (folder / "video.json").write_text(json.dumps(manifest))
+    status = main(["video", "--content", str(clip_path), "--style", str(style_path), "--output",
+                   str(tmp_path / "out.mp4"), "--frames-dir", str(folder), "--resume", "--weights",
+                   str(approx_weights_path), *_flags(), "--quiet"])
+    assert status == 0, capsys.readouterr().err
+    status, line = refused(capsys, "--content", str(clip_path), "--style", str(style_path), "--output",
+                           str(tmp_path / "again.mp4"), "--frames-dir", str(folder), "--resume", "--weights",
+                           str(approx_weights_path), *_flags(), "--tol-loss-relative", "0.01")
+    assert status == 2 and "--tol-loss-relative" in line
 
 
 def test_a_flow_file_of_the_wrong_size_in_the_folder_is_one_line_and_writes_nothing(

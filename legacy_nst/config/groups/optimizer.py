@@ -56,6 +56,15 @@ class OptimizerOptions:
         "start it again from the current image with an empty history until the iterations are spent, as jcjohnson's "
         "optim.lbfgs runs them all (--preset jcjohnson); restarts are counted in the log", metavar="true|false",
         parse=parse_flag, nargs="?", const=True, roles=(RESULT,))
+    tol_loss_relative: float = _optimizer(
+        0.0,
+        "stop a level's optimisation when the total loss has changed by less than this fraction of itself over the "
+        "last --tol-loss-relative-interval steps, checked every interval (Ruder's artistic_video.lua "
+        "-tol_loss_relative, 1e-4 there, for L-BFGS; here for every optimizer; 0: off, every step is run)",
+        metavar="FRACTION", roles=(RESULT,), number=Number(0))
+    tol_loss_relative_interval: int = _optimizer(
+        50, "the steps between two comparisons of --tol-loss-relative (Ruder's -tol_loss_relative_interval)",
+        metavar="N", roles=(RESULT,), number=Number(1, whole=True))
     clip_pixels: bool = _optimizer(
         False, "clip the image to 0-255 after every step, as the tutorials do (with lbfgs: L-BFGS-B bounds); a bare "
         "--clip-pixels means true", metavar="true|false", parse=parse_flag, nargs="?", const=True, roles=(RESULT,))
