@@ -3,7 +3,6 @@ nothing written), and one run on a local Ray instance over a synthetic pan: each
 segment run alone, a segment whose folder lost its last frames (a killed worker) is continued to the same frames,
 and the seam's temporal error is at most 1.5x the interior's."""
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 from clips import pan, photo, write_clip_with_pyav
 from legacy_nst import Config
 from legacy_nst.cli.main import main
-from legacy_nst.cluster import loopback_only
+from legacy_nst.cluster import loopback_only, worker_environment
 from legacy_nst.config.groups.video import VideoOptions
 from legacy_nst.errors import ConfigError
 from legacy_nst.io.images import read_image
@@ -110,13 +109,19 @@ def ray_instance():
         ray.shutdown()
 
 
+def on_worker(ray, function, *args):
+    """`function(*args)` as a Ray task on a worker like run_segments' (one thread: the two CPUs shared by two)."""
+    task = ray.remote(function).options(num_cpus=1, runtime_env={"env_vars": worker_environment(1)})
+    return ray.get(task.remote(*args))
+
+
 def frames_of(folder, indices):
     return [read_image(Path(folder) / f"out-{index:05d}.png") for index in indices]
 
 
 @pytest.mark.slow
 def test_two_segments_on_ray_equal_their_runs_alone_resume_on_their_own_and_the_seam_flickers_little(
-        tmp_path, ray_instance, clip_path, style_path, approx_weights_path, vgg):
+        tmp_path, ray_instance, clip_path, style_path, approx_weights_path):
     config = Config(weights=str(approx_weights_path), workers=2, **OPTIONS)
     video = VideoOptions(frame_iterations=FRAME_ITERATIONS, overlap=OVERLAP)
     result = run_segments(str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config, video)
@@ -124,26 +129,26 @@ def test_two_segments_on_ray_equal_their_runs_alone_resume_on_their_own_and_the_
     assert [s.positions for s in plan.segments] == [range(0, 7), range(3, 9)]
     assert len({done.pid for done in result.segments}) == 2  # two workers, one segment each
     assert open_clip(tmp_path / "out.mp4").frame_count == FRAMES
-    # Segment 1 run alone (its first two frames: the start that matters) equals its frames on Ray.
-    alone = run_video(str(clip_path), str(style_path), str(tmp_path / "alone.mp4"), config.replace(workers=0),
-                      VideoOptions(frame_iterations=FRAME_ITERATIONS, start_frame=3, end_frame=4), vgg=vgg)
+    assert result.seam_error <= 1.5 * result.interior_error, (result.seam_error, result.interior_error)
+    # Segment 1 run alone (its first two frames: the start that matters) by run_video on a worker like theirs
+    # (the same threads: 1 and 2 threads differ by a level or two after a few L-BFGS steps) equals its frames.
+    alone = on_worker(ray_instance, run_video, str(clip_path), str(style_path), str(tmp_path / "alone.mp4"),
+                      config.replace(workers=0), VideoOptions(frame_iterations=FRAME_ITERATIONS, start_frame=3,
+                                                              end_frame=4))
     for ours, theirs in zip(frames_of(folder / "segment-01", (3, 4)), frames_of(alone.frames_dir, (3, 4))):
         assert np.array_equal(ours, theirs)
-    # A worker killed after frame 5 of segment 0: its task run again continues the folder to the same frames.
+    # A worker killed after frame 5 of segment 0: its task, run again as Ray retries it, continues the folder.
     segment = folder / "segment-00"
     before = frames_of(segment, range(7))
-    for index in (6,):
-        (segment / f"out-{index:05d}.png").unlink()
-    job = SegmentJob(0, str(clip_path), str(style_path), str(tmp_path / "out.mp4"),
-                     config.replace(workers=0), VideoOptions(frame_iterations=FRAME_ITERATIONS, start_frame=0,
-                                                             end_frame=6, frames_dir=str(segment)))
-    again = run_segment(job)
+    (segment / "out-00006.png").unlink()
+    job = SegmentJob(0, str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config.replace(workers=0),
+                     VideoOptions(frame_iterations=FRAME_ITERATIONS, start_frame=0, end_frame=6,
+                                  frames_dir=str(segment)))
+    again = on_worker(ray_instance, run_segment, job)
     assert [frame.kept for frame in again.frames] == [True] * 6 + [False]
     assert all(np.array_equal(a, b) for a, b in zip(frames_of(segment, range(7)), before))
-    # The final frames: the cross-fade over the overlap; the seam's temporal error at most 1.5x the interior's.
+    # The final frames: the cross-fade over the overlap, each segment's frames outside it.
     final = frames_of(folder, range(FRAMES))
     assert np.array_equal(final[4], blend([before[4], read_image(folder / "segment-01" / "out-00004.png")],
                                           [0.6, 0.4]))
     assert np.array_equal(final[8], read_image(folder / "segment-01" / "out-00008.png"))
-    assert result.seam_error <= 1.5 * result.interior_error, (result.seam_error, result.interior_error)
-    shutil.rmtree(folder)
