@@ -69,6 +69,8 @@ class SegmentedResult:
     segments: Tuple[SegmentDone, ...]
     seam_error: float
     interior_error: float
+    ray_seconds: float = 0.0       # from joining Ray to the last segment done
+    assembly_seconds: float = 0.0  # the seams cross-faded, the clip's temporal errors measured and the clip written
 
 
 def requested_workers(config, video: VideoOptions) -> Optional[int]:
@@ -103,7 +105,9 @@ def run_segments(content, style, output, config, video: VideoOptions, *, log_jso
         for note in notes:
             _note(progress, note)
         jobs = [_job(setup, plan, number) for number in range(len(plan.segments))]
+        began = time.perf_counter()
         done = _run_on_ray(jobs, address, setup.frames, progress)
+        ray_seconds, began = time.perf_counter() - began, time.perf_counter()
         _assemble(setup, plan)
     errors = measured_errors(setup)
     written = write_clip(output, (read_image(setup.frames.frame(i)) for i in setup.selection), setup.frame_rate,
@@ -114,7 +118,8 @@ def run_segments(content, style, output, config, video: VideoOptions, *, log_jso
     frames = tuple(owners[plan.sources(p)[-1][0]][index] for p, index in enumerate(setup.selection))
     result = SegmentedResult(VideoResult(str(output), str(setup.frames.folder), frames, errors, setup.config.seed,
                                          tuple(notes) + written.notes),
-                             plan, tuple(done), *plan.seam_and_interior(errors))
+                             plan, tuple(done), *plan.seam_and_interior(errors), ray_seconds,
+                             time.perf_counter() - began)
     if log_json:
         atomic_write(log_json, json.dumps(_record(setup, result), indent=1).encode())
     return result
