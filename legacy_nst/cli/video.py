@@ -6,6 +6,7 @@ import sys
 from ..config import require_weights
 from ..config.groups.video import VIDEO_FIELDS, VideoOptions
 from ..video.run import run_video
+from ..video.workers import requested_workers, run_segments
 from .parser import PROG, Parser, add_config_options, add_field_options, config_from_args, style_paths
 from .peers import PEER_FLAGS
 from .progress import Progress
@@ -43,12 +44,21 @@ def run_video_command(argv):
     require_weights(config)
     progress = Progress(None, print_every=1, quiet=args.quiet, unit="frame", forecast=False)
     styles = style_paths(args.style)
-    result = run_video(args.content, styles if len(styles) != 1 else styles[0], args.output, config, video,
-                       log_json=args.log_json, progress=progress)
+    style = styles if len(styles) != 1 else styles[0]
+    seams = ""
+    if requested_workers(config, video):  # --workers: the clip in segments on Ray (video.workers)
+        segmented = run_segments(args.content, style, args.output, config, video, log_json=args.log_json,
+                                 progress=progress)
+        result, plan = segmented.video, segmented.plan
+        seams = (f"; {len(plan.segments)} segments, overlap {plan.overlap}: the seams' pairs {segmented.seam_error:.4g}"
+                 f", the others' {segmented.interior_error:.4g}")
+    else:
+        result = run_video(args.content, style, args.output, config, video, log_json=args.log_json,
+                           progress=progress)
     progress.close()
     if not args.quiet:
         errors = result.temporal_errors
         mean = f"; temporal error {sum(errors) / len(errors):.4g} (mean of {len(errors)} pairs)" if errors else ""
-        print(f"wrote {args.output} ({len(result.frames)} frames, kept in {result.frames_dir}){mean}",
+        print(f"wrote {args.output} ({len(result.frames)} frames, kept in {result.frames_dir}){mean}{seams}",
               file=sys.stderr)
     return 0

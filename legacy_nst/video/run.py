@@ -169,13 +169,7 @@ def run_video(content, style, output, config, video: Optional[VideoOptions] = No
     if log_json:
         check_writable(log_json, f"--log-json {log_json}", "give another --log-json")
     vgg = vgg or load_vgg19(config.weights_path())
-    styles = [read_input(s) for s in setup.styles]
-    with setup.frames.lock():
-        setup, notes = _start_folder(setup, vgg)
-        notes += [note for image in styles for note in image.notes]
-        for note in notes:
-            _note(progress, note)
-        results = _stylise_clip(setup, vgg, [image.pixels for image in styles], progress)
+    setup, notes, results = stylise_frames(setup, vgg, progress)
     errors = measured_errors(setup)
     written = write_clip(output, (read_image(setup.frames.frame(i)) for i in setup.selection), setup.frame_rate,
                          audio_from=setup.clip, audio_window=_audio_window(setup), crf=video.crf)
@@ -186,6 +180,20 @@ def run_video(content, style, output, config, video: Optional[VideoOptions] = No
     if log_json:
         atomic_write(log_json, json.dumps(_record(setup, result), indent=1).encode())
     return result
+
+
+def stylise_frames(setup, vgg, progress=None):
+    """The frames of a planned run (plan_video) stylised into its frames folder, its lock held: all of run_video
+    but the clip, which is what each segment of --workers runs (video.workers). (setup with its seed, notes,
+    each frame's FrameResult)."""
+    styles = [read_input(s) for s in setup.styles]
+    with setup.frames.lock():
+        setup, notes = _start_folder(setup, vgg)
+        notes += [note for image in styles for note in image.notes]
+        for note in notes:
+            _note(progress, note)
+        results = _stylise_clip(setup, vgg, [image.pixels for image in styles], progress)
+    return setup, notes, results
 
 
 def _stylise_clip(setup, vgg, styles_rgb, progress):

@@ -1,6 +1,7 @@
 """The options of `legacy-nst video` alone (group "video"): the frames it keeps, which frames, the temporal term's
-earlier frames and the steps after the first frame. They are not Config fields: the main command's options and
---help stay as they are, and a video run takes a Config (every option of the main command) and a VideoOptions.
+earlier frames, the steps after the first frame and the overlap of --workers' segments. They are not Config
+fields: the main command's options and --help stay as they are, and a video run takes a Config (every option of
+the main command) and a VideoOptions.
 """
 import dataclasses
 import functools
@@ -55,6 +56,11 @@ class VideoOptions:
         (1,), "the earlier frames each frame is held to by the temporal term (--temporal-weight), counted back in "
         "the frames stylised: 1 is the previous one, 1,2,4 adds long-term consistency with Ruder's closest-first "
         "weights (his -flow_relative_indices)", metavar="K[,K...]", parse=parse_frame_offsets, roles=(RESULT,))
+    overlap: Optional[int] = _video(
+        None, "with --workers N (the clip cut into N segments, each on a Ray worker): the frames each segment after "
+        "the first starts before its own, stylised by both segments and cross-faded so the seam flickers no more "
+        "than the rest (default: 4, or the most the segments allow; 0: a hard cut). The segments and their overlap "
+        "are kept in --frames-dir's manifest for --resume", metavar="K", number=COUNT)
     crf: int = _video(
         DEFAULT_CRF, "H.264 quality of a video OUTPUT: 0 is lossless, 18 visually lossless, 23 libx264's default",
         metavar="Q", number=Number(0, 51, whole=True))
