@@ -10,7 +10,7 @@ losses and the image the step's gradient was taken at.
 L-BFGS evaluates by feeding net['image'] (the tensor the first convolution
 reads), so the variable is not touched while scipy searches.
 """
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import numpy as np
 import tensorflow as tf
@@ -160,7 +160,7 @@ class GraphEngine(Engine):
     def stepper(self, config):
         """The optimizer on the input variable, its state new: built once per options, its variables
         initialized again when asked for again (a reloaded engine's next problem)."""
-        if self._stepper is None or self._stepper.config != config.replace(iterations=0):
+        if self._stepper is None or self._stepper.settings != stepper_settings(config):
             self._stepper = GraphStepper(self, config)
         else:
             self._stepper.reset()
@@ -181,6 +181,12 @@ class GraphEngine(Engine):
         self.sess.close()
 
 
+def stepper_settings(config) -> dict:
+    """What a stepper is built from: the options but the step count (which a kept stepper does not hold).
+    Not Config.replace, which checks the options again (a test sets a weight past its bound behind its back)."""
+    return {name: value for name, value in asdict(config).items() if name != "iterations"}
+
+
 class GraphStepper(Stepper):
     """A tf.compat.v1.train optimizer on the 'input' variable: one session run per step."""
 
@@ -188,7 +194,7 @@ class GraphStepper(Stepper):
 
     def __init__(self, engine, config):
         self.sess, net = engine.sess, engine.net
-        self.engine, self.config = engine, config.replace(iterations=0)
+        self.engine, self.settings = engine, stepper_settings(config)
         with engine.graph.as_default():
             trainer = first_order(config.optimizer).graph(config)
             if engine.direction is None:
