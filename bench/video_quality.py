@@ -2,6 +2,7 @@
 frame by frame against `legacy-nst video`, both --init content and the same seed.
 
     python bench/video_quality.py render WORKDIR [--first 100] [--later 50] [--temporal-weight W] [--tag T]
+                                  [--video-only] [--more '--tol-loss-relative 0.001 ...']  # tries: video-T/
     python bench/video_quality.py report WORKDIR [--tag T]      # after render: the table, the figure, the .md
 
 The clip: a camera pan and zoom over a shared photo (tubingen.jpg): 6 frames of 224x168, each a crop of the photo
@@ -63,7 +64,7 @@ def timed(command, log):
     print(f"{log[-1]['seconds']} s: {log[-1]['command']}", flush=True)
 
 
-def render(workdir, first, later, temporal_weight, tag, skip_still):
+def render(workdir, first, later, temporal_weight, tag, skip_still, more=()):
     """Both runs (or only the video one with skip_still), their command lines and times in commands.json."""
     content = make_clip(workdir / "clip")
     program = [sys.executable, "-m", "legacy_nst.cli"]
@@ -72,7 +73,7 @@ def render(workdir, first, later, temporal_weight, tag, skip_still):
     log = json.loads(record.read_text()) if record.exists() else []
     name = "video" + (f"-{tag}" if tag else "")
     (workdir / name).mkdir(exist_ok=True)
-    extra = ["--temporal-weight", str(temporal_weight)] if temporal_weight is not None else []
+    extra = (["--temporal-weight", str(temporal_weight)] if temporal_weight is not None else []) + list(more)
     timed(program + ["video", "--content", content, "--style", str(STYLE), "--output",
                      str(workdir / name / "%04d.png"), "--frames-dir", str(workdir / f"{name}-frames"),
                      "--overwrite", *RECIPE, *steps, "--frame-iterations", str(later), *extra,
@@ -191,10 +192,12 @@ def main(argv=None):
     parser.add_argument("--temporal-weight", type=float)
     parser.add_argument("--tag", default="")
     parser.add_argument("--video-only", action="store_true")
+    parser.add_argument("--more", default="", help="more options of the video run, e.g. '--tol-loss-relative 0.01'")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     if args.phase == "render":
-        render(args.workdir, args.first, args.later, args.temporal_weight, args.tag, args.video_only)
+        render(args.workdir, args.first, args.later, args.temporal_weight, args.tag, args.video_only,
+               args.more.split())
     else:
         report(args.workdir, args.tag)
 

@@ -102,6 +102,8 @@ def table(scores):
 def run_score(argv):
     """The `legacy-nst score` subcommand; returns the exit status."""
     args = score_parser().parse_intermixed_args(argv)  # IMAGE... may come after options too
+    if args.flows_dir and not args.clip:
+        raise UsageError("--flows-dir is for clips; add --clip or drop --flows-dir")
     config = config_from_args(args)
     if args.json:
         check_directory(args.json)
@@ -109,8 +111,6 @@ def run_score(argv):
     require_weights(config)  # before the images are read: refused in one line, or the approximate weights' note
     styles = style_paths([args.style])
     style = styles if len(styles) > 1 else styles[0]
-    if args.flows_dir and not args.clip:
-        raise UsageError("--flows-dir is for clips; add --clip or drop --flows-dir")
     if args.clip:
         scores = score_clip(args.content, style, args.images, config, flows_dir=args.flows_dir)
         print(clip_table(scores))

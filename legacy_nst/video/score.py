@@ -74,9 +74,11 @@ class ClipScores:
                           for n, clip in enumerate(self.clips)]}
 
 
-def check_clips(content, stylised, size):
-    """The opened clips (io.video.Clip), checked: the same frame count, each stylised one at `size`."""
+def check_clips(content, stylised, config):
+    """The opened clips (io.video.Clip) and the scoring size (height, width), checked: two frames or more, the
+    same frame count, each stylised clip at the content's working size."""
     content_clip = open_clip(content)
+    size = config.working_size((content_clip.height, content_clip.width))
     clips = [open_clip(path) for path in stylised]
     for clip in (content_clip, *clips):
         if clip.frame_count < 2:
@@ -90,7 +92,7 @@ def check_clips(content, stylised, size):
         if (clip.height, clip.width) != (height, width):
             raise ConfigError(f"{clip.source} is {clip.width}x{clip.height} and the scoring size {width}x{height}; "
                               f"give the size it was stylised at (--width {clip.width} --height {clip.height})")
-    return content_clip, clips
+    return content_clip, clips, size
 
 
 def pair_flows(flows_dir, k, earlier, later, size):
@@ -108,9 +110,7 @@ def score_clip(content, style, stylised, config: Optional[Config] = None, *, flo
     """Score each clip of `stylised` (paths: video files or image patterns) against the `content` clip and
     `style` (one, or a list to blend) under `config`: see the module's docstring."""
     config = config or Config()
-    first = next(open_clip(content).frames(0, 1))[1]
-    size = config.working_size(first.shape[:2])
-    content_clip, clips = check_clips(content, stylised, size)
+    content_clip, clips, size = check_clips(content, stylised, config)
     for path in [style] if isinstance(style, (str, os.PathLike)) else style:
         as_rgb_image(path, "style")  # a bad style refused before the weights load
     if flows_dir is not None and not os.path.isdir(flows_dir):
