@@ -2,8 +2,9 @@
 stop and resume, and refuse what cannot run in one line.
 
 One local Ray instance for the module (2 CPUs, 127.0.0.1, shut down after); 2 workers of 1 CPU each. At
-256x192 with --tile 96 (6 tiles), not the in-process exactness test's 512x384 at 128: that size took 27 s
-per iteration on this shared 2-core machine, four such runs would add minutes to CI.
+288x96 with --tile 96 (3 tiles in a row, the smallest core the halo allows: one tile more than workers, so
+tiles are in flight on both when one comes back), not the in-process exactness test's 512x384 at 128: the
+Ray tests were the suite's slowest (25-62 s each at 256x192, 6 tiles).
 """
 import json
 import os
@@ -31,7 +32,7 @@ from ray_processes import workers_of_this_process
 pytestmark = pytest.mark.slow  # a local Ray instance and runs on its workers (30-80 s each)
 
 REPO = Path(__file__).resolve().parents[2]
-SIZE = (192, 256)  # height, width: the conftest `run` fixture's size
+SIZE = (96, 288)  # height, width: the conftest `run` fixture's size
 TILE = "96"
 LOSSES = ("total", "content", "style")
 
@@ -90,7 +91,7 @@ def test_workers_run_this_tree_and_give_the_in_process_loss_and_gradient(ray_ins
         assert got[name] == pytest.approx(want[name], rel=1e-6), name
     assert relative_l2(gradient, want_gradient) < 1e-5
     tiles = tiling["workers"]["last_evaluation"]["tiles"]
-    assert sorted((t["pass"], t["tile"]) for t in tiles) == [(p, i) for p in ("pass 1", "pass 2") for i in range(6)]
+    assert sorted((t["pass"], t["tile"]) for t in tiles) == [(p, i) for p in ("pass 1", "pass 2") for i in range(3)]
     assert tiling["workers"]["last_evaluation"]["bytes"]["sent"] > image.nbytes
 
 
@@ -173,7 +174,7 @@ def test_what_cannot_run_on_workers_is_one_line_with_exit_2(ray_instance, conten
     assert main([*map(str, base), "--tile", "off", "--workers", "2"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("legacy-nst: error: --workers "), err
-    assert_says(err, "--tile off", "--tile 192", "drop --workers")
+    assert_says(err, "--tile off", "--tile 144", "drop --workers")  # half of 288, on the 16-px grid
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(4)
