@@ -16,9 +16,10 @@ from legacy_nst.config.groups.video import VideoOptions
 from legacy_nst.errors import ConfigError
 from legacy_nst.io.images import read_image
 from legacy_nst.io.video import open_clip
-from legacy_nst.video.run import run_video
+from legacy_nst.video.run import plan_video, run_video
 from legacy_nst.video.segments import blend, plan_segments
 from legacy_nst.video.workers import SegmentJob, run_segment, run_segments
+from legacy_nst.video.workers import _start_folder as start_folder
 from messages import assert_says
 
 SIZE = (36, 48)  # (height, width)
@@ -95,6 +96,21 @@ def test_bad_workers_options_are_one_line_exit_2_and_nothing_written(tmp_path, c
     assert status == 2 and len(lines) == 1, lines
     assert_says(lines[0], *parts)
     assert os.listdir(tmp_path) == []
+
+
+def test_resume_with_other_segments_than_the_runs_is_one_line_and_leaves_the_folder_as_it_was(
+        tmp_path, clip_path, style_path, approx_weights_path):
+    config = Config(weights=str(approx_weights_path), **OPTIONS)
+    first = plan_video(str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config, VideoOptions())
+    first.frames.folder.mkdir()  # as run_segments' lock makes it
+    start_folder(first, plan_segments(FRAMES, 2, 4))  # what run_segments writes before any segment runs
+    before = first.frames.manifest_path.read_bytes()
+    again = plan_video(str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config, VideoOptions(resume=True))
+    with pytest.raises(ConfigError) as refused:
+        start_folder(again, plan_segments(FRAMES, 2, 2))
+    assert_says(refused.value, "--resume", "other segments", "--workers and --overlap")
+    assert start_folder(again, plan_segments(FRAMES, 2, 4))[0].config.seed == 0  # the run's own: taken
+    assert first.frames.manifest_path.read_bytes() == before
 
 
 @pytest.fixture(scope="module")
