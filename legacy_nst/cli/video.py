@@ -1,9 +1,11 @@
 """`legacy-nst video --content IN --style S --output OUT [options]`: a clip stylised with temporal consistency
 (video.run), with every option of the main command (but its checkpoint ones: a video run keeps its finished
 frames instead) and the video's own (config.groups.video)."""
+import copy
 import sys
+from types import MappingProxyType
 
-from ..config import require_weights
+from ..config import FIELDS, Config, require_weights
 from ..config.groups.video import VIDEO_FIELDS, VideoOptions
 from ..video.run import run_video
 from ..video.workers import requested_workers, run_segments
@@ -14,6 +16,24 @@ from .progress import Progress
 # The main command's options a video run has no use for: its frames folder is its checkpoint (--frames-dir,
 # --resume and --overwrite are the video's own), and the loss figures are a still run's.
 LEFT_OUT = ("checkpoint_every", "checkpoint_dir", "resume", "overwrite", "plot", "strip")
+# The main command's Ray options, which here spread the clip's segments, not a level's tiles (video.workers).
+SEGMENT_HELP = {
+    "workers": "cut the frames into N segments, each a video run of its own on a Ray worker (a local instance bound "
+               "to 127.0.0.1, or --ray-address's cluster), the seams cross-faded over --overlap frames; each "
+               "segment resumes on its own (0: no workers, one process)",
+    "ray_address": "run the segments of --workers on the Ray cluster at ADDR (the HOST:PORT 'ray start --head' "
+                   "prints, or auto); the clip, styles, weights and --frames-dir must be at the same paths on every "
+                   "node"}
+
+
+def _segment_fields():
+    """Config's --workers and --ray-address with the video's help."""
+    fields = []
+    for name, text in SEGMENT_HELP.items():
+        field = copy.copy(FIELDS[name])
+        field.metadata = MappingProxyType({**FIELDS[name].metadata, "help": text})
+        fields.append(field)
+    return fields
 
 
 def video_parser():
@@ -32,8 +52,9 @@ def video_parser():
     io.add_argument("--log-json", metavar="PATH", help="write each frame's losses and time and the temporal errors "
                     "as JSON")
     io.add_argument("--quiet", action="store_true", help="no progress output")
-    add_config_options(parser, exclude=LEFT_OUT)
+    add_config_options(parser, exclude=LEFT_OUT + tuple(SEGMENT_HELP))
     add_field_options(parser, "video options", VIDEO_FIELDS.values(), VideoOptions())
+    add_field_options(parser, "segments on Ray", _segment_fields(), Config())
     return parser
 
 

@@ -222,7 +222,7 @@ def _result(ray, ref, name) -> SegmentDone:
         raise NSTError(f"{name} failed on its worker ({reason}); continue with --resume") from None
     except ray.exceptions.RayError as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise NSTError(f"{name}: its worker was lost {MAX_RETRIES + 1} times ({reason}); "
+        raise NSTError(f"{name}: its worker was lost, and again in each of {MAX_RETRIES} retries ({reason}); "
                        f"continue with --resume") from None
 
 

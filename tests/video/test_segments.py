@@ -1,8 +1,13 @@
 """`legacy-nst video --workers N --overlap K`: the plan of the segments (pure), the refusals (one line, exit 2,
-nothing written), and one run on a local Ray instance over a synthetic pan: each segment's frames are that
-segment run alone, a segment whose folder lost its last frames (a killed worker) is continued to the same frames,
-and the seam's temporal error is at most 1.5x the interior's."""
+nothing written), and one run on a local Ray instance over a synthetic pan: a worker SIGKILLed mid-segment has
+its segment resumed at its first unfinished frame by Ray's retry, each segment's frames are that segment run
+alone, a segment's folder that lost its last frame is continued to the same frame, and the seam's temporal error
+is at most 1.5x the interior's."""
+import json
 import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +21,10 @@ from legacy_nst.config.groups.video import VideoOptions
 from legacy_nst.errors import ConfigError
 from legacy_nst.io.images import read_image
 from legacy_nst.io.video import open_clip
-from legacy_nst.video.run import run_video
+from legacy_nst.video.run import plan_video, run_video
 from legacy_nst.video.segments import blend, plan_segments
 from legacy_nst.video.workers import SegmentJob, run_segment, run_segments
+from legacy_nst.video.workers import _start_folder as start_folder
 from messages import assert_says
 
 SIZE = (36, 48)  # (height, width)
@@ -97,6 +103,21 @@ def test_bad_workers_options_are_one_line_exit_2_and_nothing_written(tmp_path, c
     assert os.listdir(tmp_path) == []
 
 
+def test_resume_with_other_segments_than_the_runs_is_one_line_and_leaves_the_folder_as_it_was(
+        tmp_path, clip_path, style_path, approx_weights_path):
+    config = Config(weights=str(approx_weights_path), **OPTIONS)
+    first = plan_video(str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config, VideoOptions())
+    first.frames.folder.mkdir()  # as run_segments' lock makes it
+    start_folder(first, plan_segments(FRAMES, 2, 4))  # what run_segments writes before any segment runs
+    before = first.frames.manifest_path.read_bytes()
+    again = plan_video(str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config, VideoOptions(resume=True))
+    with pytest.raises(ConfigError) as refused:
+        start_folder(again, plan_segments(FRAMES, 2, 2))
+    assert_says(refused.value, "--resume", "other segments", "--workers and --overlap")
+    assert start_folder(again, plan_segments(FRAMES, 2, 4))[0].config.seed == 0  # the run's own: taken
+    assert first.frames.manifest_path.read_bytes() == before
+
+
 @pytest.fixture(scope="module")
 def ray_instance():
     import ray  # only this test needs it
@@ -107,6 +128,15 @@ def ray_instance():
         yield ray
     finally:
         ray.shutdown()
+
+
+def kill_when(frame_path, lock_path, killed):
+    """SIGKILL the process holding `lock_path` (a segment's worker) once `frame_path` exists."""
+    while not frame_path.exists():
+        time.sleep(0.05)
+    pid = json.loads(lock_path.read_text())["pid"]
+    os.kill(pid, signal.SIGKILL)
+    killed.append(pid)
 
 
 def on_worker(ray, function, *args):
@@ -120,14 +150,19 @@ def frames_of(folder, indices):
 
 
 @pytest.mark.slow
-def test_two_segments_on_ray_equal_their_runs_alone_resume_on_their_own_and_the_seam_flickers_little(
+def test_two_segments_on_ray_survive_a_killed_worker_equal_their_runs_alone_and_the_seam_flickers_little(
         tmp_path, ray_instance, clip_path, style_path, approx_weights_path):
     config = Config(weights=str(approx_weights_path), workers=2, **OPTIONS)
     video = VideoOptions(frame_iterations=FRAME_ITERATIONS, overlap=OVERLAP)
+    # Segment 0's worker is SIGKILLed once the segment's third frame is written: Ray runs its task again.
+    killed, segment = [], tmp_path / "out-frames" / "segment-00"
+    threading.Thread(target=kill_when, args=(segment / "out-00002.png", segment / "video.lock", killed),
+                     daemon=True).start()
     result = run_segments(str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config, video)
     plan, folder = result.plan, Path(result.video.frames_dir)
     assert [s.positions for s in plan.segments] == [range(0, 7), range(3, 9)]
-    assert len({done.pid for done in result.segments}) == 2  # two workers, one segment each
+    assert len(killed) == 1 and killed[0] not in {done.pid for done in result.segments}
+    assert [frame.kept for frame in result.segments[0].frames] == [True] * 3 + [False] * 4  # resumed at frame 3
     assert open_clip(tmp_path / "out.mp4").frame_count == FRAMES
     assert result.seam_error <= 1.5 * result.interior_error, (result.seam_error, result.interior_error)
     # Segment 1 run alone (its first two frames: the start that matters) by run_video on a worker like theirs
@@ -137,8 +172,7 @@ def test_two_segments_on_ray_equal_their_runs_alone_resume_on_their_own_and_the_
                                                               end_frame=4))
     for ours, theirs in zip(frames_of(folder / "segment-01", (3, 4)), frames_of(alone.frames_dir, (3, 4))):
         assert np.array_equal(ours, theirs)
-    # A worker killed after frame 5 of segment 0: its task, run again as Ray retries it, continues the folder.
-    segment = folder / "segment-00"
+    # The task run again on a folder that lost its last frame computes it again, the same.
     before = frames_of(segment, range(7))
     (segment / "out-00006.png").unlink()
     job = SegmentJob(0, str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config.replace(workers=0),
