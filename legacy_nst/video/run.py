@@ -7,6 +7,8 @@ clip, resumable: `run_video`, what `legacy-nst video` runs.
   boundaries: the flow's consistency weights are 0) taken from the frame's own --init, and runs
   --frame-iterations steps at the working size. Its objective adds the temporal term (losses.temporal) against
   each earlier frame of --temporal-frames, warped the same way, with Ruder's closest-first weights.
+- The later frames share one prepared run and one engine, reloaded frame after frame (video.clip): a frame
+  pays for its flows and its steps, not for building the network again.
 - The previous stylised frames are read back from their PNG files, as artistic_video.lua reads them, so a run
   resumed after any kill (SIGKILL included) computes the frames after it exactly as an uninterrupted run does.
 - Frames and flows live in the frames folder (video.frames); the clip is written at the end by io.video.write_clip,

@@ -1,7 +1,7 @@
 """A clip's later frames share one engine, reloaded frame after frame (video.clip, engines.kept): the frames it
 writes are those of an engine built again for every frame (the graph engine told it cannot reload), PNG for PNG,
-and their losses the same, with the long-term temporal term (--temporal-frames 1,2: frame 1 has one earlier
-frame, the later ones two, so the engine is built again once on the way)."""
+and their losses the same. (A temporal term of another form, which builds the engine again: tests/engines/
+test_engine_reuse.py.)"""
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,7 @@ from legacy_nst.video.run import run_video
 
 pytestmark = pytest.mark.slow
 SIZE = (36, 48)
-FRAMES = 4
+FRAMES = 3
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def stylise(folder, clip_path, style_path, weights, vgg, monkeypatch, reloadable
         patch.setattr(GraphEngine, "reloadable", reloadable)
         config = Config(weights=str(weights), width=48, optimizer="lbfgs", iterations=4, seed=0)
         result = run_video(str(clip_path), str(style_path), str(folder / "out.mp4"), config,
-                           VideoOptions(frame_iterations=2, temporal_frames="1,2"), vgg=vgg)
+                           VideoOptions(frame_iterations=2), vgg=vgg)
     frames = [read_image(Path(result.frames_dir) / f"out-{index:05d}.png") for index in range(FRAMES)]
     losses = [{name: value for name, value in frame.losses.items() if name != "elapsed"} for frame in result.frames]
     return frames, losses, len(built)
@@ -52,7 +52,7 @@ def test_the_frames_of_a_shared_engine_are_those_of_an_engine_built_for_each_fra
                                             monkeypatch, reloadable=True)
     rebuilt, losses, rebuilt_built = stylise(tmp_path / "rebuilt", clip_path, style_path, approx_weights_path, vgg,
                                              monkeypatch, reloadable=False)
-    assert (kept_built, rebuilt_built) == (3, FRAMES)  # frame 0's; frame 1's; frame 2's, which frame 3 reloads
+    assert (kept_built, rebuilt_built) == (2, FRAMES)  # frame 0's; frame 1's, which frame 2 reloads
     for ours, theirs in zip(kept, rebuilt):
         assert np.array_equal(ours, theirs)
     assert kept_losses == losses and all("temporal" in frame for frame in losses[1:])
