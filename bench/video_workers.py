@@ -1,10 +1,10 @@
 """A forecast of `legacy-nst video --workers W` (segments on Ray) for 4, 16 and 64 workers, from measured costs.
 
-    python bench/video_workers.py [--costs bench/results/2026-12-07-video.json] [--frames 600] [--overlap 4]
+    python bench/video_workers.py [--costs bench/results/2026-12-07-video-reuse.json] [--frames 600] [--overlap 4]
 
 Only what fits this machine (2 cores) is run; 4/16/64 workers are forecast, never run:
 - per-frame costs at 450x350 from bench/video.py's result (--costs): the first frame of a segment (the full
-  recipe) and each later frame, at the bench's steps (10, 5) and extrapolated to Ruder's 2000,1000;
+  recipe) and each later frame, at the bench's steps (its first_steps, later_steps) and extrapolated to Ruder's 2000,1000;
 - Ray's overhead, measured by a small local run (run_segments on a 48x36 pan of 6 frames, 2 workers, 1 step a
   frame): joining Ray, and per segment the worker's start (Python, TensorFlow, the weights) beyond its frames;
 - the main process's share per frame at 450x350, measured: the seam cross-fade (two PNGs read, one written), the
@@ -127,6 +127,7 @@ def forecast(costs, overhead, share, frames, overlap) -> list:
 
 def markdown(result) -> str:
     o, s, c = result["overhead"], result["main_share"], result["costs"]
+    first, later = c.get("first_steps", 10), c.get("later_steps", 5)  # the first bench's result had no steps
     lines = [f"# legacy-nst video --workers: forecast for 4, 16 and 64 workers ({result['date']})", "",
              f"CPU: {result['cpu']} ({result['cores']} cores, shared with other jobs; load average "
              f"{result['load_start']} at start, {result['load_end']} at end).", "",
@@ -136,8 +137,8 @@ def markdown(result) -> str:
              f"per-frame costs from {result['costs_file']} (one process on this 2-core machine; each worker is "
              "assumed to be such a machine).", "",
              "| measured | seconds |", "|---|---|",
-             f"| first frame of a segment, 10 steps | {c['first_s']:.1f} |",
-             f"| later frame, 5 steps | {c['later_s']:.1f} |",
+             f"| first frame of a segment, {first} steps | {c['first_s']:.1f} |",
+             f"| later frame, {later} steps | {c['later_s']:.1f} |",
              f"| first frame, Ruder's 2000 steps (extrapolated by bench/video.py) | {c['ruder_2000_1000_first_s']:.0f} |",
              f"| later frame, Ruder's 1000 steps (extrapolated) | {c['ruder_2000_1000_later_s']:.0f} |",
              f"| joining a local Ray instance | {o['join_s']:.1f} |",
@@ -146,7 +147,8 @@ def markdown(result) -> str:
              f"| main process per frame at {result['size']}: cross-fade | {s['fade_s']:.3f} |",
              f"| main process per frame: DIS flows and weights of a pair (temporal error) | {s['flows_s']:.3f} |",
              f"| main process per frame: H.264 encoding | {s['encode_s']:.3f} |", "",
-             "| workers | overlap | frames a segment | frames stylised | wall (10,5 steps) | frames/hour (10,5) | "
+             f"| workers | overlap | frames a segment | frames stylised | wall ({first},{later} steps) | "
+             f"frames/hour ({first},{later}) | "
              "wall (2000,1000) | frames/hour (2000,1000) |", "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['workers']}{' (no Ray)' if r['workers'] == 1 else ''} | {r['overlap']} | {r['segment_frames']} | "
               f"{r['frames_stylised']} | {r['bench_wall_h']:.2f} h | {r['bench_frames_per_hour']:.0f} | "
@@ -161,7 +163,7 @@ def markdown(result) -> str:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--costs", default=str(REPO / "bench" / "results" / "2026-12-07-video.json"))
+    parser.add_argument("--costs", default=str(REPO / "bench" / "results" / "2026-12-07-video-reuse.json"))
     parser.add_argument("--frames", type=int, default=600)
     parser.add_argument("--overlap", type=int, default=4)
     parser.add_argument("--size", default="450x350")
