@@ -6,8 +6,11 @@ targets take 6-7 s, which a video frame paid again every frame (bench/results/20
 reloaded engine computes what a new one would, from the same values (tests/video/test_engine_reuse.py).
 """
 from contextlib import nullcontext
+from types import SimpleNamespace
 
-from . import create_engine, engine_for
+from . import create_engine, engine_for, evaluation_engine
+
+EVALUATION = SimpleNamespace(precision="float32", tile=None, tile_workers=None)  # evaluation_engine's level
 
 
 class KeptEngine:
@@ -27,6 +30,15 @@ class KeptEngine:
             return nullcontext(self.engine)
         self.close()
         self.engine = create_engine(problem, vgg, config, level, on_tile)
+        return nullcontext(self.engine)
+
+    def evaluation_for(self, problem, vgg):
+        """evaluation_engine's engine for `problem` (scoring: no optimizer), kept and reloaded as engine_for
+        keeps a run's (`legacy-nst score --clip`: one engine for every frame of a clip)."""
+        if self.engine is not None and self.engine.reload(problem, None, EVALUATION):
+            return nullcontext(self.engine)
+        self.close()
+        self.engine = evaluation_engine(problem, vgg)
         return nullcontext(self.engine)
 
     def close(self):

@@ -97,7 +97,8 @@ def read_scored(source, size):
     return resize(rgb, size), rgb.shape[:2]
 
 
-def score(content, style, images, config: Optional[Config] = None, *, vgg=None, names=None, **options) -> Scores:
+def score(content, style, images, config: Optional[Config] = None, *, vgg=None, names=None, kept=None,
+          **options) -> Scores:
     """Score `images` (paths, uint8 RGB arrays or network-space float32 arrays) against `content` and `style`
     (one, or a list to blend) under `config` and `options` (Config fields, e.g. preset='jcjohnson');
     `names` label the images (default: their paths). Every image is read, and the size checked against the
@@ -116,7 +117,7 @@ def score(content, style, images, config: Optional[Config] = None, *, vgg=None, 
     problem = build_problem(config, control.content_rgb, control.styles_rgb, vgg.mean_pixel, size, start=content_x,
                             inputs=control.inputs)
     results = []
-    with evaluation_engine(problem, vgg) as engine:
+    with (kept.evaluation_for(problem, vgg) if kept is not None else evaluation_engine(problem, vgg)) as engine:
         for name, (image, read_size) in zip(names, read):
             network = image if read_size is None else to_network(control.network_view(image), vgg.mean_pixel)
             losses, values = engine.evaluate_terms(network)

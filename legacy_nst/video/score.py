@@ -5,9 +5,9 @@ frame-by-frame run's, a video file or an image pattern, against the content clip
   consistency weights at the scoring size (motion.flow; kept in and read from `flows_dir` through
   motion.cache.flows_for when one is given, e.g. a video run's frames folder, else computed and dropped).
 - Each frame's losses exactly as the still score takes them (run.score.score: the frame's content, the styles,
-  the objective of `config` at the scoring size), the weights loaded once for the whole clip. The graph engine
-  holds its targets as constants, so an engine is built per frame (as the still score builds one per content);
-  every stylised clip's frame is scored on that frame's one engine.
+  the objective of `config` at the scoring size), the weights loaded once and one evaluation engine kept for
+  the whole clip (engines.kept: its content targets measured again for each frame, its style targets once);
+  every stylised clip's frame is scored on that frame's engine.
 
 The stylised clips must have the content clip's frame count and be at the scoring size (the content's working
 size as a run computes it: --width/--height, --image-size, the preset's): a stylised clip is not resized, since
@@ -20,6 +20,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from ..config import Config
+from ..engines.kept import KeptEngine
 from ..errors import ConfigError
 from ..io.images import as_rgb_image
 from ..io.video import open_clip
@@ -118,17 +119,18 @@ def score_clip(content, style, stylised, config: Optional[Config] = None, *, flo
     vgg = vgg or load_vgg19(config.weights_path())
     names = list(names) if names is not None else [str(path) for path in stylised]
     frames, errors = [[] for _ in clips], [[] for _ in clips]
-    previous = None
-    for (k, content_frame), *styled in zip(content_clip.frames(), *(clip.frames() for clip in clips)):
-        styled = [image for _, image in styled]
-        scores = score(content_frame, style, styled, config, vgg=vgg, names=names)
-        for n, image_score in enumerate(scores.images):
-            frames[n].append(image_score)
-        if previous is not None:
-            backward, weights = pair_flows(flows_dir, k - 1, previous[0], content_frame, size)
-            for n, image in enumerate(styled):
-                errors[n].append(temporal_error(previous[1][n], image, backward, weights))
-        previous = (content_frame, styled)
+    previous, kept = None, KeptEngine()
+    with kept:
+        for (k, content_frame), *styled in zip(content_clip.frames(), *(clip.frames() for clip in clips)):
+            styled = [image for _, image in styled]
+            scores = score(content_frame, style, styled, config, vgg=vgg, names=names, kept=kept)
+            for n, image_score in enumerate(scores.images):
+                frames[n].append(image_score)
+            if previous is not None:
+                backward, weights = pair_flows(flows_dir, k - 1, previous[0], content_frame, size)
+                for n, image in enumerate(styled):
+                    errors[n].append(temporal_error(previous[1][n], image, backward, weights))
+            previous = (content_frame, styled)
     return ClipScores(str(content), scores.size, scores.normalization, scores.group_weights,
                       tuple(ClipScore(name, tuple(f), tuple(e)) for name, f, e in zip(names, frames, errors)))
 

@@ -9,6 +9,7 @@ from PIL import Image
 from clips import pan, photo
 from legacy_nst.cli.main import main
 from legacy_nst.config import Config
+from legacy_nst.engines import evaluation_engine, kept as kept_module
 from legacy_nst.motion.flow import consistency_weights, flow_pair
 from legacy_nst.run.score import score
 from legacy_nst.video.measure import temporal_error
@@ -37,11 +38,15 @@ def clips(tmp_path_factory, shared_dir):
 
 
 @pytest.mark.slow
-def test_a_clips_errors_and_losses_equal_measure_and_the_still_score(clips, style_path, approx_weights_path, vgg):
+def test_a_clips_errors_and_losses_equal_measure_and_the_still_score_from_one_kept_engine(
+        clips, style_path, approx_weights_path, vgg, monkeypatch):
     folder, content, styled, content_clip, styled_clip = clips
     report = folder / "scores.json"
+    built = []
+    monkeypatch.setattr(kept_module, "evaluation_engine", lambda *a: built.append(1) or evaluation_engine(*a))
     assert main(["score", "--clip", content_clip, str(style_path), styled_clip, "--weights",
                  str(approx_weights_path), "--width", "48", "--json", str(report), "--flows-dir", str(folder)]) == 0
+    assert len(built) == 1  # three frames, one engine: reloaded with each frame's content
     (clip,) = json.loads(report.read_text())["clips"]
     expected = []
     for k in (1, 2):
