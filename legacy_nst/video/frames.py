@@ -111,6 +111,10 @@ class FramesDir:
     def check_manifest(self, manifest):
         """--resume: the folder's manifest is this run's; one line naming the first difference if not."""
         saved = self.read_manifest()
+        if saved.get("segments") != manifest.get("segments"):  # first: a --workers run's manifest has no weights
+            raise ConfigError(f"--resume {self.folder}: its run was cut into other segments by --workers "
+                              f"({saved.get('segments') or 'none: one process'}); give the run's --workers and "
+                              f"--overlap, or start afresh with --overwrite")
         for key, what in (("clip", "clip"), ("styles", "style images"), ("weights", "weights")):
             if saved.get(key) != manifest[key]:
                 differs = _differs(saved.get(key), manifest[key])
