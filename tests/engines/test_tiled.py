@@ -66,10 +66,10 @@ def test_cores_cover_the_image_once_and_windows_start_on_the_16_pixel_grid(size)
 
 @pytest.mark.slow
 @pytest.mark.parametrize("size, tile, tv_weight, normalization",
-                         [((384, 512), 128, 0.0, "artpy"), ((237, 173), 128, 1e-2, "tutorial"),
+                         [((256, 384), 128, 0.0, "artpy"), ((237, 173), 128, 1e-2, "tutorial"),
                           ((237, 173), 128, 1e-3, "jcjohnson"), ((237, 173), 128, 1e-2, "anishathalye")])
 def test_tiled_loss_and_gradient_equal_the_untiled_graph(vgg, images, size, tile, tv_weight, normalization):
-    """At 512x384 with 128-px cores (12 tiles, halos cut at tile edges), and at an odd size with the TV term
+    """At 384x256 with 128-px cores (6 tiles, halos cut at tile edges), and at an odd size with the TV term
     in each normalization's own form (the peers' included)."""
     content_x, style_x, image = images(*size)
     targets, want, want_grad = untiled(vgg, content_x, style_x, image, tv_weight=tv_weight,
@@ -176,8 +176,8 @@ def test_bad_tile_is_one_line_exit_2_nothing_written(tmp_path, content_path, sty
 @pytest.mark.slow
 def test_the_tiled_engine_blends_styles_at_their_own_sizes_as_the_graph_engine(vgg, images):
     """Two styles, one at another size (--style-scale), blended 0.7/0.3: tiled targets, losses and gradient."""
-    content_x, style_x, image = images(240, 320)
-    small_style = images(176, 208)[1]
+    content_x, style_x, image = images(176, 240)
+    small_style = images(128, 160)[1]
     options = dict(style_weights=(0.7, 0.3), start=image)
     targets, want, want_grad = untiled(vgg, content_x, [style_x, small_style], image, **options)
     with TiledEngine(make_problem(vgg, content_x, [style_x, small_style], **options), vgg, Config(), tile=128) as engine:
