@@ -118,16 +118,40 @@ def test_resume_with_other_segments_than_the_runs_is_one_line_and_leaves_the_fol
     assert first.frames.manifest_path.read_bytes() == before
 
 
+LOOPBACK_NODE = {"node_ip_address": "127.0.0.1", "num_cpus": 1}
+
+
+def test_a_resume_without_workers_of_a_segmented_run_names_the_segments_not_the_weights(
+        tmp_path, clip_path, style_path, approx_weights_path, vgg):
+    config = Config(weights=str(approx_weights_path), **OPTIONS)
+    first = plan_video(str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config, VideoOptions())
+    first.frames.folder.mkdir()
+    start_folder(first, plan_segments(FRAMES, 2, 4))
+    with pytest.raises(ConfigError) as refused:
+        run_video(str(clip_path), str(style_path), str(tmp_path / "out.mp4"), config, VideoOptions(resume=True),
+                  vgg=vgg)
+    assert_says(refused.value, "--resume", "other segments", "--workers and --overlap")
+    assert "weights" not in str(refused.value)
+
+
 @pytest.fixture(scope="module")
 def ray_instance():
+    """Two Ray nodes on 127.0.0.1, one CPU each (ray.cluster_utils.Cluster), joined by this process: the two
+    segments' tasks (one CPU each) run one on each node, as on a cluster."""
     import ray  # only this test needs it
+    from ray.cluster_utils import Cluster
 
     loopback_only(ray)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 2**20)
+    cluster = Cluster(initialize_head=True, head_node_args={**LOOPBACK_NODE, "include_dashboard": False})
     try:
+        cluster.add_node(**LOOPBACK_NODE)
+        cluster.wait_for_nodes()
+        ray.init(address=cluster.address, log_to_driver=False)
+        assert [node["NodeManagerAddress"] for node in ray.nodes() if node["Alive"]] == ["127.0.0.1"] * 2
         yield ray
     finally:
         ray.shutdown()
+        cluster.shutdown()
 
 
 def kill_when(frame_path, lock_path, killed):
