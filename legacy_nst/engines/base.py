@@ -62,7 +62,7 @@ class Engine:
 
     def evaluate_terms(self, image):
         """(the losses as evaluate gives them, each term's unweighted value in objective.terms order) at a
-        (1, H, W, 3) image; None from an engine that sums its terms where they cannot be told apart (tiled)."""
+        (1, H, W, 3) image; None from an engine that cannot tell its terms apart."""
         return None
 
     def stepper(self, config):

@@ -240,9 +240,17 @@ class TiledEvaluator:
     def compute_losses(self, image):
         """The losses alone: pass 1 only, a quarter of compute_loss_and_grads' work."""
         image = np.asarray(image, np.float32)
-        losses, _ = self._pass_1(image)
+        losses, _, _ = self._pass_1(image)
         self._on_image(image, losses, None)
         return losses
+
+    def compute_terms(self, image):
+        """(compute_losses' losses, each term's unweighted value in the objective's order): pass 1's sums."""
+        losses, _, values = self._pass_1(np.asarray(image, np.float32))
+        self._on_image(np.asarray(image, np.float32), losses, None)
+        values = {**dict(zip(map(id, self.terms), values)),
+                  **{id(term): term.loss_and_grad(image)[0] for term in self.image_terms}}
+        return losses, tuple(float(values[id(term)]) for term in self.objective.terms)
 
     def _on_image(self, image, losses, gradient):
         """Add the terms on the image (losses.term: loss_and_grad) into `losses` and, unless None, `gradient`."""
@@ -256,7 +264,7 @@ class TiledEvaluator:
                 gradient += grad
 
     def _pass_1(self, image):
-        """(the losses of the terms on layers, by group and total; the pass-2 values) at `image`."""
+        """(the losses of the terms on layers, by group and total; the pass-2 values; each term's value) at `image`."""
         if self.term_targets is None:
             raise RuntimeError("set_targets first")
         sums = [None] * len(self.terms)
@@ -267,19 +275,20 @@ class TiledEvaluator:
                 sums[position] = value if sums[position] is None else sums[position] + value
 
         self._map("pass 1", "partials", image, None, add)
-        weights, groups, feeds = self.objective.group_weights, {}, {}
+        weights, groups, feeds, values = self.objective.group_weights, {}, {}, []
         for index, term in enumerate(self.terms):
             factor = weights[term.group] * term.weight
             value, fed = term.tile_loss(sums[index], self.term_targets[index], self._scale(term), factor)
             groups[term.group] = groups.get(term.group, 0.0) + term.weight * value
             feeds.update({f"{index}/{name}": array for name, array in fed.items()})
+            values.append(value)
         total = sum(weights[group] * value for group, value in groups.items())
-        return {"total": total, **groups}, feeds
+        return {"total": total, **groups}, feeds, values
 
     def compute_loss_and_grads(self, image):
         """({'total', 'content', 'style'[, 'tv']}, float32 gradient of 'total') at `image` (1, H, W, 3)."""
         image = np.asarray(image, np.float32)
-        losses, feeds = self._pass_1(image)
+        losses, feeds, _ = self._pass_1(image)
         gradient = np.zeros_like(image)
 
         def add(index, window_gradient):
@@ -295,7 +304,6 @@ class TiledEvaluator:
         if self._network_ is not None:
             self._network_.close()
             self._network_ = None
-
 
 
 class TiledStepper(Stepper):
@@ -426,6 +434,9 @@ class TiledEngine(Engine):
 
     def evaluate(self, image):
         return self.evaluator.compute_losses(image)
+
+    def evaluate_terms(self, image):
+        return self.evaluator.compute_terms(image)
 
     def stepper(self, config):
         stepper = TiledStepper(self.evaluator, self.problem.start, config, bounds=self.problem.bounds)

@@ -8,7 +8,7 @@ run's step axis, continued across a --resume) the scalars: `loss/total`, each lo
 L-BFGS's line search decides), `time/seconds_per_step` and `memory/rss_mb` (the process's resident memory);
 the current image every --tensorboard-every iterations and at the end; with each image written during the
 run, each term of the objective layer by layer (`terms/style/conv1_1`, ... and `terms_weighted/...`: one more
-forward pass each time; the tiled engines sum their terms and give none). Once, at the start: the content and
+forward pass each time, a tiled engine's pass 1). Once, at the start: the content and
 style images, the options as text and, for the graph backend, its network (the Graphs tab).
 
 The events are written with TensorBoard's own event file writer and protocol buffers, not tf.summary: the TF2
@@ -184,7 +184,7 @@ class Board:
 
     def term_scalars(self, step):
         """Each term's value (`terms/GROUP/LAYER`) and its weighted share (`terms_weighted/...`: a group's add up
-        to weighted/GROUP), from one more forward pass at the entry's image; none from the tiled engines."""
+        to weighted/GROUP), from one more forward pass at the entry's image (Engine.evaluate_terms)."""
         values = step.terms() if step.terms is not None else None
         return [self.scalar(f"{prefix}/{term.label}", getattr(term, field)) for term in values or ()
                 for prefix, field in (("terms", "value"), ("terms_weighted", "weighted"))]

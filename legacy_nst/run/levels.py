@@ -156,7 +156,7 @@ class TermValue:
 
 
 def term_values(engine, objective, image):
-    """Each term's TermValue at `image`, or None from an engine that cannot tell its terms apart (tiled)."""
+    """Each term's TermValue at `image`, or None from an engine that cannot tell its terms apart."""
     evaluated = engine.evaluate_terms(image)
     if evaluated is None:
         return None

@@ -126,6 +126,18 @@ def test_the_eager_backend_writes_the_same_scalars_and_terms_without_a_graph(rea
             assert scalars(events, tag)[0][1] == pytest.approx(scalars(graph, tag)[0][1], rel=1e-4), tag
 
 
+def test_a_tiled_run_writes_each_term_as_the_graph_engine_computes_it(reader, tmp_path, vgg, adam_run,
+                                                                      approx_weights_path, content_path, style_path):
+    config = Config.from_options(**options(approx_weights_path, tmp_path, iterations=2, tile=80))
+    result = run_to_files(str(content_path), str(style_path), tmp_path / "out.png", config, vgg=vgg)
+    assert result.tiling is not None
+    events, graph = read_board(reader, tmp_path / "board"), adam_run[2]  # entry 0: the same start (seed 0)
+    for group, layers in LAYERS.items():
+        for layer in layers:
+            tag = f"terms/{group}/{layer}"
+            assert scalars(events, tag)[0][1] == pytest.approx(scalars(graph, tag)[0][1], rel=1e-4), tag
+
+
 @pytest.mark.slow
 def test_a_resumed_run_continues_the_step_axis_without_showing_a_step_twice(reader, tmp_path, vgg,
                                                                            approx_weights_path, content_path,
