@@ -37,6 +37,13 @@ def features_at_own_size(vgg, image, layers, problem):
         return sess.run({name: net[name] for name in layers}, {net["image"]: image})
 
 
+def engine_form(precision, config):
+    """What builds a different graph besides the problem: (precision, whether a tf.compat.v1 train op will run
+    here, --normalize-gradients); `config` None for an engine that only evaluates."""
+    training = config is not None and config.optimizer != "lbfgs"
+    return precision, training, config is not None and bool(config.normalize_gradients)
+
+
 class GraphEngine(Engine):
     backends = ("graph",)
     reloadable = True
@@ -48,9 +55,8 @@ class GraphEngine(Engine):
         from fed values, so that `reload` can put another problem's there without building the graph again."""
         self.problem, self.vgg = problem, vgg
         self.graph = tf.Graph()
-        training = config is not None and config.optimizer != "lbfgs"  # a tf.compat.v1 train op will run here
-        self.form = (precision, training, config is not None and bool(config.normalize_gradients))
-        self.sess = tf1.Session(graph=self.graph, config=session_config(precision, training=training))
+        self.form = engine_form(precision, config)
+        self.sess = tf1.Session(graph=self.graph, config=session_config(precision, training=self.form[1]))
         self._held, self._stepper = [], None  # [(variable, where its value is in targets or terms)]
         with self.graph.as_default():
             self.net = build_graph(vgg, *problem.size, pooling=problem.pooling, kernel_layout=problem.kernel_layout,
@@ -100,9 +106,7 @@ class GraphEngine(Engine):
         """Take `problem` in place of the engine's own when it has the same form (problem.same_form) and `config`
         and `level` would build the same engine: its content targets measured again (its style targets too when
         the style images changed), its carried arrays and start loaded; False (nothing changed) otherwise."""
-        training = config is not None and config.optimizer != "lbfgs"
-        form = (level.precision, training, config is not None and bool(config.normalize_gradients))
-        if form != self.form or not same_form(self.problem, problem):
+        if engine_form(level.precision, config) != self.form or not same_form(self.problem, problem):
             return False
         styles_kept = all(np.array_equal(a, b) for a, b in zip(self.problem.styles, problem.styles))
         self.problem = problem

@@ -93,7 +93,6 @@ def prepare(content, style, config: Config, vgg=None, resuming=False) -> Prepare
     return Prepared(config, inputs, plan, vgg, control)
 
 
-
 def _read(content, style, config):
     """(Inputs, Control) of a run: the images read, the styles checked at the working size, the colours
     controlled (control's mask checksums and notes joined to the inputs')."""
