@@ -42,7 +42,6 @@ from ..problem import as_style_list, initial_image
 from ..record.checkpoints import weights_fingerprint
 from ..record.interrupts import Interrupted, StopRequest
 from ..run.levels import Finished, run_levels
-from ..run.prepare import prepare
 from ..vgg.matfile import load_vgg19
 from .clip import SharedByFrames
 from .frames import FORMAT, FramesDir, clip_checksum, default_frames_dir, result_options
@@ -219,8 +218,7 @@ def _stylise_clip(setup, vgg, styles_rgb, progress):
                 if progress is not None and not any(not r.kept for r in results):
                     progress.update(position, f"{position} kept" if position else
                                     f"at {setup.size[1]}x{setup.size[0]}, frames in {setup.frames.folder}")
-                results.append(_stylise_frame(setup, vgg, styles_rgb, position, index, contents, stylised, stop,
-                                              shared))
+                results.append(_stylise_frame(setup, position, index, contents, stylised, stop, shared))
                 if progress is not None:
                     progress.update(position + 1, _frame_line(results[-1]))
             stylised[position] = read_image(setup.frames.frame(index))
@@ -236,15 +234,13 @@ def _frame_line(frame):
     return f"clip frame {frame.index}, total {losses['total']:.4g} ({terms}) in {frame.seconds:.1f} s"
 
 
-def _stylise_frame(setup, vgg, styles_rgb, position, index, contents, stylised, stop, shared=None) -> FrameResult:
+def _stylise_frame(setup, position, index, contents, stylised, stop, shared) -> FrameResult:
     """One frame: its problem (the first frame's recipe, or the warm start and the temporal term), solved;
     its losses and then its PNG written, atomically (the PNG says the frame is done). `shared`
-    (video.clip.SharedByFrames): the clip's prepared runs and kept engine; without it, all made for the frame."""
+    (video.clip.SharedByFrames): the clip's prepared runs and kept engine."""
     began = time.perf_counter()
-    config = setup.config if position == 0 else setup.later
-    prepared = (shared.prepared_for(position, contents[position]) if shared is not None
-                else prepare(contents[position], styles_rgb, config, vgg=vgg))
-    engines = shared.engines_for(position) if shared is not None else None
+    prepared = shared.prepared_for(position, contents[position])
+    engines = shared.engines_for(position)
     start = inputs = None
     if position > 0:
         start, inputs = warm_start(setup, prepared, position, index, contents, stylised)
