@@ -171,16 +171,24 @@ def run_video(content, style, output, config, video: Optional[VideoOptions] = No
         check_writable(log_json, f"--log-json {log_json}", "give another --log-json")
     vgg = vgg or load_vgg19(config.weights_path())
     setup, notes, results = stylise_frames(setup, vgg, progress)
-    errors = measured_errors(setup)
-    written = write_clip(output, (read_image(setup.frames.frame(i)) for i in setup.selection), setup.frame_rate,
-                         audio_from=setup.clip, audio_window=_audio_window(setup), crf=video.crf)
-    for note in written.notes:
-        _note(progress, note)
+    errors, written = write_output(setup, progress)
     result = VideoResult(str(output), str(setup.frames.folder), tuple(results), errors, setup.config.seed,
-                         tuple(notes) + written.notes)
+                         tuple(notes) + written)
     if log_json:
         atomic_write(log_json, json.dumps(_record(setup, result), indent=1).encode())
     return result
+
+
+def write_output(setup, progress=None):
+    """The clip of the frames folder's frames written to the run's output, with the source's audio for the
+    frames chosen, and the temporal errors of its pairs: (errors, the writing's notes, shown as they come)."""
+    errors = measured_errors(setup)
+    written = write_clip(setup.output, (read_image(setup.frames.frame(i)) for i in setup.selection),
+                         setup.frame_rate, audio_from=setup.clip, audio_window=_audio_window(setup),
+                         crf=setup.video.crf)
+    for note in written.notes:
+        _note(progress, note)
+    return errors, written.notes
 
 
 def stylise_frames(setup, vgg, progress=None):

@@ -25,11 +25,10 @@ from ..errors import ConfigError, NSTError
 from ..io.atomic import atomic_write, check_writable
 from ..io.checksums import fingerprint
 from ..io.images import read_image, save_image
-from ..io.video import write_clip
 from ..record.interrupts import Interrupted, StopRequest
 from ..vgg.matfile import load_vgg19
 from .frames import FramesDir
-from .run import VideoResult, _audio_window, manifest, measured_errors, plan_video, stylise_frames
+from .run import VideoResult, manifest, plan_video, stylise_frames, write_output
 from .segments import SegmentPlan, blend, plan_segments
 
 MAX_RETRIES = 3  # Ray runs a segment whose worker died again this many times, each resuming its folder
@@ -109,15 +108,11 @@ def run_segments(content, style, output, config, video: VideoOptions, *, log_jso
         done = _run_on_ray(jobs, address, setup.frames, progress)
         ray_seconds, began = time.perf_counter() - began, time.perf_counter()
         _assemble(setup, plan)
-    errors = measured_errors(setup)
-    written = write_clip(output, (read_image(setup.frames.frame(i)) for i in setup.selection), setup.frame_rate,
-                         audio_from=setup.clip, audio_window=_audio_window(setup), crf=video.crf)
-    for note in written.notes:
-        _note(progress, note)
+    errors, written = write_output(setup, progress)
     owners = [dict((f.index, f) for f in done[s.number].frames) for s in plan.segments]
     frames = tuple(owners[plan.sources(p)[-1][0]][index] for p, index in enumerate(setup.selection))
     result = SegmentedResult(VideoResult(str(output), str(setup.frames.folder), frames, errors, setup.config.seed,
-                                         tuple(notes) + written.notes),
+                                         tuple(notes) + written),
                              plan, tuple(done), *plan.seam_and_interior(errors), ray_seconds,
                              time.perf_counter() - began)
     if log_json:
